@@ -1,0 +1,70 @@
+# Rassylka: `make run` for a working site, `make test` for the suite. Needs python3 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-services test-browser bench lint format messages makemessages seed clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+
+# uv keeps the environment exactly at uv.lock (--inexact leaves uv itself installed).
+$(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
+	$(BIN)/uv sync --frozen --inexact --quiet
+	@touch $@
+
+install: $(VENV)/.installed messages
+
+.env:
+	cp .env.example .env
+
+# Compile every .po catalogue to .mo with Babel (pure Python, no gettext needed).
+messages: $(VENV)/.installed
+	@find . -path ./$(VENV) -prune -o -name '*.po' -print | while read po; do \
+		$(BIN)/pybabel compile --use-fuzzy --statistics -i "$$po" -o "$${po%.po}.mo" 2>&1 | grep -v '^$$' | sed 's/^/  /' | head -1; done
+
+# Regenerate catalogues after changing strings (needs GNU gettext).
+makemessages: $(VENV)/.installed
+	for dir in . accounts mailings sending blog dashboard; do \
+		(cd $$dir && ../$(MANAGE) makemessages -l ru -l en --ignore '.venv/*' --ignore 'var/*' 2>/dev/null \
+		 || $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py makemessages -l ru -l en --ignore '.venv/*' --ignore 'var/*' ); done
+
+run: install .env
+	$(MANAGE) migrate --noinput
+	@test -f var/.demo-seeded || ($(MANAGE) seed_demo && touch var/.demo-seeded)
+	@$(MANAGE) seed_demo --logins
+	@echo ""
+	@echo "  Rassylka is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
+	@echo "  Emails go to var/outbox/ as .eml files unless EMAIL_URL is set in .env"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+		$(MANAGE) run_scheduler & \
+		$(MANAGE) runserver --noreload $(HOST):$(PORT) & \
+		wait
+
+seed: install .env
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+
+# The suite on the embedded defaults (SQLite, file cache). Tests that need PostgreSQL,
+# Redis, RabbitMQ or Chromium skip with a reason when those are missing.
+test: install
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,97 @@
+"""Fixtures shared by every app's tests."""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+
+# In CI every service and the browser must be there: a missing one fails the run
+# instead of quietly skipping what it would have tested.
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0", "false")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+def service_unavailable(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (REQUIRE_SERVICES is set, so this fails instead of skipping)")
+    pytest.skip(reason)
+
+
+def require_tcp(url: str, name: str) -> None:
+    """Skip (or, in CI, fail) unless something listens at the URL's host and port."""
+    parts = urlsplit(url)
+    try:
+        socket.create_connection((parts.hostname, parts.port), timeout=2).close()
+    except OSError as error:
+        service_unavailable(f"{name} is not reachable at {parts.hostname}:{parts.port}: {error}")
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def outbox_dir(settings, tmp_path):
+    settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
+    return settings.EMAIL_OUTBOX_DIR
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        service_unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="ru-RU")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+class CsrfClient:
+    """A test client that enforces CSRF like a browser: GET the form, then POST with its token."""
+
+    def __init__(self):
+        from django.test import Client
+
+        self.client = Client(enforce_csrf_checks=True)
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def submit(self, url: str, data: dict | None = None, *, form_url: str | None = None, **extra):
+        self.client.get(form_url or url)
+        token = self.client.cookies["csrftoken"].value
+        return self.client.post(url, {**(data or {}), "csrfmiddlewaretoken": token}, **extra)
+
+
+@pytest.fixture
+def csrf_client():
+    return CsrfClient()

@@ -1,0 +1,74 @@
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+
+from sending.heartbeat import last_beat
+
+# The scheduler beats every few seconds; a minute of silence means it is not running.
+HEARTBEAT_STALE_AFTER = 60
+
+
+class HomeView(TemplateView):
+    template_name = "dashboard/home.html"
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return {"ok": True, "vendor": connection.vendor}
+    except Exception as error:  # any driver error means "down"
+        return {"ok": False, "error": str(error)[:200]}
+
+
+def _check_cache() -> dict:
+    try:
+        cache.set("healthz:probe", "1", 10)
+        return {"ok": cache.get("healthz:probe") == "1"}
+    except Exception as error:
+        return {"ok": False, "error": str(error)[:200]}
+
+
+def _check_broker() -> dict:
+    if not settings.CELERY_BROKER_URL:
+        return {"ok": True, "configured": False}
+    from kombu import Connection
+
+    try:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=3) as conn:
+            conn.ensure_connection(max_retries=1)
+        return {"ok": True, "configured": True}
+    except Exception as error:
+        return {"ok": False, "configured": True, "error": str(error)[:200]}
+
+
+def _check_scheduler() -> dict:
+    beat = last_beat()
+    if beat is None:
+        return {"ok": False, "last_beat": None}
+    at, source = beat
+    age = (timezone.now() - at).total_seconds()
+    return {
+        "ok": age < HEARTBEAT_STALE_AFTER,
+        "last_beat": at.isoformat(),
+        "seconds_ago": round(age, 1),
+        "source": source,
+    }
+
+
+@never_cache
+def healthz(request):
+    checks = {
+        "database": _check_database(),
+        "cache": _check_cache(),
+        "broker": _check_broker(),
+        "scheduler": _check_scheduler(),
+    }
+    healthy = all(check["ok"] for check in checks.values())
+    # Only a dead database makes the site unusable; the rest degrade it.
+    status = 503 if not checks["database"]["ok"] else 200
+    return JsonResponse({"status": "ok" if healthy else "degraded", **checks}, status=status)

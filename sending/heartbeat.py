@@ -1,0 +1,21 @@
+"""The scheduler's pulse, kept in the shared cache so that /healthz can see it."""
+
+from datetime import datetime
+
+from django.core.cache import cache
+from django.utils import timezone
+
+HEARTBEAT_KEY = "scheduler:heartbeat"
+# Kept a day so that /healthz can say how long ago the scheduler stopped.
+HEARTBEAT_TTL = 24 * 3600
+
+
+def beat(source: str) -> None:
+    cache.set(HEARTBEAT_KEY, {"at": timezone.now().isoformat(), "by": source}, HEARTBEAT_TTL)
+
+
+def last_beat() -> tuple[datetime, str] | None:
+    value = cache.get(HEARTBEAT_KEY)
+    if not value:
+        return None
+    return datetime.fromisoformat(value["at"]), value["by"]
