@@ -7,6 +7,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("manager/", include("accounts.manager_urls")),
+    path("blog/", include("blog.urls")),
+    path("", include("mailings.urls")),
+    path("", include("sending.urls")),
     path("", include("dashboard.urls")),
 ]
 

@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, describe_logins, seed_users
+from blog.demo import seed_posts
+from mailings.demo import seed_workspace
 
 
 class Command(BaseCommand):
@@ -13,7 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args, logins: bool, **options):
         if not logins:
             with transaction.atomic():
-                seed_users()
+                users = seed_users()
+                seed_workspace(users)
+                seed_posts(users)
             self.stdout.write(self.style.SUCCESS("Demo data is in place."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for email, role in describe_logins():
