@@ -41,10 +41,7 @@ run: install .env
 	@echo "  Rassylka is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
 	@echo "  Emails go to var/outbox/ as .eml files unless EMAIL_URL is set in .env"
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-		$(MANAGE) run_scheduler & \
-		$(MANAGE) runserver --noreload $(HOST):$(PORT) & \
-		wait
+	@scripts/run-dev $(HOST) $(PORT)
 
 seed: install .env
 	$(MANAGE) migrate --noinput
