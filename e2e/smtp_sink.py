@@ -1,0 +1,62 @@
+"""A real SMTP server for end-to-end runs: keeps every message as an .eml file.
+
+python -m e2e.smtp_sink --port 2525 --dir /tmp/sink            # healthy
+python -m e2e.smtp_sink --port 2525 --dir /tmp/sink --hang     # accepts, never answers
+"""
+
+import argparse
+import asyncio
+import signal
+import socket
+import uuid
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+
+class KeepEveryMessage:
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    async def handle_DATA(self, server, session, envelope):
+        # Rassylka sends one message per recipient, so one file is one delivered copy.
+        name = f"{uuid.uuid4().hex}.eml"
+        tmp = self.directory / f".{name}"
+        tmp.write_bytes(envelope.original_content or envelope.content)
+        tmp.rename(self.directory / name)
+        return "250 2.0.0 Ok: queued"
+
+
+def serve_hanging(port: int) -> None:
+    """Accept connections and say nothing, like a server stuck behind a dead firewall."""
+    listener = socket.create_server(("127.0.0.1", port), backlog=512)
+    held = []
+    while True:
+        connection, _ = listener.accept()
+        held.append(connection)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--dir", type=Path)
+    parser.add_argument("--hang", action="store_true")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(SystemExit(0)))
+    if args.hang:
+        serve_hanging(args.port)
+        return
+    args.dir.mkdir(parents=True, exist_ok=True)
+    controller = Controller(
+        KeepEveryMessage(args.dir), hostname="127.0.0.1", port=args.port, data_size_limit=10**7
+    )
+    controller.start()
+    print(f"sink listening on 127.0.0.1:{args.port}", flush=True)
+    try:
+        asyncio.run(asyncio.Event().wait())
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
