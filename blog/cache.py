@@ -43,7 +43,7 @@ def post_cards(post_ids: list[int]) -> list[SafeString]:
     if missing:
         fresh = {
             keys[post.pk]: render_to_string("blog/includes/post_card.html", {"post": post})
-            for post in Post.objects.published().filter(pk__in=missing)
+            for post in Post.objects.published().filter(pk__in=missing).order_by()
         }
         cache.set_many(fresh, FRAGMENT_TTL)
         cached.update(fresh)

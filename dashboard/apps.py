@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DashboardConfig(AppConfig):
     name = "dashboard"
     verbose_name = _("Dashboard")
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

@@ -3,17 +3,36 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from blog.cache import post_cards
 from sending.heartbeat import last_beat
+
+from .home import FIGURES_TTL, SITE_SCOPE, compute_figures, figures_scope, random_post_ids
 
 # The scheduler beats every few seconds; a minute of silence means it is not running.
 HEARTBEAT_STALE_AFTER = 60
 
 
 class HomeView(TemplateView):
+    """Figures (cached per scope) and three random published posts (cached cards)."""
+
     template_name = "dashboard/home.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        scope = figures_scope(user)
+        owner = None if scope == SITE_SCOPE else user
+        return super().get_context_data(
+            # Computed only when the cached fragment is missing.
+            figures=SimpleLazyObject(lambda: compute_figures(owner=owner)),
+            figures_scope=scope,
+            figures_ttl=FIGURES_TTL,
+            post_cards=post_cards(random_post_ids(3)),
+            **kwargs,
+        )
 
 
 def _check_database() -> dict:

@@ -1,0 +1,42 @@
+"""Keep the cached home figures in step with the mailings and clients behind them."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from mailings.models import Client, Mailing
+
+from .home import figures_changed
+
+# Fields the figures are made of; a save that touches none of them changes no figure.
+MAILING_FIELDS = {"status", "owner", "owner_id"}
+CLIENT_FIELDS = {"email", "owner", "owner_id"}
+
+
+def _touches(update_fields, fields: set[str]) -> bool:
+    return update_fields is None or bool(fields & set(update_fields))
+
+
+@receiver(post_save, sender=Mailing)
+def mailing_saved(sender, instance: Mailing, created: bool, update_fields, **kwargs) -> None:
+    if created or _touches(update_fields, MAILING_FIELDS):
+        figures_changed(owner_id=instance.owner_id)
+
+
+@receiver(post_save, sender=Client)
+def client_saved(sender, instance: Client, created: bool, update_fields, **kwargs) -> None:
+    # A new client is in no mailing yet: it counts once added to one (m2m_changed).
+    if not created and _touches(update_fields, CLIENT_FIELDS):
+        figures_changed(owner_id=instance.owner_id)
+
+
+@receiver(post_delete, sender=Mailing)
+@receiver(post_delete, sender=Client)
+def owned_deleted(sender, instance, **kwargs) -> None:
+    figures_changed(owner_id=instance.owner_id)
+
+
+@receiver(m2m_changed, sender=Mailing.clients.through)
+def mailing_clients_changed(sender, instance, action: str, **kwargs) -> None:
+    # instance is a Mailing (mailing.clients.add) or a Client (client.mailings.add).
+    if action in ("post_add", "post_remove", "post_clear"):
+        figures_changed(owner_id=instance.owner_id)
