@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class MailingsConfig(AppConfig):
     name = "mailings"
     verbose_name = _("Mailings")
+
+    def ready(self) -> None:
+        # Connects the SQLite case-folding function used by list search.
+        from . import search  # noqa: F401

@@ -1,0 +1,51 @@
+"""The two doors of the workspace, in one place (the healthchecks `_get_check_for_user` idea).
+
+* Reading (lists, details): your own rows; managers see everyone's. A stranger's id is 404.
+* Writing (new, edit, delete, import, send now): your own rows only; managers are
+  read-only overseers and get 403 before anything else is looked at.
+"""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+
+from .selectors import sees_everything, visible_to
+
+
+class ReadAccessMixin(LoginRequiredMixin):
+    """Objects the signed-in user may look at."""
+
+    model: type
+
+    def get_queryset(self) -> QuerySet:
+        return visible_to(self.model, self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "oversight": sees_everything(self.request.user),
+        }
+
+
+class WriteAccessMixin(LoginRequiredMixin):
+    """Objects the signed-in user owns and may change; overseers get 403."""
+
+    model: type
+
+    def dispatch(self, request, *args, **kwargs):
+        if sees_everything(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return self.model.objects.owned_by(self.request.user)
+
+
+class OwnerFormMixin(WriteAccessMixin):
+    """New objects belong to the signed-in user; forms know their owner for validation."""
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if kwargs.get("instance") is None:
+            kwargs["instance"] = self.model(owner=self.request.user)
+        return {**kwargs, "owner": self.request.user}

@@ -1,0 +1,198 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Attempt, Client, Mailing, Message
+from .selectors import subscribed_clients
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """The browser's own date-time picker; the value is in the user's time zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ClientPicker(forms.widgets.ChoiceWidget):
+    """Checkboxes in a scrollable box with a filter: usable with thousands of clients.
+
+    Deliberately not a CheckboxSelectMultiple subclass: django-bootstrap5 would swap in
+    its own template, which renders each option through an include (slow at 10,000).
+    """
+
+    allow_multiple_selected = True
+    input_type = "checkbox"
+    template_name = "mailings/widgets/client_picker.html"
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return False
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        # Only what the template needs: building Django's full option dict for every
+        # client costs more than rendering it.
+        return {"value": value, "label": label, "selected": selected, "index": index}
+
+    def use_required_attribute(self, initial):
+        return False
+
+
+class ClientLabelField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Client) -> str:
+        label = str(obj)
+        return f"{label} — {_('unsubscribed')}" if obj.unsubscribed_at else label
+
+
+class OwnedModelForm(forms.ModelForm):
+    """A form for one owner's object: the owner comes from the view, never from the POST."""
+
+    def __init__(self, *args, owner, **kwargs):
+        self.owner = owner
+        super().__init__(*args, **kwargs)
+
+
+class ClientForm(OwnedModelForm):
+    class Meta:
+        model = Client
+        fields = ["email", "full_name", "comment"]
+        widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        # The database constraint names `owner`, which is not a form field, so Django's
+        # own constraint validation skips it: check here for an error beside the field.
+        taken = Client.objects.owned_by(self.owner).filter(email__iexact=email)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                _("You already have a client with this email."), code="duplicate"
+            )
+        return email
+
+
+class MessageForm(OwnedModelForm):
+    class Meta:
+        model = Message
+        fields = ["subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+
+
+class MailingForm(OwnedModelForm):
+    all_subscribed = forms.BooleanField(
+        label=_("All my subscribed clients"),
+        required=False,
+        help_text=_("Ticked: every client of yours who has not unsubscribed, as of now."),
+    )
+
+    class Meta:
+        model = Mailing
+        fields = ["message", "start_at", "end_at", "periodicity", "clients"]
+        field_classes = {"clients": ClientLabelField}
+        widgets = {
+            "start_at": DateTimeLocalInput(),
+            "end_at": DateTimeLocalInput(),
+            "clients": ClientPicker(),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the owner's rows are valid choices: a forged id is "not one of the choices".
+        self.fields["message"].queryset = Message.objects.owned_by(self.owner)
+        self.fields["clients"].queryset = Client.objects.owned_by(self.owner).only(
+            "pk", "email", "full_name", "unsubscribed_at"
+        )
+        self.fields["clients"].required = False
+        self.fields["message"].empty_label = None
+        zone = timezone.get_current_timezone_name()
+        self.fields["start_at"].help_text = _("Your time zone: %(zone)s.") % {"zone": zone}
+        self.fields["end_at"].help_text = _(
+            "No run starts after this time. Needed for daily, weekly and monthly mailings."
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start_at, end_at = cleaned.get("start_at"), cleaned.get("end_at")
+        periodicity = cleaned.get("periodicity")
+        if start_at and end_at and end_at <= start_at:
+            self.add_error("end_at", _("The end must be after the first send."))
+        elif periodicity and periodicity != Mailing.Periodicity.ONCE and not end_at:
+            if "end_at" not in self.errors:
+                self.add_error("end_at", _("A periodic mailing needs an end."))
+        elif end_at and end_at <= timezone.now() and "end_at" in self.changed_data:
+            self.add_error("end_at", _("This time has passed: the mailing would never run."))
+
+        if cleaned.get("all_subscribed"):
+            cleaned["clients"] = subscribed_clients(self.owner)
+            if not cleaned["clients"].exists():
+                self.add_error("all_subscribed", _("You have no subscribed clients yet."))
+        elif "clients" in cleaned and not cleaned["clients"]:
+            self.add_error("clients", _("Choose at least one client, or tick “all”."))
+        return cleaned
+
+    def save(self, commit: bool = True) -> Mailing:
+        mailing = super().save(commit=False)
+        # Editing a finished mailing (say, to move its end) gives it a fresh schedule; a
+        # disabled one stays disabled: that was a deliberate stop, maybe by a manager.
+        if mailing.status == Mailing.Status.COMPLETED:
+            mailing.status = Mailing.Status.CREATED
+        if commit:
+            mailing.save()
+            self.save_m2m()
+        return mailing
+
+
+class ClientImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_("UTF-8 or Windows-1251, comma or semicolon separated, up to 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB.") % {"size": MAX_IMPORT_BYTES // 2**20}
+            )
+        return upload
+
+
+class ReportFilterForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    mailing = forms.ModelChoiceField(
+        label=_("Mailing"), queryset=Mailing.objects.none(), required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), *Attempt.Status.choices],
+    )
+
+    def __init__(self, *args, mailings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mailing"].queryset = mailings.select_related("message").order_by(
+            "message__subject", "pk"
+        )
+        self.fields["mailing"].empty_label = _("All mailings")
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            self.add_error("date_to", _("The end of the range is before its start."))
+        return cleaned

@@ -1,0 +1,54 @@
+"""Reads: which rows a user may see. Every view asks here, so ownership is decided once."""
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Attempt, Client, Mailing, Message
+
+OVERSEER_PERMISSION = "mailings.view_all_mailings"
+
+
+def sees_everything(user) -> bool:
+    """Managers (and superusers) oversee every workspace, read-only."""
+    return user.is_authenticated and user.has_perm(OVERSEER_PERMISSION)
+
+
+def clients_visible_to(user) -> QuerySet[Client]:
+    return Client.objects.all() if sees_everything(user) else Client.objects.owned_by(user)
+
+
+def messages_visible_to(user) -> QuerySet[Message]:
+    return Message.objects.all() if sees_everything(user) else Message.objects.owned_by(user)
+
+
+def mailings_visible_to(user) -> QuerySet[Mailing]:
+    return Mailing.objects.all() if sees_everything(user) else Mailing.objects.owned_by(user)
+
+
+def attempts_visible_to(user) -> QuerySet[Attempt]:
+    attempts = Attempt.objects.all()
+    return attempts if sees_everything(user) else attempts.filter(mailing__owner=user)
+
+
+def visible_to(model, user) -> QuerySet:
+    return {
+        Client: clients_visible_to,
+        Message: messages_visible_to,
+        Mailing: mailings_visible_to,
+    }[model](user)
+
+
+def mailings_with_recipient_counts(mailings: QuerySet[Mailing]) -> QuerySet[Mailing]:
+    """One query for a whole page: message, owner and the recipient count joined in."""
+    return mailings.select_related("message", "owner").annotate(
+        recipient_count=Count("clients", distinct=True)
+    )
+
+
+def subscribed_clients(owner) -> QuerySet[Client]:
+    return Client.objects.owned_by(owner).filter(unsubscribed_at__isnull=True)
+
+
+def mailing_recipient_counts(mailing: Mailing) -> dict[str, int]:
+    return mailing.clients.aggregate(
+        total=Count("pk"), subscribed=Count("pk", filter=Q(unsubscribed_at__isnull=True))
+    )

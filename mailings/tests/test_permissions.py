@@ -1,0 +1,153 @@
+"""Every path of SPEC §5 that the workspace and manager screens serve, for every role.
+
+Roles: anonymous; the owner of the objects; another user; a manager; a content manager
+(an ordinary user in the workspace); the owner after being blocked (is_active=False:
+Django drops the session, so they are anonymous again).
+"""
+
+from urllib.parse import quote
+
+import pytest
+
+from accounts.tests.factories import UserFactory, content_manager, manager
+from mailings.tests.factories import AttemptFactory, ClientFactory, MailingFactory, MessageFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["anonymous", "owner", "other", "manager", "content_manager", "blocked"]
+LOGIN = 302  # to /accounts/login/?next=<path>
+
+
+def row(anonymous, owner, other, manager, content_manager, blocked=LOGIN) -> dict:
+    return dict(
+        zip(ROLES, [anonymous, owner, other, manager, content_manager, blocked], strict=True)
+    )
+
+
+LIST = row(LOGIN, 200, 200, 200, 200)
+OWN_OBJECT = row(LOGIN, 200, 404, 200, 404)
+CREATE = row(LOGIN, 200, 200, 403, 200)
+CHANGE = row(LOGIN, 200, 404, 403, 404)
+MANAGER_ONLY = row(LOGIN, 403, 403, 200, 403)
+
+MATRIX = [
+    ("GET", "/clients/", LIST),
+    ("GET", "/clients/new/", CREATE),
+    ("GET", "/clients/{client}/", OWN_OBJECT),
+    ("GET", "/clients/{client}/edit/", CHANGE),
+    ("GET", "/clients/{client}/delete/", CHANGE),
+    ("POST", "/clients/{client}/edit/", row(LOGIN, 302, 404, 403, 404)),
+    ("POST", "/clients/{client}/delete/", row(LOGIN, 302, 404, 403, 404)),
+    ("GET", "/clients/import/", CREATE),
+    ("GET", "/clients/export/", LIST),
+    ("GET", "/messages/", LIST),
+    ("GET", "/messages/new/", CREATE),
+    ("GET", "/messages/{message}/", OWN_OBJECT),
+    ("GET", "/messages/{message}/edit/", CHANGE),
+    ("GET", "/messages/{message}/delete/", CHANGE),
+    ("POST", "/messages/{message}/edit/", row(LOGIN, 302, 404, 403, 404)),
+    ("POST", "/messages/{spare_message}/delete/", row(LOGIN, 302, 404, 403, 404)),
+    ("GET", "/mailings/", LIST),
+    ("GET", "/mailings/new/", CREATE),
+    ("GET", "/mailings/{mailing}/", OWN_OBJECT),
+    ("GET", "/mailings/{mailing}/edit/", CHANGE),
+    ("GET", "/mailings/{mailing}/delete/", CHANGE),
+    ("POST", "/mailings/{mailing}/edit/", row(LOGIN, 302, 404, 403, 404)),
+    ("POST", "/mailings/{mailing}/delete/", row(LOGIN, 302, 404, 403, 404)),
+    ("POST", "/mailings/{mailing}/send/", row(LOGIN, 302, 404, 403, 404)),
+    ("GET", "/mailings/{mailing}/send/", row(405, 405, 405, 405, 405, 405)),
+    ("POST", "/mailings/{mailing}/disable/", row(LOGIN, 302, 404, 302, 404)),
+    ("GET", "/mailings/{mailing}/disable/", row(405, 405, 405, 405, 405, 405)),
+    ("GET", "/reports/", LIST),
+    ("GET", "/reports/export/", LIST),
+    ("GET", "/manager/users/", MANAGER_ONLY),
+    ("POST", "/manager/users/{target}/block/", row(LOGIN, 403, 403, 302, 403)),
+    ("POST", "/manager/users/{target}/unblock/", row(LOGIN, 403, 403, 302, 403)),
+    ("GET", "/manager/users/{target}/block/", row(405, 405, 405, 405, 405, 405)),
+    ("GET", "/manager/users/{target}/unblock/", row(405, 405, 405, 405, 405, 405)),
+]
+
+
+@pytest.fixture
+def world():
+    owner = UserFactory()
+    client = ClientFactory(owner=owner)
+    message = MessageFactory(owner=owner)
+    mailing = MailingFactory(owner=owner, message=message, clients=[client])
+    AttemptFactory(mailing=mailing)
+    return {
+        "owner": owner,
+        "other": UserFactory(),
+        "manager": manager(),
+        "content_manager": content_manager(),
+        "target": UserFactory(),
+        "ids": {
+            "client": client.pk,
+            "message": message.pk,
+            "spare_message": MessageFactory(owner=owner).pk,
+            "mailing": mailing.pk,
+            "target": None,
+        },
+        "form": {
+            "/clients/": {"email": "changed@example.org", "full_name": "Изменено"},
+            "/messages/": {"subject": "Изменено", "body": "Текст"},
+            "/mailings/": {
+                "message": message.pk,
+                "start_at": "2031-01-01T10:00",
+                "end_at": "2031-02-01T10:00",
+                "periodicity": "weekly",
+                "clients": [client.pk],
+            },
+        },
+    }
+
+
+def sign_in(csrf_client, world, role):
+    if role == "anonymous":
+        return
+    if role == "blocked":
+        world["owner"].is_active = False
+        world["owner"].save()
+        csrf_client.force_login(world["owner"])
+        return
+    csrf_client.force_login(world[role])
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(
+    ("method", "template", "expected"), MATRIX, ids=[f"{m} {t}" for m, t, _ in MATRIX]
+)
+def test_the_permission_matrix(csrf_client, world, role, method, template, expected):
+    path = template.format(**{**world["ids"], "target": world["target"].pk})
+    sign_in(csrf_client, world, role)
+    if method == "GET":
+        response = csrf_client.get(path)
+    else:
+        data = next((v for k, v in world["form"].items() if path.startswith(k)), {})
+        if not path.endswith("/edit/"):
+            data = {}
+        # Any page with a form hands out the CSRF cookie, as a browser would have it.
+        form_url = "/accounts/login/" if role in ("anonymous", "blocked") else "/accounts/profile/"
+        response = csrf_client.submit(path, data, form_url=form_url)
+
+    assert response.status_code == expected[role], (role, method, path)
+    if expected[role] == LOGIN and role in ("anonymous", "blocked"):
+        assert response["Location"] == f"/accounts/login/?next={quote(path)}"
+
+
+def test_a_manager_changes_nothing_by_forged_posts(csrf_client, world):
+    csrf_client.force_login(world["manager"])
+    ids = world["ids"]
+    for path, data in [
+        ("/clients/new/", {"email": "sneaky@example.org"}),
+        (f"/clients/{ids['client']}/edit/", world["form"]["/clients/"]),
+        (f"/messages/{ids['message']}/edit/", world["form"]["/messages/"]),
+        (f"/mailings/{ids['mailing']}/edit/", world["form"]["/mailings/"]),
+        (f"/clients/{ids['client']}/delete/", {}),
+    ]:
+        assert csrf_client.submit(path, data, form_url="/clients/").status_code == 403
+    from mailings.models import Client, Message
+
+    assert not Client.objects.filter(email="sneaky@example.org").exists()
+    assert Client.objects.filter(pk=ids["client"]).exists()
+    assert Message.objects.get(pk=ids["message"]).subject != "Изменено"

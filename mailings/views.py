@@ -1,0 +1,485 @@
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, ProtectedError
+from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django.views.generic import (
+    CreateView,
+    DeleteView,
+    DetailView,
+    FormView,
+    ListView,
+    UpdateView,
+)
+
+from sending.services import enqueue_run, mailing_disable, mailing_schedule
+
+from .access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from .csv_files import ImportFileError, attempts_csv_lines, clients_csv_lines, clients_import
+from .forms import ClientForm, ClientImportForm, MailingForm, MessageForm, ReportFilterForm
+from .models import Client, Delivery, Mailing, Message
+from .reports import attempt_totals, attempts_filtered, daily_chart
+from .search import search_q
+from .selectors import (
+    attempts_visible_to,
+    mailing_recipient_counts,
+    mailings_visible_to,
+    mailings_with_recipient_counts,
+    sees_everything,
+)
+
+PAGE_SIZE = 25
+
+
+class ListControlsMixin:
+    """Search (?q=), sorting (?sort=key or -key) and pagination for a list page."""
+
+    paginate_by = PAGE_SIZE
+    search_fields: tuple[str, ...] = ()
+    sort_fields: dict[str, str] = {}
+    default_sort = ""
+
+    def get_search_fields(self) -> tuple[str, ...]:
+        if sees_everything(self.request.user):
+            return (*self.search_fields, "owner__email")
+        return self.search_fields
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        self.query = self.request.GET.get("q", "").strip()[:200]
+        if self.query:
+            queryset = queryset.filter(search_q(self.get_search_fields(), self.query))
+        sort = self.request.GET.get("sort", "")
+        if sort.lstrip("-") not in self.sort_fields:
+            sort = self.default_sort
+        self.sort = sort
+        descending = sort.startswith("-")
+        field = F(self.sort_fields[sort.lstrip("-")])
+        order = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
+        # The id breaks ties so that pages never repeat or skip a row.
+        return queryset.order_by(order, "-pk" if descending else "pk")
+
+    def get_context_data(self, **kwargs):
+        kept = [(k, v) for k, v in self.request.GET.items() if k not in ("q", "page") and v]
+        return {
+            **super().get_context_data(**kwargs),
+            "query": self.query,
+            "sort": self.sort,
+            "kept_params": kept,
+        }
+
+
+# Clients
+
+
+class ClientListView(ListControlsMixin, ReadAccessMixin, ListView):
+    model = Client
+    search_fields = ("email", "full_name")
+    sort_fields = {
+        "email": "email",
+        "name": "full_name",
+        "created": "created_at",
+        "mailings": "mailing_count",
+        "owner": "owner__email",
+    }
+    default_sort = "email"
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .select_related("owner")
+            .annotate(mailing_count=Count("mailings", distinct=True))
+        )
+
+
+class ClientDetailView(ReadAccessMixin, DetailView):
+    model = Client
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("owner")
+
+    def get_context_data(self, **kwargs):
+        client = self.object
+        return {
+            **super().get_context_data(**kwargs),
+            "client_mailings": mailings_with_recipient_counts(client.mailings.all())[:20],
+            "deliveries": Delivery.objects.filter(client=client)
+            .select_related("attempt__mailing__message")
+            .order_by("-attempt__started_at")[:10],
+        }
+
+
+class ClientFormMixin(OwnerFormMixin, SuccessMessageMixin):
+    model = Client
+    form_class = ClientForm
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except IntegrityError:
+            # The same email saved by a parallel request between validation and insert.
+            form.add_error("email", gettext("You already have a client with this email."))
+            return self.form_invalid(form)
+
+
+class ClientCreateView(ClientFormMixin, CreateView):
+    success_message = _("Client %(email)s has been added.")
+
+
+class ClientUpdateView(ClientFormMixin, UpdateView):
+    success_message = _("Client %(email)s has been saved.")
+
+
+class ClientDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
+    model = Client
+    success_url = reverse_lazy("mailings:client_list")
+    success_message = _("The client has been deleted.")
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "mailing_count": self.object.mailings.count(),
+            "delivery_count": self.object.deliveries.count(),
+        }
+
+
+class ClientImportView(WriteAccessMixin, FormView):
+    model = Client
+    form_class = ClientImportForm
+    template_name = "mailings/client_import.html"
+
+    def form_valid(self, form):
+        try:
+            result = clients_import(owner=self.request.user, data=form.cleaned_data["file"].read())
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
+        except IntegrityError:
+            form.add_error(
+                "file",
+                gettext("Your clients changed while the file was read. Please upload it again."),
+            )
+            return self.form_invalid(form)
+        return TemplateResponse(
+            self.request,
+            "mailings/client_import_result.html",
+            {"result": result, "errors": result.errors[:500]},
+        )
+
+
+class ClientExportView(ListControlsMixin, ReadAccessMixin, View):
+    """Streams the clients the list shows (same search), never holding them all in memory."""
+
+    model = Client
+    search_fields = ClientListView.search_fields
+    sort_fields = {"email": "email"}
+    default_sort = "email"
+
+    def get(self, request, *args, **kwargs):
+        clients = self.get_queryset()
+        lines = clients_csv_lines(
+            clients, zone=timezone.get_current_timezone(), with_owner=sees_everything(request.user)
+        )
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        filename = f"clients-{timezone.localdate():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+# Messages
+
+
+class MessageListView(ListControlsMixin, ReadAccessMixin, ListView):
+    model = Message
+    search_fields = ("subject", "body")
+    sort_fields = {
+        "subject": "subject",
+        "updated": "updated_at",
+        "mailings": "mailing_count",
+        "owner": "owner__email",
+    }
+    default_sort = "-updated"
+
+    def get_queryset(self):
+        return (
+            super().get_queryset().select_related("owner").annotate(mailing_count=Count("mailings"))
+        )
+
+
+class MessageDetailView(ReadAccessMixin, DetailView):
+    model = Message
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("owner")
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "message_mailings": mailings_with_recipient_counts(self.object.mailings.all()),
+        }
+
+
+class MessageFormMixin(OwnerFormMixin, SuccessMessageMixin):
+    model = Message
+    form_class = MessageForm
+    success_message = _("Message “%(subject)s” has been saved.")
+
+
+class MessageCreateView(MessageFormMixin, CreateView):
+    pass
+
+
+class MessageUpdateView(MessageFormMixin, UpdateView):
+    pass
+
+
+class MessageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
+    model = Message
+    success_url = reverse_lazy("mailings:message_list")
+    success_message = _("The message has been deleted.")
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "blocking_mailings": self.object.mailings.select_related("message").order_by("pk"),
+        }
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ProtectedError:
+            messages.error(
+                self.request,
+                gettext(
+                    "This message is used by the mailings listed below, so it cannot be "
+                    "deleted. Delete those mailings or give them another message first."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form))
+
+
+# Mailings
+
+
+class MailingListView(ListControlsMixin, ReadAccessMixin, ListView):
+    model = Mailing
+    search_fields = ("message__subject",)
+    sort_fields = {
+        "subject": "message__subject",
+        "status": "status",
+        "start": "start_at",
+        "next": "next_run_at",
+        "recipients": "recipient_count",
+        "owner": "owner__email",
+        "created": "created_at",
+    }
+    default_sort = "-created"
+
+    def get_queryset(self):
+        mailings = mailings_with_recipient_counts(super().get_queryset())
+        self.status = self.request.GET.get("status", "")
+        if self.status in Mailing.Status.values:
+            mailings = mailings.filter(status=self.status)
+        else:
+            self.status = ""
+        self.owner = None
+        if sees_everything(self.request.user) and self.request.GET.get("owner", "").isdigit():
+            self.owner = (
+                get_user_model()
+                .objects.filter(pk=self.request.GET["owner"])
+                .only("pk", "email")
+                .first()
+            )
+            if self.owner:
+                mailings = mailings.filter(owner=self.owner)
+        return mailings
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "status": self.status,
+            "statuses": Mailing.Status.choices,
+            "owner": self.owner,
+        }
+
+
+class MailingDetailView(ReadAccessMixin, DetailView):
+    model = Mailing
+    attempts_per_page = 20
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("message", "owner")
+
+    def get_context_data(self, **kwargs):
+        mailing = self.object
+        attempts = Paginator(
+            mailing.attempts.order_by("-started_at", "-pk"), self.attempts_per_page
+        )
+        user = self.request.user
+        return {
+            **super().get_context_data(**kwargs),
+            "recipients": mailing_recipient_counts(mailing),
+            "recipient_sample": mailing.clients.order_by("email")[:10],
+            "attempts_page": attempts.get_page(self.request.GET.get("page")),
+            "is_owner": mailing.owner_id == user.pk,
+            "can_disable": mailing.status != Mailing.Status.DISABLED
+            and (mailing.owner_id == user.pk or user.has_perm("mailings.disable_mailing")),
+        }
+
+
+class MailingFormMixin(OwnerFormMixin, SuccessMessageMixin):
+    model = Mailing
+    form_class = MailingForm
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            # The engine decides status and next run; a due first run is queued on commit.
+            mailing_schedule(mailing=self.object)
+        return response
+
+
+class MailingCreateView(MailingFormMixin, CreateView):
+    success_message = _("The mailing has been created.")
+
+    def get_initial(self):
+        # "Use in a mailing" on a message page preselects it; the form checks ownership.
+        return {**super().get_initial(), "message": self.request.GET.get("message")}
+
+
+class MailingUpdateView(MailingFormMixin, UpdateView):
+    success_message = _("The mailing has been saved.")
+
+
+class MailingDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
+    model = Mailing
+    success_url = reverse_lazy("mailings:mailing_list")
+    success_message = _("The mailing has been deleted.")
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("message")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "attempt_count": self.object.attempts.count()}
+
+
+@method_decorator(require_POST, name="dispatch")
+class MailingSendView(WriteAccessMixin, View):
+    """Send now: the request only records the wish; a worker sends."""
+
+    model = Mailing
+
+    def post(self, request, pk: int):
+        mailing = get_object_or_404(self.get_queryset(), pk=pk)
+        if mailing.status == Mailing.Status.DISABLED:
+            messages.error(request, gettext("A disabled mailing cannot be sent."))
+        else:
+            enqueue_run(mailing=mailing)
+            messages.success(request, gettext("The mailing is queued and will go out in a moment."))
+        return redirect(mailing)
+
+
+@method_decorator(require_POST, name="dispatch")
+class MailingDisableView(LoginRequiredMixin, View):
+    """The owner may stop their own mailing; a manager may stop anyone's."""
+
+    def post(self, request, pk: int):
+        mailings = (
+            Mailing.objects.all()
+            if request.user.has_perm("mailings.disable_mailing")
+            else Mailing.objects.owned_by(request.user)
+        )
+        mailing = get_object_or_404(mailings, pk=pk)
+        if mailing.status == Mailing.Status.DISABLED:
+            messages.info(request, gettext("The mailing was already disabled."))
+        else:
+            mailing_disable(mailing=mailing)
+            messages.success(request, gettext("The mailing has been disabled."))
+        return HttpResponseRedirect(
+            mailing.get_absolute_url()
+            if mailings_visible_to(request.user).filter(pk=pk).exists()
+            else reverse("mailings:mailing_list")
+        )
+
+
+# Reports
+
+
+class ReportMixin(LoginRequiredMixin):
+    """The attempts the user may see, narrowed by the filter form in the query string."""
+
+    def get_filter_form(self) -> ReportFilterForm:
+        if not hasattr(self, "_filter_form"):
+            self._filter_form = ReportFilterForm(
+                self.request.GET or None, mailings=mailings_visible_to(self.request.user)
+            )
+        return self._filter_form
+
+    def get_filters(self) -> dict:
+        form = self.get_filter_form()
+        if form.is_bound and form.is_valid():
+            return {key: value for key, value in form.cleaned_data.items() if value}
+        return {}
+
+    def get_attempts(self):
+        zone = timezone.get_current_timezone()
+        return attempts_filtered(
+            attempts_visible_to(self.request.user), zone=zone, **self.get_filters()
+        )
+
+
+class ReportView(ReportMixin, ListView):
+    template_name = "mailings/reports.html"
+    paginate_by = 50
+    context_object_name = "attempts"
+
+    def get_queryset(self):
+        return (
+            self.get_attempts()
+            .select_related("mailing__message", "mailing__owner")
+            .order_by("-started_at", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        attempts = self.get_attempts()
+        filters = self.get_filters()
+        return {
+            **super().get_context_data(**kwargs),
+            "filter_form": self.get_filter_form(),
+            "totals": attempt_totals(attempts),
+            "chart": daily_chart(
+                attempts,
+                zone=timezone.get_current_timezone(),
+                date_from=filters.get("date_from"),
+                date_to=filters.get("date_to"),
+            ),
+            "oversight": sees_everything(self.request.user),
+        }
+
+
+class ReportExportView(ReportMixin, View):
+    def get(self, request, *args, **kwargs):
+        attempts = (
+            self.get_attempts()
+            .select_related("mailing__message", "mailing__owner")
+            .order_by("-started_at", "-pk")
+        )
+        lines = attempts_csv_lines(attempts, zone=timezone.get_current_timezone())
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        filename = f"report-{timezone.localdate():%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
