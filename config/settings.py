@@ -179,6 +179,23 @@ STORAGES = {
 SMTP_TIMEOUT = env.float("SMTP_TIMEOUT", default=10.0)
 SEND_RATE = env.float("SEND_RATE", default=50.0)
 EMAIL_TIMEOUT = SMTP_TIMEOUT
+# The sending engine (sending/). A temporary failure is retried SEND_MAX_TRIES times with
+# a backoff doubling from SEND_RETRY_BACKOFF seconds; SEND_BREAKER_THRESHOLD connection
+# failures in a row stop a run for SEND_BREAKER_COOLDOWN seconds (doubling); a refused
+# login is re-checked every SEND_PAUSE_RECHECK seconds. SEND_WINDOW messages are marked
+# in flight at a time; one left in flight longer than SEND_LEASE seconds (a killed
+# worker) becomes `unknown`. Celery tasks carry SEND_BATCH_SIZE deliveries each.
+SEND_MAX_TRIES = env.int("SEND_MAX_TRIES", default=5)
+SEND_RETRY_BACKOFF = env.float("SEND_RETRY_BACKOFF", default=60.0)
+SEND_RETRY_BACKOFF_MAX = env.float("SEND_RETRY_BACKOFF_MAX", default=3600.0)
+SEND_BREAKER_THRESHOLD = env.int("SEND_BREAKER_THRESHOLD", default=3)
+SEND_BREAKER_COOLDOWN = env.float("SEND_BREAKER_COOLDOWN", default=60.0)
+SEND_PAUSE_RECHECK = env.float("SEND_PAUSE_RECHECK", default=600.0)
+SEND_WINDOW = env.int("SEND_WINDOW", default=10)
+SEND_LEASE = env.float("SEND_LEASE", default=900.0)
+SEND_BATCH_SIZE = env.int("SEND_BATCH_SIZE", default=200)
+# A private CA to trust for smtp+tls:// and smtp+ssl:// (a self-hosted relay).
+EMAIL_SSL_CAFILE = env.str("EMAIL_SSL_CAFILE", default="")
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
@@ -197,6 +214,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Exactly one beat: it scans for due runs and unsent batches every few seconds.
+CELERY_BEAT_SCHEDULE = {
+    "sending-dispatch": {"task": "sending.tasks.dispatch_due", "schedule": 5.0},
+}
 
 # Security. Off by default only where DEBUG (local HTTP development) needs it.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -19,3 +19,15 @@ def last_beat() -> tuple[datetime, str] | None:
     if not value:
         return None
     return datetime.fromisoformat(value["at"]), value["by"]
+
+
+WAKE_KEY = "scheduler:wake"
+
+
+def wake() -> None:
+    """Ask the embedded scheduler to start its next pass now instead of after its sleep."""
+    cache.set(WAKE_KEY, timezone.now().isoformat(), HEARTBEAT_TTL)
+
+
+def wake_token() -> str | None:
+    return cache.get(WAKE_KEY)

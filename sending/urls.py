@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "sending"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("unsubscribe/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
+    path(
+        "mailings/<int:pk>/progress/",
+        views.MailingProgressView.as_view(),
+        name="mailing_progress",
+    ),
+    path("attempts/<int:pk>/resend/", views.AttemptResendView.as_view(), name="attempt_resend"),
+]

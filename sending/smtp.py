@@ -1,0 +1,343 @@
+"""Talking to the mail server: one connection reused for many messages, a timeout on every
+network step, and every reply sorted into what the dispatcher should do next (SPEC §3).
+
+The SMTP dialogue is driven step by step (MAIL, RCPT, DATA, the content) rather than by
+`smtplib.sendmail`, because what a failure means depends on when it happens: before
+the content is handed over the message can be retried safely; once the content has gone
+out, a broken connection leaves it unknown whether the server took it, and sending it
+again could deliver it twice.
+"""
+
+import hashlib
+import logging
+import re
+import smtplib
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+
+import environ
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from .outbox import write_eml
+
+log = logging.getLogger(__name__)
+
+SENT = "sent"
+RETRY = "retry"
+FAILED = "failed"
+UNKNOWN = "unknown"
+
+# Replies that mean "your login is wrong or missing": a configuration problem that
+# every following message would hit too.
+AUTH_CODES = {530, 534, 535, 538}
+# "Service not available, closing transmission channel": the connection is gone.
+CLOSING = 421
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # SENT, RETRY, FAILED or UNKNOWN
+    reply: str
+    # The connection is unusable afterwards: counts towards the circuit breaker.
+    broken: bool = False
+
+
+class ConnectionFailed(Exception):
+    """The server could not be reached or greeted us badly; no message was handed over."""
+
+    def __init__(self, reply: str):
+        super().__init__(reply)
+        self.reply = reply
+
+
+class SendingPaused(Exception):
+    """Sending must stop for everyone until the operator fixes EMAIL_URL (SPEC §3)."""
+
+    def __init__(self, reason: str, reply: str):
+        super().__init__(reply)
+        self.reason = reason  # TransportHold.Reason value: "auth" or "config"
+        self.reply = reply
+
+
+def describe(error: BaseException) -> str:
+    """The server's reply, or the error as an operator would like to read it."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return reply_text(error.smtp_code, error.smtp_error)
+    # smtplib reports a timeout while reading a reply as a disconnection.
+    if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+        return f"Timed out after {settings.SMTP_TIMEOUT:g} s waiting for the server"
+    text = str(error) or error.__class__.__name__
+    return f"{error.__class__.__name__}: {text}"
+
+
+def reply_text(code: int, message: bytes | str) -> str:
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    message = " ".join(message.split())
+    return f"{code} {message}" if code != -1 else f"Unreadable reply from the server: {message!r}"
+
+
+def transport_fingerprint() -> str:
+    """Identifies the configured transport without revealing its password."""
+    url = settings.EMAIL_URL or f"outbox:{settings.EMAIL_OUTBOX_DIR}"
+    return hashlib.sha256(url.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    username: str
+    password: str
+    use_tls: bool
+    use_ssl: bool
+    timeout: float
+
+    @classmethod
+    def from_url(cls, url: str, *, timeout: float) -> "SmtpSettings":
+        try:
+            config = environ.Env.email_url_config(url)
+        except (ImproperlyConfigured, ValueError) as error:
+            raise SendingPaused("config", f"EMAIL_URL is not valid: {error}") from error
+        if config.get("EMAIL_BACKEND") != "django.core.mail.backends.smtp.EmailBackend":
+            raise SendingPaused(
+                "config", "EMAIL_URL must start with smtp://, smtp+tls:// or smtp+ssl://"
+            )
+        if not config.get("EMAIL_HOST"):
+            raise SendingPaused("config", "EMAIL_URL has no host name")
+        use_ssl = bool(config.get("EMAIL_USE_SSL"))
+        use_tls = bool(config.get("EMAIL_USE_TLS"))
+        default_port = 465 if use_ssl else 587 if use_tls else 25
+        return cls(
+            host=config["EMAIL_HOST"],
+            port=config.get("EMAIL_PORT") or default_port,
+            username=config.get("EMAIL_HOST_USER") or "",
+            password=config.get("EMAIL_HOST_PASSWORD") or "",
+            use_tls=use_tls,
+            use_ssl=use_ssl,
+            timeout=timeout,
+        )
+
+
+def _tls_context() -> ssl.SSLContext:
+    # A private CA (a self-hosted relay) may be trusted with EMAIL_SSL_CAFILE.
+    return ssl.create_default_context(cafile=getattr(settings, "EMAIL_SSL_CAFILE", None) or None)
+
+
+def _payload(data: bytes) -> bytes:
+    """The DATA section: CRLF line ends, leading dots doubled, the final dot line."""
+    data = re.sub(rb"\r\n|\r|\n", b"\r\n", data)
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+class _Broken(Exception):
+    def __init__(self, reply: str):
+        self.reply = reply
+
+
+class SmtpTransport:
+    """One SMTP connection, opened on demand and reused until it breaks or is closed."""
+
+    def __init__(self, config: SmtpSettings):
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+        self.mail_options: list[str] = []
+
+    def ensure_open(self) -> None:
+        if self.smtp is not None:
+            return
+        config = self.config
+        smtp = (
+            smtplib.SMTP_SSL(timeout=config.timeout, context=_tls_context())
+            if config.use_ssl
+            else smtplib.SMTP(timeout=config.timeout)
+        )
+        try:
+            # smtplib applies the timeout to connecting and to every later read and write.
+            code, message = smtp.connect(config.host, config.port)
+            if code != 220:
+                raise ConnectionFailed(reply_text(code, message))
+            code, message = smtp.ehlo()
+            if code != 250:
+                code, message = smtp.helo()
+                if code != 250:
+                    raise ConnectionFailed(reply_text(code, message))
+            if config.use_tls:
+                if not smtp.has_extn("starttls"):
+                    raise SendingPaused("config", "The server does not offer STARTTLS")
+                smtp.starttls(context=_tls_context())
+                smtp.ehlo()
+            if config.username:
+                try:
+                    smtp.login(config.username, config.password)
+                except smtplib.SMTPResponseException:
+                    raise
+                except smtplib.SMTPException as error:
+                    # "No suitable authentication method" and the like: fix the config.
+                    raise SendingPaused("auth", describe(error)) from error
+        except smtplib.SMTPAuthenticationError as error:
+            smtp.close()
+            raise SendingPaused("auth", describe(error)) from error
+        except smtplib.SMTPNotSupportedError as error:
+            smtp.close()
+            raise SendingPaused("config", f"The server does not support login: {error}") from error
+        except smtplib.SMTPConnectError as error:
+            smtp.close()
+            raise ConnectionFailed(describe(error)) from error
+        except (ssl.SSLCertVerificationError, socket.gaierror) as error:
+            # A name that does not resolve, or a certificate for another name: EMAIL_URL
+            # is wrong, and trying again will not help.
+            smtp.close()
+            raise SendingPaused("config", describe(error)) from error
+        except smtplib.SMTPException as error:
+            smtp.close()
+            if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code in AUTH_CODES:
+                raise SendingPaused("auth", describe(error)) from error
+            raise ConnectionFailed(describe(error)) from error
+        except (ConnectionFailed, SendingPaused):
+            smtp.close()
+            raise
+        except OSError as error:
+            smtp.close()
+            raise ConnectionFailed(describe(error)) from error
+        self.smtp = smtp
+        self.mail_options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
+
+    def _command(self, send) -> tuple[int, str]:
+        """Run one step; any transport trouble or an unreadable reply means a broken link."""
+        try:
+            code, message = send()
+        except (OSError, smtplib.SMTPException) as error:
+            raise _Broken(describe(error)) from error
+        reply = reply_text(code, message)
+        if code == -1 or code == CLOSING:
+            raise _Broken(reply)
+        return code, reply
+
+    def _refused(self, code: int, reply: str) -> Outcome:
+        """A 4xx/5xx before the content went out: nothing was delivered."""
+        if code in AUTH_CODES:
+            self.close()
+            raise SendingPaused("auth", reply)
+        try:
+            self.smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            self.abort()
+        return Outcome(RETRY if code < 500 else FAILED, reply)
+
+    def send(self, *, envelope_from: str, envelope_to: str, data: bytes) -> Outcome:
+        """Hand one message to the server. Call ensure_open() first."""
+        smtp = self.smtp
+        try:
+            code, reply = self._command(lambda: smtp.mail(envelope_from, self.mail_options))
+            if code != 250:
+                return self._refused(code, reply)
+            code, reply = self._command(lambda: smtp.rcpt(envelope_to))
+            if code not in (250, 251, 252):
+                return self._refused(code, reply)
+            code, reply = self._command(lambda: (smtp.putcmd("data"), smtp.getreply())[1])
+            if code != 354:
+                return self._refused(code, reply)
+        except _Broken as broken:
+            self.abort()
+            return Outcome(RETRY, broken.reply, broken=True)
+        # From here on the message is in the server's hands, as far as we can know.
+        try:
+            code, reply = self._command(lambda: (smtp.send(_payload(data)), smtp.getreply())[1])
+        except _Broken as broken:
+            self.abort()
+            return Outcome(UNKNOWN, broken.reply, broken=True)
+        if 200 <= code < 300:
+            return Outcome(SENT, reply)
+        if code in AUTH_CODES:
+            self.close()
+            raise SendingPaused("auth", reply)
+        return Outcome(RETRY if code < 500 else FAILED, reply)
+
+    def abort(self) -> None:
+        """Drop a connection that can no longer be trusted, without a QUIT."""
+        if self.smtp is not None:
+            try:
+                self.smtp.close()
+            finally:
+                self.smtp = None
+
+    def close(self) -> None:
+        if self.smtp is None:
+            return
+        try:
+            self.smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+        finally:
+            self.abort()
+
+
+class OutboxTransport:
+    """No EMAIL_URL: every message becomes an .eml file in var/outbox/ (development)."""
+
+    def ensure_open(self) -> None:
+        pass
+
+    def send(self, *, envelope_from: str, envelope_to: str, data: bytes) -> Outcome:
+        try:
+            path = write_eml(data)
+        except OSError as error:
+            return Outcome(RETRY, describe(error), broken=True)
+        return Outcome(SENT, f"250 Written to {path.name}")
+
+    def abort(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def transport_from_settings() -> SmtpTransport | OutboxTransport:
+    """The configured transport; raises SendingPaused when EMAIL_URL cannot be used."""
+    if not settings.EMAIL_URL:
+        return OutboxTransport()
+    return SmtpTransport(SmtpSettings.from_url(settings.EMAIL_URL, timeout=settings.SMTP_TIMEOUT))
+
+
+class RateLimiter:
+    """At most `rate` messages a second from this process (0 or less: no limit)."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate if rate and rate > 0 else 0.0
+        self.next_at = 0.0
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        start = max(now, self.next_at)
+        if start > now:
+            time.sleep(start - now)
+        self.next_at = start + self.interval
+
+
+class Breaker:
+    """Opens after `threshold` connection failures in a row; any good reply resets it."""
+
+    def __init__(self, threshold: int):
+        self.threshold = max(1, threshold)
+        self.failures = 0
+        self.last_error = ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.failures >= self.threshold
+
+    def failure(self, reply: str) -> None:
+        self.failures += 1
+        self.last_error = reply
+
+    def success(self) -> None:
+        self.failures = 0

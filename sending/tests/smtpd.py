@@ -1,0 +1,166 @@
+"""Real SMTP servers (aiosmtpd) for the tests, healthy or misbehaving on demand.
+
+`SmtpServer` runs in a thread of the test process; its `faults` can be changed while it
+runs, so a test can break the server, run a pass, heal it and run the next pass.
+"""
+
+import asyncio
+import logging
+import socket
+import threading
+import warnings
+from collections import Counter
+from email import message_from_bytes
+from email.message import Message
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult
+
+# aiosmtpd logs every command at INFO: too much for a test report.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Faults:
+    """What the server does wrong; every field off means a healthy server."""
+
+    def __init__(self):
+        self.no_greeting = False  # accept the connection, never say 220
+        self.garbage_on_mail = False  # answer MAIL FROM with a line that is no SMTP reply
+        self.mail_delay = 0.0  # seconds before answering MAIL FROM
+        self.data_delay = 0.0  # seconds before answering the final dot (message kept)
+        self.drop_mid_data = set()  # recipients whose connection is cut inside DATA
+        self.rcpt_replies = {}  # recipient -> reply to RCPT TO (e.g. "451 ..." or "550 ...")
+        self.data_replies = {}  # recipient -> reply to the final dot (message not kept)
+
+    def heal(self) -> None:
+        self.__init__()
+
+
+class Recorder:
+    """The aiosmtpd handler: keeps every accepted message."""
+
+    def __init__(self, faults: Faults):
+        self.faults = faults
+        self.lock = threading.Lock()
+        self.messages: list[tuple[str, bytes]] = []
+        self.connections = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if self.faults.mail_delay:
+            await asyncio.sleep(self.faults.mail_delay)
+        if self.faults.garbage_on_mail:
+            return "Hello from a broken proxy"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        reply = self.faults.rcpt_replies.get(address)
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        recipient = envelope.rcpt_tos[0]
+        reply = self.faults.data_replies.get(recipient)
+        if reply:
+            return reply
+        with self.lock:
+            for rcpt in envelope.rcpt_tos:
+                self.messages.append((rcpt, envelope.original_content))
+            number = len(self.messages)
+        if self.faults.data_delay:
+            await asyncio.sleep(self.faults.data_delay)
+        return f"250 2.0.0 Ok: queued as Q{number}"
+
+    def copies(self) -> Counter:
+        with self.lock:
+            return Counter(rcpt for rcpt, _ in self.messages)
+
+    def parsed(self) -> list[Message]:
+        with self.lock:
+            return [message_from_bytes(data) for _, data in self.messages]
+
+
+class FaultySMTP(SMTP):
+    async def _handle_client(self):
+        self.event_handler.connections += 1
+        if self.event_handler.faults.no_greeting:
+            await asyncio.sleep(3600)
+            return
+        await super()._handle_client()
+
+    async def smtp_DATA(self, arg):
+        recipients = set(self.envelope.rcpt_tos) if self.envelope else set()
+        if recipients & self.event_handler.faults.drop_mid_data:
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            await self._reader.readuntil(b"\r\n")  # the first line of the message
+            self.transport.close()
+            return
+        await super().smtp_DATA(arg)
+
+
+class SmtpServer:
+    """An aiosmtpd server on a free local port, in a thread of this process."""
+
+    def __init__(self, *, port: int | None = None, users: dict[str, str] | None = None):
+        self.port = port or free_port()
+        self.faults = Faults()
+        self.handler = Recorder(self.faults)
+        self.users = users
+        kwargs = {}
+        if users is not None:
+            kwargs = {
+                "auth_required": True,
+                "auth_require_tls": False,
+                "authenticator": self._authenticate,
+            }
+
+        class _Controller(Controller):
+            def factory(self):
+                with warnings.catch_warnings():
+                    # Login without TLS is what these tests want; aiosmtpd warns about it.
+                    warnings.simplefilter("ignore")
+                    return FaultySMTP(self.handler, **self.SMTP_kwargs)
+
+        self.controller = _Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, ready_timeout=5, **kwargs
+        )
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        login = auth_data.login.decode() if isinstance(auth_data.login, bytes) else auth_data.login
+        password = auth_data.password
+        if isinstance(password, bytes):
+            password = password.decode()
+        if self.users.get(login) == password:
+            return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)  # aiosmtpd then answers 535
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def url_with(self, user: str, password: str) -> str:
+        return f"smtp://{user}:{password}@127.0.0.1:{self.port}"
+
+    def start(self) -> "SmtpServer":
+        self.controller.start()
+        self.handler.connections = 0  # not the controller's own readiness probe
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def copies(self) -> Counter:
+        return self.handler.copies()
+
+    @property
+    def messages(self) -> list[tuple[str, bytes]]:
+        return self.handler.messages

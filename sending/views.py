@@ -1,0 +1,101 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
+
+from mailings.models import Attempt, Client, Mailing
+
+from .content import client_id_from_token
+from .forms import ResendForm
+from .progress import mailing_progress
+from .services import attempt_resend, client_unsubscribe
+
+OVERSEER_PERMISSION = "mailings.view_all_mailings"
+
+
+def _mailing_for_reader(user, pk: int) -> Mailing:
+    """The owner and the managers may look at a mailing; anybody else gets 404."""
+    mailings = Mailing.objects.all()
+    if not user.has_perm(OVERSEER_PERMISSION):
+        mailings = mailings.filter(owner=user)
+    return get_object_or_404(mailings, pk=pk)
+
+
+def _attempt_for_owner(user, pk: int) -> Attempt:
+    """Only the owner acts on a run: managers oversee read-only (403), strangers get 404."""
+    if user.has_perm(OVERSEER_PERMISSION):
+        raise PermissionDenied
+    return get_object_or_404(Attempt.objects.select_related("mailing"), pk=pk, mailing__owner=user)
+
+
+@method_decorator(never_cache, name="dispatch")
+class MailingProgressView(LoginRequiredMixin, View):
+    """The current run's counts as JSON, polled by the mailing page while it runs."""
+
+    def get(self, request, pk: int):
+        mailing = _mailing_for_reader(request.user, pk)
+        return JsonResponse(mailing_progress(mailing=mailing))
+
+
+@method_decorator(require_POST, name="dispatch")
+class AttemptResendView(LoginRequiredMixin, View):
+    def post(self, request, pk: int):
+        attempt = _attempt_for_owner(request.user, pk)
+        form = ResendForm(request.POST)
+        include_unknown = form.is_valid() and form.cleaned_data["include_unknown"]
+        count = attempt_resend(attempt=attempt, include_unknown=include_unknown)
+        if count:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d recipient will get this run again in a moment.",
+                    "%(count)d recipients will get this run again in a moment.",
+                    count,
+                )
+                % {"count": count},
+            )
+        else:
+            messages.info(request, _("There is nobody to send this run to again."))
+        return redirect(attempt.mailing)
+
+
+@method_decorator([csrf_exempt, never_cache], name="dispatch")
+class UnsubscribeView(TemplateView):
+    """GET asks for confirmation (mail scanners open links); POST unsubscribes.
+
+    The POST needs no CSRF token: a mail provider's one-click unsubscribe (RFC 8058)
+    posts `List-Unsubscribe=One-Click` straight to this address, and the signed token
+    in the URL is what authorises it.
+    """
+
+    template_name = "sending/unsubscribe.html"
+
+    def get_client(self) -> Client:
+        client_id = client_id_from_token(self.kwargs["token"])
+        client = Client.objects.filter(pk=client_id).first() if client_id else None
+        if client is None:
+            raise Http404
+        return client
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.client = self.get_client()
+        except Http404:
+            return self.render_to_response({"invalid": True}, status=404)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "client": self.client}
+
+    def post(self, request, *args, **kwargs):
+        client_unsubscribe(client=self.client)
+        return self.render_to_response({"client": self.client, "done": True})
