@@ -111,7 +111,7 @@ def seed_posts(users: dict) -> None:
     """Create the demo posts that do not exist yet (matched by title), authored by the editor."""
     author = users["editor"]
     now = timezone.now()
-    for title, body, days_ago, colours in POSTS:
+    for number, (title, body, days_ago, colours) in enumerate(POSTS, start=1):
         if Post.objects.filter(title=title).exists():
             continue
         post = Post(
@@ -121,7 +121,7 @@ def seed_posts(users: dict) -> None:
             is_published=days_ago is not None,
             published_at=now - timedelta(days=days_ago, hours=3) if days_ago is not None else None,
         )
-        post.image.save("demo-cover.jpg", ContentFile(cover_image(title, colours)), save=False)
+        post.image.save(f"cover-{number}.jpg", ContentFile(cover_image(title, colours)), save=False)
         post.save()
 
 
