@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OwnedQuerySet(models.QuerySet):
@@ -83,7 +84,8 @@ class Mailing(models.Model):
         CREATED = "created", _("Created")
         RUNNING = "running", _("Running")
         COMPLETED = "completed", _("Completed")
-        DISABLED = "disabled", _("Disabled")
+        # Context: contrib.auth's "Disabled" (a password) would win over ours in Russian.
+        DISABLED = "disabled", pgettext_lazy("mailing status", "Disabled")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailings"
