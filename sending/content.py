@@ -11,6 +11,7 @@ standard library's `email.message.EmailMessage`).
 import html
 import re
 from dataclasses import dataclass
+from email.policy import compat32
 from email.utils import formatdate, parseaddr
 from urllib.parse import urlsplit
 
@@ -22,6 +23,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+UNFOLDED = compat32.clone(max_line_length=998)
 PLACEHOLDER = re.compile(r"\{\{\s*(full_name|email)\s*\}\}")
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
@@ -151,7 +153,7 @@ class Renderer:
                 # The same id on every try of one delivery: a receiver that got the
                 # message once may drop a copy the owner resends.
                 "Message-ID": f"<{recipient.delivery_id}.{self.attempt_id}@{self.domain}>",
-                "Date": formatdate(),
+                "Date": formatdate(usegmt=True),
                 "List-Unsubscribe": f"<{url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
@@ -162,4 +164,8 @@ class Renderer:
             if recipient.email.isascii()
             else sanitize_address(recipient.email, "utf-8")
         )
-        return Email(envelope_to=envelope_to, data=message.message().as_bytes(linesep="\r\n"))
+        mime = message.message()
+        # No folding of our short headers: compat32 would break "List-Unsubscribe: <url>"
+        # after the colon (legal, but some clients then show a leading space).
+        mime.policy = UNFOLDED
+        return Email(envelope_to=envelope_to, data=mime.as_bytes(linesep="\r\n"))

@@ -1,0 +1,105 @@
+"""/unsubscribe/<token>/: GET asks, POST unsubscribes (one-click POST without CSRF token)."""
+
+import email
+from email import policy
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client as HttpClient
+
+from mailings.models import Attempt, Client
+from sending.content import unsubscribe_token
+from sending.dispatch import run_pass
+from sending.services import enqueue_run
+
+from .factories import ClientFactory, mailing_to
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def browser():
+    return HttpClient(enforce_csrf_checks=True)
+
+
+def test_get_only_asks_for_confirmation(browser):
+    client = ClientFactory(email="anna@example.org")
+    response = browser.get(f"/unsubscribe/{unsubscribe_token(client.pk)}/")
+    assert response.status_code == 200
+    assert "anna@example.org" in response.content.decode()
+    assert '<form method="post">' in response.content.decode()
+    client.refresh_from_db()
+    assert client.unsubscribed_at is None  # a mail scanner following links changes nothing
+
+
+def test_post_unsubscribes_without_a_csrf_token(browser):
+    client = ClientFactory()
+    response = browser.post(f"/unsubscribe/{unsubscribe_token(client.pk)}/")
+    assert response.status_code == 200
+    client.refresh_from_db()
+    assert client.unsubscribed_at is not None
+
+
+def test_the_rfc_8058_one_click_post_works(browser):
+    client = ClientFactory()
+    response = browser.post(
+        f"/unsubscribe/{unsubscribe_token(client.pk)}/",
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    client.refresh_from_db()
+    assert client.unsubscribed_at is not None
+
+
+def test_unsubscribing_twice_keeps_the_first_date(browser):
+    client = ClientFactory()
+    url = f"/unsubscribe/{unsubscribe_token(client.pk)}/"
+    browser.post(url)
+    client.refresh_from_db()
+    first = client.unsubscribed_at
+    response = browser.post(url)
+    client.refresh_from_db()
+    assert response.status_code == 200
+    assert client.unsubscribed_at == first
+    assert (
+        "already" in browser.get(url).content.decode() or "уже" in browser.get(url).content.decode()
+    )
+
+
+@pytest.mark.parametrize("token", ["garbage", "MTIz:forged", "NA:" + "x" * 43])
+def test_a_bad_token_is_a_friendly_404_not_an_error(browser, token):
+    for response in (browser.get(f"/unsubscribe/{token}/"), browser.post(f"/unsubscribe/{token}/")):
+        assert response.status_code == 404
+        assert '<form method="post">' not in response.content.decode()
+
+
+def test_a_token_for_a_deleted_client_is_404(browser):
+    client = ClientFactory()
+    token = unsubscribe_token(client.pk)
+    client.delete()
+    assert browser.post(f"/unsubscribe/{token}/").status_code == 404
+
+
+def test_the_link_in_a_sent_email_unsubscribes_and_the_next_run_skips_the_client(browser, settings):
+    mailing = mailing_to(2)
+    run_pass()
+    eml = next(
+        path
+        for path in settings.EMAIL_OUTBOX_DIR.glob("*.eml")
+        if "reader0@example.org" in path.read_text()
+    )
+    header = email.message_from_bytes(eml.read_bytes(), policy=policy.default)["List-Unsubscribe"]
+    path = urlsplit(header.strip("<>")).path
+    assert (
+        browser.post(
+            path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+        ).status_code
+        == 200
+    )
+    assert Client.objects.get(email="reader0@example.org").unsubscribed_at is not None
+
+    enqueue_run(mailing=mailing)
+    run_pass()
+    second = Attempt.objects.order_by("-pk").first()
+    assert list(second.deliveries.values_list("email", flat=True)) == ["reader1@example.org"]
