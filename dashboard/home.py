@@ -80,13 +80,13 @@ def figures_changed(*, owner_id: int | None) -> None:
     transaction.on_commit(drop)
 
 
-def random_post_ids(count: int = 3) -> list[int]:
+def random_post_ids(count: int = 3, *, version: str | None = None) -> list[int]:
     """Up to `count` random published posts, picked from a cached pool of ids.
 
     No ORDER BY RANDOM(): the pool is read once (unsorted) and sampled in Python.
     The blog's version is part of the key, so publishing or deleting a post renews it.
     """
-    key = f"home:post_pool:{blog_version()}"
+    key = f"home:post_pool:{version or blog_version()}"
     pool = cache.get(key)
     if pool is None:
         pool = list(Post.objects.published().order_by().values_list("pk", flat=True))

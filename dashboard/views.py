@@ -7,7 +7,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from blog.cache import post_cards
+from blog.cache import blog_version, post_cards
 from sending.heartbeat import last_beat
 
 from .home import FIGURES_TTL, SITE_SCOPE, compute_figures, figures_scope, random_post_ids
@@ -25,12 +25,13 @@ class HomeView(TemplateView):
         user = self.request.user
         scope = figures_scope(user)
         owner = None if scope == SITE_SCOPE else user
+        version = blog_version()
         return super().get_context_data(
             # Computed only when the cached fragment is missing.
             figures=SimpleLazyObject(lambda: compute_figures(owner=owner)),
             figures_scope=scope,
             figures_ttl=FIGURES_TTL,
-            post_cards=post_cards(random_post_ids(3)),
+            post_cards=post_cards(random_post_ids(3, version=version), version=version),
             **kwargs,
         )
 
