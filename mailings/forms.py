@@ -116,7 +116,6 @@ class MailingForm(OwnedModelForm):
             "pk", "email", "full_name", "unsubscribed_at"
         )
         self.fields["clients"].required = False
-        self.fields["message"].empty_label = None
         zone = timezone.get_current_timezone_name()
         self.fields["start_at"].help_text = _("Your time zone: %(zone)s.") % {"zone": zone}
         self.fields["end_at"].help_text = _(
