@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from mailings.models import Mailing
+from mailings.models import Attempt, Mailing
 from sending.dispatch import run_pass
 from sending.services import enqueue_run
 
@@ -17,8 +17,9 @@ class Command(BaseCommand):
             raise CommandError(f"There is no mailing {mailing_id}.")
         if mailing.status == Mailing.Status.DISABLED:
             raise CommandError(f"Mailing {mailing_id} is disabled.")
-        # A run already under way (or asked for) is resumed rather than doubled.
-        enqueue_run(mailing=mailing)
+        # A run already under way is resumed rather than doubled.
+        if not mailing.attempts.filter(status=Attempt.Status.IN_PROGRESS).exists():
+            enqueue_run(mailing=mailing)
         report = run_pass(mailing_ids=[mailing_id])
         sending = report.sending
         if verbosity:

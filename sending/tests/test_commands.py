@@ -1,0 +1,125 @@
+"""The entry points: send_mailings (cron), send_mailing <id>, run_scheduler (make run)."""
+
+import datetime as dt
+import signal
+import time
+import zoneinfo
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from mailings.models import Attempt, Mailing
+from sending.dispatch import run_claim
+from sending.heartbeat import last_beat
+from sending.holds import hold_current, hold_record
+
+from .factories import ClientFactory, MessageFactory, mailing_to
+from .processes import manage, wait_for
+from .smtpd import SmtpServer
+
+
+def command(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_send_mailings_does_one_pass_and_is_safe_to_repeat(smtp_server):
+    mailing_to(4)
+    assert "sent 4" in command("send_mailings")
+    assert "Runs started: 0; sent 0" in command("send_mailings")
+    assert Attempt.objects.count() == 1
+    assert len(smtp_server.copies()) == 4
+
+
+@pytest.mark.django_db
+def test_send_mailings_reports_a_hold_and_resume_lifts_it(smtp_server):
+    mailing_to(2)
+    hold_record(reason="auth", server_response="535 5.7.8 Authentication credentials invalid")
+    assert "535 5.7.8" in command("send_mailings")
+    assert not smtp_server.copies()
+    output = command("send_mailings", "--resume")
+    assert "pause lifted" in output
+    assert hold_current() is None
+    assert len(smtp_server.copies()) == 2
+
+
+@pytest.mark.django_db
+def test_send_mailing_runs_one_mailing_now(smtp_server):
+    later = mailing_to(3, start_at=timezone.now() + dt.timedelta(days=2))
+    other = mailing_to(2, prefix="other", start_at=timezone.now() + dt.timedelta(days=2))
+    assert f"Mailing {later.pk}: sent 3" in command("send_mailing", str(later.pk))
+    assert len(smtp_server.copies()) == 3
+    assert not other.attempts.exists()
+    assert later.attempts.get().trigger == Attempt.Trigger.MANUAL
+
+
+@pytest.mark.django_db
+def test_send_mailing_resumes_a_run_under_way_instead_of_starting_another(smtp_server):
+    mailing = mailing_to(3)
+    run_claim(mailing=Mailing.objects.get(pk=mailing.pk), now=timezone.now())
+    command("send_mailing", str(mailing.pk))
+    command("send_mailings")
+    assert Attempt.objects.count() == 1
+    assert len(smtp_server.copies()) == 3
+
+
+@pytest.mark.django_db
+def test_send_mailing_refuses_what_it_cannot_send():
+    with pytest.raises(CommandError, match="no mailing"):
+        command("send_mailing", "999")
+    mailing = mailing_to(1, status=Mailing.Status.DISABLED)
+    with pytest.raises(CommandError, match="disabled"):
+        command("send_mailing", str(mailing.pk))
+
+
+@pytest.mark.django_db
+def test_send_mailing_fails_loudly_while_sending_is_paused(smtp_server):
+    mailing = mailing_to(1)
+    hold_record(reason="auth", server_response="535 no")
+    with pytest.raises(CommandError, match="535 no"):
+        command("send_mailing", str(mailing.pk))
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_loop_sends_a_mailing_created_for_now_within_seconds(csrf_client, settings):
+    server = SmtpServer().start()
+    settings.EMAIL_URL = server.url
+    scheduler = manage("run_scheduler", "--interval", "5")
+    try:
+        wait_for(lambda: last_beat(), timeout=20, what="the scheduler's heartbeat")
+        owner = UserFactory(time_zone="Europe/Moscow")
+        message = MessageFactory(owner=owner)
+        client = ClientFactory(owner=owner)
+        csrf_client.force_login(owner)
+        now = timezone.now().astimezone(zoneinfo.ZoneInfo("Europe/Moscow"))
+        started = time.monotonic()
+        response = csrf_client.submit(
+            "/mailings/new/",
+            {
+                "message": message.pk,
+                "clients": [client.pk],
+                "periodicity": "once",
+                "start_at": now.strftime("%Y-%m-%dT%H:%M"),
+                "end_at": "",
+            },
+        )
+        assert response.status_code == 302
+        # The scheduler sleeps 5 s between passes, but the new mailing wakes it up.
+        wait_for(lambda: server.copies(), timeout=4, what="the email in the sink")
+        assert time.monotonic() - started < 4
+        assert server.copies() == {client.email: 1}
+        at, source = last_beat()
+        assert source == "run_scheduler"
+        assert (timezone.now() - at).total_seconds() < 30
+    finally:
+        scheduler.send_signal(signal.SIGTERM)
+        out, err = scheduler.communicate(timeout=10)
+        server.stop()
+    assert scheduler.returncode == 0, err
+    assert "Scheduler stopped." in out

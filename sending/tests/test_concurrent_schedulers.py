@@ -1,0 +1,123 @@
+"""Two scheduler processes at once, on SQLite and on PostgreSQL: every client gets one copy."""
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.db import connection
+
+from conftest import require_tcp
+from mailings.models import Attempt
+
+from .factories import mailing_to
+from .processes import ROOT, django_env, manage, wait_for
+from .smtpd import SmtpServer
+
+RECIPIENTS = 300
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def run_two_schedulers(server: SmtpServer, env: dict, finished) -> tuple[str, str]:
+    schedulers = [manage("run_scheduler", "--interval", "0.3", env=env) for _ in range(2)]
+    try:
+        wait_for(finished, timeout=60, what="the run to finish")
+    finally:
+        outputs = []
+        for scheduler in schedulers:
+            scheduler.send_signal(signal.SIGTERM)
+            outputs.append(scheduler.communicate(timeout=20))
+    for scheduler, (_out, err) in zip(schedulers, outputs, strict=True):
+        assert scheduler.returncode == 0, err
+    return outputs
+
+
+def assert_each_client_got_one_copy(server: SmtpServer):
+    copies = server.copies()
+    assert len(copies) == RECIPIENTS
+    assert set(copies.values()) == {1}
+    # Both processes did part of the sending, each over its own connection.
+    assert server.handler.connections == 2
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_at_once_send_each_client_one_copy(settings):
+    server = SmtpServer().start()
+    server.faults.data_delay = 0.01  # long enough for the two to overlap
+    settings.EMAIL_URL = server.url
+    try:
+        mailing_to(RECIPIENTS)
+        run_two_schedulers(
+            server,
+            django_env(),
+            lambda: Attempt.objects.filter(status=Attempt.Status.SUCCESS).exists(),
+        )
+        assert Attempt.objects.count() == 1
+        assert Attempt.objects.get().sent_count == RECIPIENTS
+        assert_each_client_got_one_copy(server)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_database():
+    """A scratch PostgreSQL database, migrated (or the test database if it is one)."""
+    if connection.vendor == "postgresql":
+        pytest.skip("the suite runs on PostgreSQL: the test above already covers it")
+    require_tcp(POSTGRES_URL, "PostgreSQL")
+    import psycopg
+
+    name = f"rassylka_sched_{uuid.uuid4().hex[:8]}"
+    parts = urlsplit(POSTGRES_URL)
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        migrate = manage("migrate", "--noinput", env=django_env(DATABASE_URL=url))
+        _out, err = migrate.communicate(timeout=120)
+        assert migrate.returncode == 0, err
+        yield url
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.slow
+@pytest.mark.services
+def test_two_schedulers_at_once_on_postgresql(postgres_database, settings):
+    import psycopg
+
+    server = SmtpServer().start()
+    server.faults.data_delay = 0.01
+    settings.EMAIL_URL = server.url
+    env = django_env(DATABASE_URL=postgres_database)
+    try:
+        seed = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup(); "
+                "from sending.tests.factories import mailing_to; "
+                f"print(mailing_to({RECIPIENTS}).pk)",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert seed.returncode == 0, seed.stderr
+
+        def attempts() -> list[tuple[str, int]]:
+            with psycopg.connect(postgres_database) as db:
+                return db.execute("SELECT status, sent_count FROM mailings_attempt").fetchall()
+
+        run_two_schedulers(server, env, lambda: attempts() and attempts()[0][0] == "success")
+        assert attempts() == [("success", RECIPIENTS)]
+        assert_each_client_got_one_copy(server)
+    finally:
+        server.stop()
