@@ -1,5 +1,7 @@
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .models import Attempt, Client, Mailing, Message
@@ -42,9 +44,24 @@ class ClientPicker(forms.widgets.ChoiceWidget):
         return False
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        # Only what the template needs: building Django's full option dict for every
-        # client costs more than rendering it.
-        return {"value": value, "label": label, "selected": selected, "index": index}
+        # Only what get_context needs: Django's full option dict costs more than the HTML.
+        return {"value": value, "label": label, "selected": selected}
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        checked = mark_safe(" checked")
+        # One join instead of a template loop: 10,000 clients render in a blink.
+        context["widget"]["options_html"] = format_html_join(
+            "",
+            '<label class="form-check" data-picker-item>'
+            '<input class="form-check-input" type="checkbox" name="{}" value="{}"{}> {}</label>',
+            (
+                (name, option["value"], checked if option["selected"] else "", option["label"])
+                for _group, options, _index in context["widget"]["optgroups"]
+                for option in options
+            ),
+        )
+        return context
 
     def use_required_attribute(self, initial):
         return False

@@ -302,3 +302,23 @@ def test_deleting_a_mailing_asks_first(signed_in, owner):
     assert page.context["attempt_count"] == 1
     assert signed_in.submit(f"/mailings/{mailing.pk}/delete/").status_code == 302
     assert not Mailing.objects.filter(pk=mailing.pk).exists()
+
+
+def test_use_in_a_mailing_preselects_only_an_own_message(signed_in, owner):
+    mine, foreign = MessageFactory(owner=owner), MessageFactory()
+    page = signed_in.get(f"/mailings/new/?message={mine.pk}").content.decode()
+    assert f'<option value="{mine.pk}" selected>' in page
+    for value in (foreign.pk, "abc"):
+        response = signed_in.get(f"/mailings/new/?message={value}")
+        assert response.status_code == 200
+        assert (
+            " selected>"
+            not in response.content.decode().split('name="message"')[1].split("</select>")[0]
+        )
+
+
+def test_client_names_are_escaped_in_the_picker(signed_in, owner):
+    ClientFactory(owner=owner, full_name='<script>alert("x")</script>')
+    page = signed_in.get("/mailings/new/").content.decode()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
