@@ -387,8 +387,9 @@ class MailingSendView(WriteAccessMixin, View):
         mailing = get_object_or_404(self.get_queryset(), pk=pk)
         if mailing.status == Mailing.Status.DISABLED:
             messages.error(request, gettext("A disabled mailing cannot be sent."))
+        elif enqueue_run(mailing=mailing) is False:
+            messages.info(request, gettext("A run was already requested and has not started yet."))
         else:
-            enqueue_run(mailing=mailing)
             messages.success(request, gettext("The mailing is queued and will go out in a moment."))
         return redirect(mailing)
 

@@ -243,6 +243,19 @@ def test_send_now_is_a_post_that_only_queues(signed_in, owner):
     assert mailing.send_requested_at is not None
 
 
+def test_a_second_send_now_before_the_first_starts_asks_nothing_more(signed_in, owner):
+    mailing = MailingFactory(owner=owner, clients=[ClientFactory(owner=owner)])
+    detail = f"/mailings/{mailing.pk}/"
+    signed_in.submit(f"/mailings/{mailing.pk}/send/", form_url=detail)
+    mailing.refresh_from_db()
+    first = mailing.send_requested_at
+    response = signed_in.submit(f"/mailings/{mailing.pk}/send/", form_url=detail, follow=True)
+    mailing.refresh_from_db()
+    # ENGINE: enqueue_run answers False while a requested run has not started.
+    assert mailing.send_requested_at == first
+    assert [m.level_tag for m in response.context["messages"]] == ["info"]
+
+
 def test_a_disabled_mailing_is_not_sent(signed_in, owner):
     mailing = MailingFactory(owner=owner, status="disabled")
     response = signed_in.submit(
