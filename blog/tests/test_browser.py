@@ -3,12 +3,27 @@
 import re
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 
 from accounts.tests.factories import PASSWORD, content_manager
 from blog.models import Post
 from blog.tests.factories import PostFactory, image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def editor():
+    """A content manager. An earlier transactional test may have flushed the tables, and
+    with them the group the data migration made: make it again, with the same rights."""
+    group, _ = Group.objects.get_or_create(name="Content managers")
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="blog",
+            codename__in=["add_post", "change_post", "delete_post", "view_post"],
+        )
+    )
+    return content_manager()
 
 
 def log_in(page, user) -> None:
@@ -19,8 +34,7 @@ def log_in(page, user) -> None:
     page.wait_for_url(re.compile(r".*/$"))
 
 
-def test_a_content_manager_writes_a_post_with_an_image(page):
-    editor = content_manager()
+def test_a_content_manager_writes_a_post_with_an_image(page, editor):
     log_in(page, editor)
     page.goto("/blog/")
     page.locator("a[href='/blog/new/']").click()
