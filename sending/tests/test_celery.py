@@ -1,0 +1,169 @@
+"""Celery mode (CELERY_BROKER_URL set): the same dispatcher, split into idempotent batch
+tasks. Eager mode checks the wiring; the last test runs real workers on Redis."""
+
+import signal
+import subprocess
+import sys
+
+import pytest
+from django.test import TestCase
+
+from config.celery import app as celery_app
+from conftest import require_tcp
+from mailings.models import Attempt, Delivery
+from sending import tasks
+from sending.dispatch import run_pass
+from sending.services import enqueue_run
+
+from .factories import mailing_to
+from .processes import ROOT, django_env, wait_for
+from .smtpd import SmtpServer
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture
+def eager(settings):
+    settings.CELERY_BROKER_URL = "memory://"
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+def test_beat_scans_for_due_runs_every_few_seconds():
+    schedule = celery_app.conf.beat_schedule
+    assert schedule["sending-dispatch"]["task"] == "sending.tasks.dispatch_due"
+    assert schedule["sending-dispatch"]["schedule"] <= 10
+    celery_app.loader.import_default_modules()
+    assert {"sending.tasks.dispatch_due", "sending.tasks.send_batch"} <= set(celery_app.tasks)
+
+
+def handed_out(**kwargs) -> tuple[list, object]:
+    """Run a pass in Celery mode; return the batches it enqueued (on commit) and its report."""
+    batches = []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        report = run_pass(
+            enqueue=lambda attempt_id, ids: batches.append((attempt_id, ids)), **kwargs
+        )
+    return batches, report
+
+
+@pytest.mark.django_db
+def test_a_run_is_split_into_batches_of_delivery_ids(settings, smtp_server, eager):
+    settings.SEND_BATCH_SIZE = 4
+    mailing_to(10)
+    batches, report = handed_out()
+    assert report.batches == 3
+    assert sorted(len(ids) for _, ids in batches) == [2, 4, 4]
+    assert not smtp_server.copies()  # the pass only hands batches out
+    # Handed out: the next beat does not hand the same rows out again.
+    assert handed_out()[0] == []
+
+    for attempt_id, ids in batches:
+        tasks.send_batch(attempt_id, ids)
+    assert len(smtp_server.copies()) == 10
+    assert Attempt.objects.get().status == Attempt.Status.SUCCESS
+
+
+@pytest.mark.django_db
+def test_a_batch_task_delivered_twice_sends_nothing_twice(smtp_server, eager):
+    mailing_to(5)
+    [(attempt_id, ids)] = handed_out()[0]
+    tasks.send_batch(attempt_id, ids)
+    tasks.send_batch(attempt_id, ids)  # a redelivery after a lost ack
+    assert set(smtp_server.copies().values()) == {1}
+    assert len(smtp_server.copies()) == 5
+
+
+@pytest.mark.django_db
+def test_send_now_enqueues_a_task_on_commit_that_sends(
+    smtp_server, eager, django_capture_on_commit_callbacks
+):
+    mailing = mailing_to(3)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        enqueue_run(mailing=mailing)
+        assert not smtp_server.copies()  # nothing before the commit
+    assert callbacks
+    # The pass claimed both the scheduled run and the request as one run.
+    assert len(smtp_server.copies()) == 3
+    assert set(smtp_server.copies().values()) == {1}
+
+
+@pytest.mark.django_db
+def test_retries_come_back_with_a_later_beat(settings, smtp_server, eager):
+    settings.SEND_RETRY_BACKOFF = 0
+    mailing_to(2)
+    smtp_server.faults.rcpt_replies = {"reader0@example.org": "451 4.7.1 Try later"}
+    [(attempt_id, ids)] = handed_out()[0]
+    tasks.send_batch(attempt_id, ids)
+    retry = Delivery.objects.get(email="reader0@example.org")
+    assert (retry.status, retry.tries) == (Delivery.Status.PENDING, 1)
+    # The next beat hands the row out again once its backoff is over.
+    assert handed_out()[0] == [(attempt_id, [retry.pk])]
+
+
+@pytest.mark.slow
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_real_workers_share_a_large_run(settings, tmp_path):
+    require_tcp(REDIS_URL, "Redis")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    server = SmtpServer().start()
+    server.faults.data_delay = 0.005
+    settings.EMAIL_URL = server.url
+    settings.CELERY_BROKER_URL = REDIS_URL
+    env = django_env(CELERY_BROKER_URL=REDIS_URL, SEND_BATCH_SIZE=25)
+    celery = [sys.executable, "-m", "celery", "-A", "config"]
+    quiet = ["--loglevel", "INFO"]
+    processes = [
+        subprocess.Popen(
+            [
+                *celery,
+                "worker",
+                "--concurrency",
+                "2",
+                *quiet,
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ),
+        subprocess.Popen(
+            [*celery, "beat", *quiet, "--schedule", str(tmp_path / "beat-schedule")],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ),
+    ]
+    try:
+        mailing_to(200)
+        wait_for(
+            lambda: Attempt.objects.filter(status=Attempt.Status.SUCCESS).exists(),
+            timeout=60,
+            what="the workers to finish the run",
+        )
+        copies = server.copies()
+        assert len(copies) == 200 and set(copies.values()) == {1}
+        # Both worker processes took batches, each over its own connection.
+        assert server.handler.connections >= 2
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        logs = []
+        for process in processes:
+            try:
+                logs.append(process.communicate(timeout=20)[0])
+            except subprocess.TimeoutExpired:
+                process.kill()
+        server.stop()
+        print("\n".join(logs))  # shown by pytest when the test fails
+        print(list(Attempt.objects.values_list("status", "total_count")))
+        print(list(Delivery.objects.order_by().values_list("status", "next_try_at").distinct()))
