@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class SendingConfig(AppConfig):
     name = "sending"
-    verbose_name = _("Sending")
+    verbose_name = _("Email sending")

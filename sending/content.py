@@ -11,7 +11,7 @@ standard library's `email.message.EmailMessage`).
 import html
 import re
 from dataclasses import dataclass
-from email.policy import compat32
+from email.policy import Compat32
 from email.utils import formatdate, parseaddr
 from urllib.parse import urlsplit
 
@@ -23,7 +23,26 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-UNFOLDED = compat32.clone(max_line_length=998)
+
+class _Unfolded(Compat32):
+    """compat32 as Django uses it, minus two costs per header: folding our short ASCII
+    headers ("List-Unsubscribe: <url>" would otherwise be broken after the colon, which
+    some clients show as a leading space) and building an email.header.Header for each
+    of them, which is a fifth of the CPU spent per email."""
+
+    def fold_binary(self, name, value):
+        if (
+            isinstance(value, str)
+            and value.isascii()
+            and "\n" not in value
+            and "\r" not in value
+            and len(name) + len(value) + 2 <= self.max_line_length
+        ):
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+UNFOLDED = _Unfolded(max_line_length=998)
 PLACEHOLDER = re.compile(r"\{\{\s*(full_name|email)\s*\}\}")
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")

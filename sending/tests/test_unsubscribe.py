@@ -103,3 +103,10 @@ def test_the_link_in_a_sent_email_unsubscribes_and_the_next_run_skips_the_client
     run_pass()
     second = Attempt.objects.order_by("-pk").first()
     assert list(second.deliveries.values_list("email", flat=True)) == ["reader1@example.org"]
+
+
+def test_the_page_speaks_russian_by_default_and_english_on_request(browser):
+    url = f"/unsubscribe/{unsubscribe_token(ClientFactory().pk)}/"
+    assert "Отписаться от этих рассылок?" in browser.get(url).content.decode()
+    english = browser.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Unsubscribe from these mailings?" in english

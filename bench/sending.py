@@ -1,0 +1,315 @@
+"""`make bench`, sending part: how fast one worker sends, against the practical ceiling.
+
+From one run it prints:
+* messages per second for a mailing to 10,000 clients, sent by the real dispatcher
+  (`run_pass`: claim, Delivery rows, rendering, SMTP, bookkeeping) on one worker into a
+  local aiosmtpd sink that counts and discards;
+* the same for a bare loop that builds each personalised text+HTML message with the
+  standard library (`email.message.EmailMessage`) and sends it over one reused smtplib
+  connection to the same sink: the practical ceiling, since building a message, not
+  SMTP, is what costs CPU here;
+* the ratio, SQL queries per message, and the peak memory of the sending process for
+  10,000 and for 100,000 clients.
+
+Every part runs in its own process (fresh SQLite database in a temporary VAR_DIR, the
+sink in another process), so the figures are not polluted by each other. SEND_RATE is
+switched off for the measurement.
+"""
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = int(os.environ.get("BENCH_SMALL", 10_000))
+LARGE = int(os.environ.get("BENCH_LARGE", 100_000))
+SUBJECT = "Новости для {{ full_name }}"
+BODY = (
+    "Здравствуйте, {{ full_name }}!\n\n"
+    "Мы открыли осенний сезон: новые курсы, скидки до 30% для постоянных клиентов и\n"
+    "бесплатная доставка по всей России до конца месяца.\n\n"
+    "Подробности и расписание: https://example.com/autumn\n"
+    "Письмо отправлено на адрес {{ email }}.\n\n"
+    "С уважением,\nкоманда Acme"
+)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(var_dir: Path, **extra) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "ENV_FILE": os.devnull,
+        "DEBUG": "false",  # DEBUG keeps every query in memory
+        "SECRET_KEY": "bench-only-not-secret",
+        "VAR_DIR": str(var_dir),
+        "DATABASE_URL": f"sqlite:///{var_dir / 'bench.sqlite3'}",
+        "LOG_LEVEL": "WARNING",
+        "SEND_RATE": "0",
+        "PYTHONUNBUFFERED": "1",
+        **{key: str(value) for key, value in extra.items()},
+    }
+
+
+def _run(*args: str, env: dict) -> dict:
+    """Run one part in its own process; it prints its figures as JSON on the last line."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.sending", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench part {args[0]} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+class Sink:
+    """An aiosmtpd server in its own process that counts messages and keeps none."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.sending", "sink", str(self.port)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout.readline().strip() == "ready"
+
+    def stop(self) -> int:
+        """Stop it; returns how many messages it accepted."""
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=30)
+        return int(out.strip().splitlines()[-1])
+
+
+# The parts, each run as `python -m bench.sending <part> ...`
+
+
+def part_sink(port: str) -> None:
+    import asyncio
+
+    from aiosmtpd.controller import Controller
+
+    class Count:
+        accepted = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            self.accepted += len(envelope.rcpt_tos)
+            return "250 2.0.0 Ok"
+
+    handler = Count()
+    controller = Controller(handler, hostname="127.0.0.1", port=int(port))
+    controller.start()
+    print("ready", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.new_event_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.run_until_complete(stop.wait())
+    controller.stop()
+    print(handler.accepted, flush=True)
+
+
+def part_seed(clients: str) -> None:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from accounts.models import User
+    from mailings.models import Client, Mailing, Message
+    from sending.services import mailing_schedule
+
+    owner = User.objects.create_user(email="bench@example.com", password="x")
+    count = int(clients)
+    for start in range(0, count, 5000):
+        Client.objects.bulk_create(
+            Client(owner=owner, email=f"client{i}@example.org", full_name=f"Клиент Номер {i}")
+            for i in range(start, min(start + 5000, count))
+        )
+    message = Message.objects.create(owner=owner, subject=SUBJECT, body=BODY)
+    from django.utils import timezone
+
+    mailing = Mailing.objects.create(
+        owner=owner, message=message, start_at=timezone.now(), periodicity="once"
+    )
+    through = Mailing.clients.through
+    ids = Client.objects.filter(owner=owner).values_list("pk", flat=True).iterator()
+    batch = []
+    for client_id in ids:
+        batch.append(through(mailing_id=mailing.pk, client_id=client_id))
+        if len(batch) == 5000:
+            through.objects.bulk_create(batch)
+            batch = []
+    through.objects.bulk_create(batch)
+    mailing_schedule(mailing=mailing)
+    print(json.dumps({"mailing": mailing.pk}))
+
+
+def part_engine() -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from mailings.models import Attempt
+    from sending.dispatch import run_pass
+
+    queries = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal queries
+        queries += 1
+        return execute(sql, params, many, context)
+
+    connection.ensure_connection()
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with connection.execute_wrapper(count):
+        started = time.perf_counter()
+        run_pass()
+        seconds = time.perf_counter() - started
+    attempt = Attempt.objects.get()
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "status": attempt.status,
+                "sent": attempt.sent_count,
+                "total": attempt.total_count,
+                "queries": queries,
+                "rss_before_kb": rss_before,
+                "rss_peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            }
+        )
+    )
+
+
+def part_baseline(port: str, count: str) -> None:
+    """The ceiling: the standard library building and sending, nothing else."""
+    import html
+    import smtplib
+    from email.message import EmailMessage
+    from email.utils import formatdate
+
+    total = int(count)
+    smtp = smtplib.SMTP("127.0.0.1", int(port), timeout=30)
+    started = time.perf_counter()
+    for i in range(total):
+        name, address = f"Клиент Номер {i}", f"client{i}@example.org"
+        subject = SUBJECT.replace("{{ full_name }}", name)
+        text = BODY.replace("{{ full_name }}", name).replace("{{ email }}", address)
+        url = f"http://127.0.0.1:8000/unsubscribe/{i}/"
+        message = EmailMessage()
+        message["Subject"] = subject
+        message["From"] = "Rassylka <noreply@example.com>"
+        message["To"] = address
+        message["Date"] = formatdate(usegmt=True)
+        message["Message-ID"] = f"<{i}.1@example.com>"
+        message["List-Unsubscribe"] = f"<{url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(f"{text}\n\n-- \n{url}")
+        message.add_alternative(
+            "<p>" + html.escape(text).replace("\n", "<br>\n") + f'</p><a href="{url}">x</a>',
+            subtype="html",
+        )
+        smtp.send_message(message)
+    seconds = time.perf_counter() - started
+    smtp.quit()
+    print(json.dumps({"seconds": seconds, "sent": total}))
+
+
+def _engine(clients: int, port: int, tmp: Path) -> dict:
+    var_dir = tmp / f"engine-{clients}"
+    var_dir.mkdir()
+    env = _env(var_dir, EMAIL_URL=f"smtp://127.0.0.1:{port}")
+    _run("seed", str(clients), env=env)
+    return _run("engine", env=env)
+
+
+def main() -> None:
+    print("Sending benchmark: one worker, SEND_RATE off, a local aiosmtpd sink in its own process")
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="rassylka-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        for name, job in (
+            ("engine", lambda port: _engine(SMALL, port, tmp)),
+            ("ceiling", lambda port: _run("baseline", str(port), str(SMALL), env=_env(tmp))),
+            ("large", lambda port: _engine(LARGE, port, tmp)),
+        ):
+            sink = Sink()
+            try:
+                result = job(sink.port)
+            finally:
+                accepted = sink.stop()
+            results[name] = {**result, "sink": accepted}
+
+    engine, ceiling, large = results["engine"], results["ceiling"], results["large"]
+    for name, result, clients in (("engine", engine, SMALL), ("large", large, LARGE)):
+        if result["sent"] != clients or result["sink"] != clients:
+            raise SystemExit(
+                f"{name}: sent {result['sent']}, sink got {result['sink']} of {clients}"
+            )
+    engine_rate = engine["sent"] / engine["seconds"]
+    ceiling_rate = ceiling["sent"] / ceiling["seconds"]
+    large_rate = large["sent"] / large["seconds"]
+
+    def mb(kb: int) -> str:
+        return f"{kb / 1024:,.0f} MB"
+
+    rows = [
+        (
+            f"engine, {SMALL:,} clients (run_pass)",
+            f"{engine_rate:,.0f} msg/s  ({engine['seconds']:.1f} s, sink got {engine['sink']:,})",
+        ),
+        (
+            "bare stdlib loop (ceiling)",
+            f"{ceiling_rate:,.0f} msg/s  "
+            f"({ceiling['seconds']:.1f} s, sink got {ceiling['sink']:,})",
+        ),
+        ("engine / ceiling", f"{engine_rate / ceiling_rate:.0%}  (aim: at least 70%)"),
+        (
+            "SQL queries per message",
+            f"{engine['queries'] / engine['sent']:.2f}  "
+            f"({engine['queries']:,} for {engine['sent']:,})",
+        ),
+        (
+            f"peak memory, {SMALL:,} clients",
+            f"{mb(engine['rss_peak_kb'])} RSS "
+            f"(+{mb(engine['rss_peak_kb'] - engine['rss_before_kb'])} during the run)",
+        ),
+        (
+            f"peak memory, {LARGE:,} clients",
+            f"{mb(large['rss_peak_kb'])} RSS "
+            f"(+{mb(large['rss_peak_kb'] - large['rss_before_kb'])} during the run), "
+            f"{large_rate:,.0f} msg/s",
+        ),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        print(f"  {label:<{width}} : {value}")
+
+
+if __name__ == "__main__":
+    part, *arguments = sys.argv[1:]
+    {
+        "sink": part_sink,
+        "seed": part_seed,
+        "engine": part_engine,
+        "baseline": part_baseline,
+    }[part](*arguments)
