@@ -425,12 +425,14 @@ def attempt_send(
         return report
     if holds.hold_current() is not None:
         report.stopped = "hold"
+        _hand_back(delivery_ids)
         return report
     try:
         transport = transport_from_settings()
     except SendingPaused as pause:
         _pause(attempt_id=attempt_id, reason=pause.reason, reply=pause.reply)
         report.stopped = pause.reason
+        _hand_back(delivery_ids)
         return report
     message = attempt.mailing.message
     renderer = Renderer(subject=message.subject, body=message.body, attempt_id=attempt_id)
@@ -440,8 +442,10 @@ def attempt_send(
     last_reply = last_error = ""
     delivered_any = False
     pause: SendingPaused | None = None
+    reached = 0  # how many of delivery_ids this task has taken a look at
     try:
         for ids in _slices(delivery_ids, settings.SEND_WINDOW):
+            reached += len(ids or ())
             now = timezone.now()
             # The previous window's outcomes and the next window's claim share one
             # short transaction: two statements per window plus one SELECT.
@@ -503,6 +507,8 @@ def attempt_send(
         with transaction.atomic():
             ledger.write()
         transport.close()
+        if delivery_ids is not None and reached < len(delivery_ids):
+            _hand_back(delivery_ids[reached:])
     if pause is not None:
         _pause(attempt_id=attempt_id, reason=pause.reason, reply=pause.reply)
         report.stopped = pause.reason
@@ -518,6 +524,15 @@ def attempt_send(
             Attempt.objects.filter(pk=attempt_id).update(server_response=last_error[:2000])
     report.finished = attempt_finish_if_done(attempt_id=attempt_id, reply=last_reply)
     return report
+
+
+def _hand_back(delivery_ids: list[int] | None) -> None:
+    """A batch task that stopped early gives its untried rows back at once, instead of
+    leaving them leased to it until SEND_LEASE runs out."""
+    if delivery_ids:
+        Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.PENDING).update(
+            next_try_at=None
+        )
 
 
 def _pause(*, attempt_id: int, reason: str, reply: str) -> None:

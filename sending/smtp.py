@@ -141,6 +141,11 @@ class _Broken(Exception):
         self.reply = reply
 
 
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        smtp.close()
+
+
 class SmtpTransport:
     """One SMTP connection, opened on demand and reused until it breaks or is closed."""
 
@@ -153,16 +158,17 @@ class SmtpTransport:
         if self.smtp is not None:
             return
         config = self.config
-        smtp = (
-            smtplib.SMTP_SSL(timeout=config.timeout, context=_tls_context())
-            if config.use_ssl
-            else smtplib.SMTP(timeout=config.timeout)
-        )
+        smtp = None
         try:
-            # smtplib applies the timeout to connecting and to every later read and write.
-            code, message = smtp.connect(config.host, config.port)
-            if code != 220:
-                raise ConnectionFailed(reply_text(code, message))
+            # smtplib applies the timeout to connecting and to every later read and
+            # write; a greeting other than 220 raises SMTPConnectError.
+            smtp = (
+                smtplib.SMTP_SSL(
+                    config.host, config.port, timeout=config.timeout, context=_tls_context()
+                )
+                if config.use_ssl
+                else smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+            )
             code, message = smtp.ehlo()
             if code != 250:
                 code, message = smtp.helo()
@@ -182,29 +188,29 @@ class SmtpTransport:
                     # "No suitable authentication method" and the like: fix the config.
                     raise SendingPaused("auth", describe(error)) from error
         except smtplib.SMTPAuthenticationError as error:
-            smtp.close()
+            _close(smtp)
             raise SendingPaused("auth", describe(error)) from error
         except smtplib.SMTPNotSupportedError as error:
-            smtp.close()
+            _close(smtp)
             raise SendingPaused("config", f"The server does not support login: {error}") from error
         except smtplib.SMTPConnectError as error:
-            smtp.close()
+            _close(smtp)
             raise ConnectionFailed(describe(error)) from error
         except (ssl.SSLCertVerificationError, socket.gaierror) as error:
             # A name that does not resolve, or a certificate for another name: EMAIL_URL
             # is wrong, and trying again will not help.
-            smtp.close()
+            _close(smtp)
             raise SendingPaused("config", describe(error)) from error
         except smtplib.SMTPException as error:
-            smtp.close()
+            _close(smtp)
             if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code in AUTH_CODES:
                 raise SendingPaused("auth", describe(error)) from error
             raise ConnectionFailed(describe(error)) from error
         except (ConnectionFailed, SendingPaused):
-            smtp.close()
+            _close(smtp)
             raise
         except OSError as error:
-            smtp.close()
+            _close(smtp)
             raise ConnectionFailed(describe(error)) from error
         self.smtp = smtp
         self.mail_options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []

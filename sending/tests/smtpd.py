@@ -110,18 +110,18 @@ class FaultySMTP(SMTP):
 class SmtpServer:
     """An aiosmtpd server on a free local port, in a thread of this process."""
 
-    def __init__(self, *, port: int | None = None, users: dict[str, str] | None = None):
+    def __init__(
+        self, *, port: int | None = None, users: dict[str, str] | None = None, **controller
+    ):
         self.port = port or free_port()
         self.faults = Faults()
         self.handler = Recorder(self.faults)
         self.users = users
-        kwargs = {}
+        kwargs = dict(controller)
         if users is not None:
-            kwargs = {
-                "auth_required": True,
-                "auth_require_tls": False,
-                "authenticator": self._authenticate,
-            }
+            kwargs.setdefault("auth_required", True)
+            kwargs.setdefault("auth_require_tls", False)
+            kwargs["authenticator"] = self._authenticate
 
         class _Controller(Controller):
             def factory(self):

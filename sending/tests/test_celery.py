@@ -17,7 +17,7 @@ from sending.services import enqueue_run
 
 from .factories import mailing_to
 from .processes import ROOT, django_env, wait_for
-from .smtpd import SmtpServer
+from .smtpd import SmtpServer, free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -167,3 +167,20 @@ def test_real_workers_share_a_large_run(settings, tmp_path):
         print("\n".join(logs))  # shown by pytest when the test fails
         print(list(Attempt.objects.values_list("status", "total_count")))
         print(list(Delivery.objects.order_by().values_list("status", "next_try_at").distinct()))
+
+
+@pytest.mark.django_db
+def test_a_batch_stopped_by_the_breaker_gives_its_rows_back_at_once(settings, eager):
+    settings.EMAIL_URL = f"smtp://127.0.0.1:{free_port()}"  # refused
+    settings.SEND_WINDOW = 2
+    mailing_to(10)
+    [(attempt_id, ids)] = handed_out()[0]
+    leased = Delivery.objects.filter(next_try_at__isnull=False).count()
+    assert leased == 10
+    report = tasks.send_batch(attempt_id, ids)
+    assert report["stopped"] == "connection"
+    # Nothing was sent, nothing is left leased to the dead task: the next beat after
+    # the cooldown hands every row out again.
+    assert set(Delivery.objects.values_list("status", "tries", "next_try_at")) == {
+        ("pending", 0, None)
+    }

@@ -15,6 +15,7 @@ from mailings.models import Attempt, Mailing
 from sending.dispatch import run_claim
 from sending.heartbeat import last_beat
 from sending.holds import hold_current, hold_record
+from sending.management.commands.send_mailings import only_one_pass
 
 from .factories import ClientFactory, MessageFactory, mailing_to
 from .processes import manage, wait_for
@@ -123,3 +124,14 @@ def test_the_scheduler_loop_sends_a_mailing_created_for_now_within_seconds(csrf_
         server.stop()
     assert scheduler.returncode == 0, err
     assert "Scheduler stopped." in out
+
+
+@pytest.mark.django_db
+def test_send_mailings_steps_aside_while_an_earlier_pass_still_runs(smtp_server, settings):
+    mailing_to(2)
+    with only_one_pass() as alone:
+        assert alone
+        assert "still running" in command("send_mailings")
+        assert not smtp_server.copies()
+    command("send_mailings")
+    assert len(smtp_server.copies()) == 2

@@ -365,3 +365,12 @@ def test_it_pauses_on_an_email_url_it_cannot_use(settings):
     run_pass()
     assert hold_current().reason == TransportHold.Reason.CONFIG
     assert "no host" in hold_current().server_response
+
+
+def test_it_honours_send_rate(smtp_server, settings):
+    settings.SEND_RATE = 20
+    mailing_to(11)
+    report, elapsed = timed_pass()
+    # Eleven messages at 20 a second: ten gaps of 50 ms at least.
+    assert 0.5 <= elapsed < 3
+    assert report.sending.sent == 11

@@ -1,3 +1,7 @@
+import fcntl
+from contextlib import contextmanager
+
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from sending import holds
@@ -21,6 +25,15 @@ class Command(BaseCommand):
     def handle(self, *args, resume: bool, verbosity: int, **options):
         if resume and holds.hold_clear():
             self.stdout.write("Sending pause lifted.")
+        with only_one_pass() as alone:
+            if not alone:
+                # A long run started by an earlier cron tick is still going: joining it
+                # would not double anything, but would multiply SEND_RATE.
+                self.stdout.write("Another send_mailings pass is still running.")
+                return
+            self.handle_pass(verbosity)
+
+    def handle_pass(self, verbosity: int) -> None:
         beat("send_mailings")
         report = run_pass()
         if report.hold is not None:
@@ -35,3 +48,15 @@ class Command(BaseCommand):
                 f"Runs started: {report.claimed}; sent {sending.sent}, failed {sending.failed}, "
                 f"unknown {sending.unknown}, to retry {sending.retried}."
             )
+
+
+@contextmanager
+def only_one_pass():
+    """An exclusive lock on a file in VAR_DIR, released by the kernel even on SIGKILL."""
+    with open(settings.VAR_DIR / "send_mailings.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True

@@ -1,0 +1,93 @@
+"""Login, STARTTLS (smtp+tls://) and implicit TLS (smtp+ssl://) through EMAIL_URL, against
+aiosmtpd with a certificate made for the test; a certificate we cannot trust pauses."""
+
+import shutil
+import ssl
+import subprocess
+
+import pytest
+
+from mailings.models import Attempt
+from sending.dispatch import run_pass
+from sending.holds import hold_current
+from sending.models import TransportHold
+
+from .factories import mailing_to
+from .smtpd import SmtpServer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    directory = tmp_path_factory.mktemp("tls")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return cert, context
+
+
+def test_it_logs_in_after_starttls(certificate, settings):
+    cert, context = certificate
+    server = SmtpServer(
+        users={"mailer": "s3cret"},
+        tls_context=context,
+        require_starttls=True,
+        auth_require_tls=True,
+    ).start()
+    try:
+        settings.EMAIL_SSL_CAFILE = str(cert)
+        settings.EMAIL_URL = f"smtp+tls://mailer:s3cret@127.0.0.1:{server.port}"
+        mailing_to(3)
+        run_pass()
+        assert Attempt.objects.get().status == Attempt.Status.SUCCESS
+        assert len(server.copies()) == 3
+    finally:
+        server.stop()
+
+
+def test_it_sends_over_implicit_tls(certificate, settings):
+    cert, context = certificate
+    server = SmtpServer(ssl_context=context).start()
+    try:
+        settings.EMAIL_SSL_CAFILE = str(cert)
+        settings.EMAIL_URL = f"smtp+ssl://127.0.0.1:{server.port}"
+        mailing_to(2)
+        run_pass()
+        assert len(server.copies()) == 2
+    finally:
+        server.stop()
+
+
+def test_a_certificate_it_cannot_trust_pauses_sending(certificate, settings):
+    _cert, context = certificate
+    server = SmtpServer(ssl_context=context).start()
+    try:
+        settings.EMAIL_URL = f"smtp+ssl://127.0.0.1:{server.port}"  # no EMAIL_SSL_CAFILE
+        mailing_to(2)
+        run_pass()
+        hold = hold_current()
+        assert hold.reason == TransportHold.Reason.CONFIG
+        assert "CERTIFICATE_VERIFY_FAILED" in hold.server_response
+        assert not server.copies()
+    finally:
+        server.stop()
+
+
+def test_starttls_asked_of_a_server_without_it_pauses_sending(smtp_server, settings):
+    settings.EMAIL_URL = f"smtp+tls://127.0.0.1:{smtp_server.port}"
+    mailing_to(2)
+    run_pass()
+    assert hold_current().server_response == "The server does not offer STARTTLS"
+    assert not smtp_server.copies()
