@@ -51,7 +51,10 @@ log = logging.getLogger(__name__)
 
 RUNNABLE = (Mailing.Status.CREATED, Mailing.Status.RUNNING, Mailing.Status.COMPLETED)
 SCHEDULED = (Mailing.Status.CREATED, Mailing.Status.RUNNING)
-LEASE_EXPIRED = "The sending process stopped while this message was being handed to the server; it may or may not have been delivered."  # noqa: E501
+LEASE_EXPIRED = (
+    "The sending process stopped while this message was being handed to the server; "
+    "it may or may not have been delivered."
+)
 STOPPED_DISABLED = "Not sent: the mailing was disabled."
 STOPPED_BLOCKED = "Not sent: the owner's account is blocked."
 NO_RECIPIENTS = "No recipients: every client of the mailing has unsubscribed or none was chosen."
@@ -83,31 +86,34 @@ def due_mailings(*, now: datetime):
 
 
 def _insert_deliveries(*, attempt: Attempt, mailing: Mailing) -> int:
-    """One Delivery per subscribed client, copied by the database itself.
+    """One Delivery per subscribed client of the owner, copied by the database itself.
 
     INSERT ... SELECT instead of bulk_create: no recipient passes through Python, so a
     run of 100,000 clients costs one statement and no memory.
     """
+    quote = connection.ops.quote_name
     delivery, client = Delivery._meta, Client._meta
     through = Mailing.clients.through._meta
-    columns = {name: delivery.get_field(name).column for name in ("attempt", "client")}
-    client_column = through.get_field("client").column
-    mailing_column = through.get_field("mailing").column
-    c = {
-        name: client.get_field(name).column
-        for name in ("email", "full_name", "owner", "unsubscribed_at")
-    }
+
+    def columns(meta, *names) -> list[str]:
+        return [quote(meta.get_field(name).column) for name in names]
+
+    into = columns(delivery, "attempt", "client", "email", "full_name", "status")
+    into += columns(delivery, "server_response", "tries")
+    c_id, c_email, c_name, c_owner, c_unsubscribed = (
+        f"c.{column}"
+        for column in columns(client, "id", "email", "full_name", "owner", "unsubscribed_at")
+    )
+    m_client, m_mailing = (f"m.{column}" for column in columns(through, "client", "mailing"))
     sql = (
-        f'INSERT INTO "{delivery.db_table}" ("{columns["attempt"]}", "{columns["client"]}", '
-        '"email", "full_name", "status", "server_response", "tries") '
-        f'SELECT %s, c."{client.pk.column}", c."{c["email"]}", c."{c["full_name"]}", %s, %s, 0 '
-        f'FROM "{client.db_table}" c INNER JOIN "{through.db_table}" m '
-        f'ON m."{client_column}" = c."{client.pk.column}" '
-        f'WHERE m."{mailing_column}" = %s AND c."{c["owner"]}" = %s '
-        f'AND c."{c["unsubscribed_at"]}" IS NULL'
+        f"INSERT INTO {quote(delivery.db_table)} ({', '.join(into)}) "
+        f"SELECT %s, {c_id}, {c_email}, {c_name}, %s, '', 0 "
+        f"FROM {quote(client.db_table)} c INNER JOIN {quote(through.db_table)} m "
+        f"ON {m_client} = {c_id} "
+        f"WHERE {m_mailing} = %s AND {c_owner} = %s AND {c_unsubscribed} IS NULL"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [attempt.pk, Delivery.Status.PENDING, "", mailing.pk, mailing.owner_id])
+        cursor.execute(sql, [attempt.pk, Delivery.Status.PENDING, mailing.pk, mailing.owner_id])
         return cursor.rowcount
 
 
@@ -170,7 +176,8 @@ def runs_claim_due(*, now: datetime, mailing_ids: Iterable[int] | None = None) -
     if mailing_ids is not None:
         mailings = mailings.filter(pk__in=list(mailing_ids))
     claimed = []
-    for mailing in mailings.iterator(chunk_size=100):
+    # Fetched first: SQLite cannot keep a cursor open across the claims' writes.
+    for mailing in list(mailings[:1000]):
         attempt = run_claim(mailing=mailing, now=now)
         if attempt is not None:
             claimed.append(attempt)
@@ -552,15 +559,16 @@ def attempt_enqueue_batches(*, attempt_id: int, now: datetime, enqueue: Callable
     twice is harmless: it only takes rows that are still pending.
     """
     lease_until = now + timedelta(seconds=settings.SEND_LEASE)
-    rows = (
+    due = (
         Delivery.objects.filter(attempt_id=attempt_id, status=Delivery.Status.PENDING)
         .filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
-        .order_by()
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
-    batches = 0
-    iterator = rows.iterator(chunk_size=settings.SEND_BATCH_SIZE)
-    while ids := list(islice(iterator, settings.SEND_BATCH_SIZE)):
+    batches, last = 0, 0
+    # Keyset pages rather than one open cursor: each page is leased before the next read.
+    while ids := list(due.filter(pk__gt=last)[: settings.SEND_BATCH_SIZE]):
+        last = ids[-1]
         with transaction.atomic():
             Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
                 next_try_at=lease_until

@@ -217,3 +217,13 @@ def test_creating_a_mailing_for_now_sends_nothing_in_the_request_and_the_next_pa
     assert f"To: {client.email}" in eml.read_text()
     mailing.refresh_from_db()
     assert mailing.status == Mailing.Status.COMPLETED
+
+
+def test_one_pass_starts_every_due_mailing(settings):
+    owner = UserFactory()
+    for prefix in ("a", "b", "c"):
+        mailing_to(2, owner=owner, prefix=prefix)
+    report = run_pass()
+    assert report.claimed == 3
+    assert Attempt.objects.filter(status=Attempt.Status.SUCCESS).count() == 3
+    assert len(outbox(settings)) == 6
