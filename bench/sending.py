@@ -116,10 +116,10 @@ def part_sink(port: str) -> None:
     handler = Count()
     controller = Controller(handler, hostname="127.0.0.1", port=int(port))
     controller.start()
-    print("ready", flush=True)
-    stop = asyncio.Event()
     loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
+    print("ready", flush=True)
     loop.run_until_complete(stop.wait())
     controller.stop()
     print(handler.accepted, flush=True)
@@ -234,8 +234,7 @@ def part_baseline(port: str, count: str) -> None:
     print(json.dumps({"seconds": seconds, "sent": total}))
 
 
-def _engine(clients: int, port: int, tmp: Path) -> dict:
-    var_dir = tmp / f"engine-{clients}"
+def _engine(clients: int, port: int, var_dir: Path) -> dict:
     var_dir.mkdir()
     env = _env(var_dir, EMAIL_URL=f"smtp://127.0.0.1:{port}")
     _run("seed", str(clients), env=env)
@@ -248,9 +247,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="rassylka-bench-") as tmp_name:
         tmp = Path(tmp_name)
         for name, job in (
-            ("engine", lambda port: _engine(SMALL, port, tmp)),
+            ("engine", lambda port: _engine(SMALL, port, tmp / "small")),
             ("ceiling", lambda port: _run("baseline", str(port), str(SMALL), env=_env(tmp))),
-            ("large", lambda port: _engine(LARGE, port, tmp)),
+            ("large", lambda port: _engine(LARGE, port, tmp / "large")),
         ):
             sink = Sink()
             try:
