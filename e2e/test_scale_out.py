@@ -1,0 +1,194 @@
+"""Scale-out mode as separate processes on the real services: gunicorn, two Celery
+workers and beat, PostgreSQL, Redis (cache and broker) or RabbitMQ (broker), and a real
+SMTP server. A mailing made through the web reaches every client exactly once, even
+when a worker is SIGKILLed mid-run.
+"""
+
+import time
+import zoneinfo
+from collections import Counter
+from datetime import datetime
+
+import psycopg
+import pytest
+
+from conftest import require_tcp
+from e2e.stack import POSTGRES_ADMIN_URL, RABBITMQ_URL, REDIS_URL, Stack
+
+pytestmark = [pytest.mark.services, pytest.mark.slow]
+
+PASSWORD = "scale-out-pass-2026"
+CLIENTS = 2000
+
+
+@pytest.fixture(autouse=True)
+def _services():
+    require_tcp(POSTGRES_ADMIN_URL + "/postgres", "PostgreSQL")
+    require_tcp(REDIS_URL + "/0", "Redis")
+
+
+def wait_until(predicate, *, timeout: float, every: float = 0.5, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def sql(stack: Stack, query: str, *params):
+    with psycopg.connect(f"{POSTGRES_ADMIN_URL}/{stack.database}") as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def create_mailing_through_the_web(stack: Stack, email: str, clients: int) -> int:
+    """Sign up, import clients from CSV, write a message and a mailing starting now."""
+    web = stack.browser_session()
+    web.sign_up_and_log_in(email, PASSWORD)
+    csv = "email,full_name,comment\n" + "".join(
+        f"c{n}@clients.test,Клиент {n},\n" for n in range(clients)
+    )
+    response = web.submit(
+        "/clients/import/",
+        {},
+        files={"file": ("clients.csv", csv.encode(), "text/csv")},
+    )
+    assert response.status_code == 200, response.text[:500]
+    (user_id,) = sql(stack, "SELECT id FROM accounts_user WHERE email = %s", email)[0]
+    assert sql(stack, "SELECT count(*) FROM mailings_client WHERE owner_id = %s", user_id)[0][
+        0
+    ] == clients
+
+    response = web.submit(
+        "/messages/new/",
+        {"subject": "Новости для {{ full_name }}", "body": "Здравствуйте, {{ full_name }}!"},
+    )
+    assert response.status_code == 200 and "/messages/" in response.url
+    (message_id,) = sql(stack, "SELECT id FROM mailings_message WHERE owner_id = %s", user_id)[0]
+
+    now = datetime.now(zoneinfo.ZoneInfo("Europe/Moscow"))
+    response = web.submit(
+        "/mailings/new/",
+        {
+            "message": str(message_id),
+            "start_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "periodicity": "once",
+            "all_subscribed": "on",
+        },
+    )
+    assert response.status_code == 200, response.text[:500]
+    (mailing_id,) = sql(stack, "SELECT id FROM mailings_mailing WHERE owner_id = %s", user_id)[0]
+    return mailing_id
+
+
+def delivery_statuses(stack: Stack, mailing_id: int) -> Counter:
+    rows = sql(
+        stack,
+        "SELECT d.status, count(*) FROM mailings_delivery d JOIN mailings_attempt a "
+        "ON a.id = d.attempt_id WHERE a.mailing_id = %s GROUP BY d.status",
+        mailing_id,
+    )
+    return Counter(dict(rows))
+
+
+def assert_exactly_once(stack: Stack, mailing_id: int, clients: int) -> Counter:
+    received = Counter(stack.recipients())
+    doubled = [address for address, copies in received.items() if copies > 1]
+    assert doubled == []
+    statuses = delivery_statuses(stack, mailing_id)
+    unknown = {
+        row[0]
+        for row in sql(
+            stack,
+            "SELECT d.email FROM mailings_delivery d JOIN mailings_attempt a "
+            "ON a.id = d.attempt_id WHERE a.mailing_id = %s AND d.status = 'unknown'",
+            mailing_id,
+        )
+    }
+    everyone = {f"c{n}@clients.test" for n in range(clients)}
+    # Nobody lost: each client got the message, or is recorded as in flight at the kill.
+    assert everyone - set(received) <= unknown
+    assert set(statuses) <= {"sent", "unknown"}
+    assert sum(statuses.values()) == clients
+    return statuses
+
+
+@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
+def test_a_mailing_made_on_the_web_reaches_everyone_once_despite_a_killed_worker(
+    tmp_path, broker
+):
+    if broker == "rabbitmq":
+        require_tcp(RABBITMQ_URL.replace("amqp://guest:guest@", "amqp://"), "RabbitMQ")
+    stack = Stack(tmp_path, broker=broker, extra_env={"SEND_RATE": "150", "SEND_LEASE": "30"})
+    try:
+        stack.prepare()
+        stack.start_sink()
+        stack.start_web(workers=2)
+        stack.start_worker("worker1")
+        stack.start_worker("worker2")
+        stack.start_beat()
+
+        health = wait_until(
+            lambda: (h := stack.browser_session().get("/healthz").json())["status"] == "ok" and h,
+            timeout=60,
+            what="/healthz to report every part ok",
+        )
+        assert health["database"]["vendor"] == "postgresql"
+        assert health["broker"] == {"ok": True, "configured": True}
+        assert health["scheduler"]["source"] == "celery"
+
+        mailing_id = create_mailing_through_the_web(stack, "owner@company.test", CLIENTS)
+        # Kill one worker while the run is well under way.
+        wait_until(
+            lambda: stack.received_count() >= CLIENTS // 4, timeout=120, what="a quarter sent"
+        )
+        stack.kill("worker1")
+        # The lease on rows the dead worker held must pass before they count as unknown.
+        wait_until(
+            lambda: sum(delivery_statuses(stack, mailing_id).values()) == CLIENTS
+            and not {"pending", "sending"} & set(delivery_statuses(stack, mailing_id)),
+            timeout=600,
+            every=2,
+            what="every delivery to end sent or unknown",
+        )
+        statuses = assert_exactly_once(stack, mailing_id, CLIENTS)
+        print(f"\n[{broker}] deliveries after killing a worker mid-run: {dict(statuses)}")
+        assert statuses["sent"] >= CLIENTS - 2 * 200  # at most the killed worker's batches
+        status = sql(stack, "SELECT status FROM mailings_mailing WHERE id = %s", mailing_id)
+        assert status[0][0] == "completed"
+    except BaseException:
+        for name in ("web", "worker1", "worker2", "beat"):
+            print(f"--- {name} log (tail) ---\n{stack.log(name)[-3000:]}")
+        raise
+    finally:
+        stack.stop()
+
+
+def test_two_workers_deliver_faster_than_one(tmp_path):
+    """Measured with the rate limit out of the way, so the figure is real capacity."""
+    rates = {}
+    for workers in (1, 2):
+        stack = Stack(tmp_path / f"w{workers}", extra_env={"SEND_RATE": "100000"})
+        try:
+            stack.prepare()
+            stack.start_sink()
+            stack.start_web(workers=1)
+            for n in range(workers):
+                stack.start_worker(f"worker{n + 1}")
+            stack.start_beat()
+            mailing_id = create_mailing_through_the_web(stack, "rate@company.test", CLIENTS)
+            wait_until(lambda: stack.received_count() >= 50, timeout=120, what="the first 50")
+            started, first = time.monotonic(), stack.received_count()
+            wait_until(
+                lambda: stack.received_count() >= CLIENTS, timeout=600, what="everyone"
+            )
+            rates[workers] = (stack.received_count() - first) / (time.monotonic() - started)
+            assert_exactly_once(stack, mailing_id, CLIENTS)
+        finally:
+            stack.stop()
+    print(
+        f"\nthroughput: 1 worker {rates[1]:.0f} msg/s, 2 workers {rates[2]:.0f} msg/s, "
+        f"ratio {rates[2] / rates[1]:.2f}"
+    )
+    assert rates[2] >= 1.5 * rates[1]
