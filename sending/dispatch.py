@@ -25,6 +25,7 @@ from itertools import islice
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
@@ -120,8 +121,18 @@ def _insert_deliveries(*, attempt: Attempt, mailing: Mailing) -> int:
 @transaction.atomic
 def run_claim(*, mailing: Mailing, now: datetime) -> Attempt | None:
     """Start the run `mailing` (as read a moment ago) is due for, unless another
-    process got there first. Returns the new Attempt, or None."""
-    filters: dict = {"pk": mailing.pk, "owner__is_active": True}
+    process got there first. Returns the new Attempt, or None.
+
+    The claim is an UPDATE of the mailing row alone, conditioned on its own columns:
+    PostgreSQL re-checks such conditions on the latest version of a row another
+    transaction just changed, but not conditions inside a subquery (which is what a
+    filter across a join or an Exists becomes), so those are checked beforehand.
+    """
+    owner_active = get_user_model().objects.filter(pk=mailing.owner_id, is_active=True)
+    running = Attempt.objects.filter(mailing_id=mailing.pk, status=Attempt.Status.IN_PROGRESS)
+    if not owner_active.exists() or running.exists():
+        return None
+    filters: dict = {"pk": mailing.pk}
     updates: dict = {"updated_at": now}
     trigger = None
     runs = False
@@ -152,11 +163,7 @@ def run_claim(*, mailing: Mailing, now: datetime) -> Attempt | None:
         trigger = trigger or Attempt.Trigger.MANUAL
     if trigger is None:
         return None
-    claimed = (
-        Mailing.objects.filter(**filters)
-        .exclude(_in_progress_attempt(OuterRef("pk")))
-        .update(**updates)
-    )
+    claimed = Mailing.objects.filter(**filters).update(**updates)
     if claimed != 1 or not runs:
         return None
     attempt = Attempt.objects.create(
@@ -189,8 +196,15 @@ def runs_claim_due(*, now: datetime, mailing_ids: Iterable[int] | None = None) -
 
 def deliveries_expire_leases(*, now: datetime) -> int:
     """Rows left `sending` by a process that died: the server may hold the message."""
+    unfinished = list(
+        Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS).values_list("pk", flat=True)
+    )
+    if not unfinished:
+        return 0
+    # Conditions on the rows themselves (no join): re-checked if a live worker writes
+    # its outcome at the same moment, which must win.
     return Delivery.objects.filter(
-        attempt__status=Attempt.Status.IN_PROGRESS,
+        attempt_id__in=unfinished,
         status=Delivery.Status.SENDING,
         claimed_at__lt=now - timedelta(seconds=settings.SEND_LEASE),
     ).update(status=Delivery.Status.UNKNOWN, server_response=LEASE_EXPIRED)

@@ -5,7 +5,6 @@ sends (the embedded scheduler, or a Celery worker when CELERY_BROKER_URL is set)
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from mailings.models import Attempt, Client, Delivery, Mailing
@@ -122,13 +121,15 @@ def attempt_resend(*, attempt: Attempt, include_unknown: bool = False) -> int:
     again = Delivery.objects.filter(attempt=attempt, status__in=statuses)
     if not again.exists():
         return 0
+    mailing = Mailing.objects.select_related("owner").get(pk=attempt.mailing_id)
+    # One run of a mailing at a time: not while another one is under way.
+    busy = mailing.attempts.filter(status=Attempt.Status.IN_PROGRESS).exists()
+    if busy or mailing.status == Mailing.Status.DISABLED or not mailing.owner.is_active:
+        return 0
+    # A condition on the row's own column, so that two clicks reopen it once.
     reopened = (
         Attempt.objects.filter(pk=attempt.pk)
         .exclude(status=Attempt.Status.IN_PROGRESS)
-        .exclude(mailing__status=Mailing.Status.DISABLED)
-        .filter(mailing__owner__is_active=True)
-        # One run of a mailing at a time: not while another one is under way.
-        .exclude(Q(mailing__attempts__status=Attempt.Status.IN_PROGRESS))
         .update(status=Attempt.Status.IN_PROGRESS, finished_at=None)
     )
     if not reopened:

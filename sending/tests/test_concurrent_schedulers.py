@@ -118,3 +118,54 @@ def test_two_schedulers_at_once_on_postgresql(postgres_database, settings):
         assert_each_client_got_one_copy(server)
     finally:
         server.stop()
+
+
+@pytest.mark.services
+def test_a_claim_that_waited_on_a_lock_sees_the_run_already_taken(postgres_database, settings):
+    """Deterministically, the race two schedulers can run into on PostgreSQL: B reads the
+    mailing as due, then waits on the row lock of A's claim; when A commits, B's claim
+    must find the run taken (a condition hidden in a subquery would not be re-checked)."""
+    import psycopg
+
+    env = django_env(DATABASE_URL=postgres_database, EMAIL_URL="")
+    seed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            "from sending.tests.factories import mailing_to; print(mailing_to(3).pk)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert seed.returncode == 0, seed.stderr
+    mailing_id = int(seed.stdout.strip().splitlines()[-1])
+    database = urlsplit(postgres_database).path.lstrip("/")
+
+    with psycopg.connect(postgres_database) as claim_a:
+        claim_a.execute("SELECT id FROM mailings_mailing WHERE id = %s FOR UPDATE", [mailing_id])
+        scheduler_b = manage("send_mailings", env=env)
+
+        def b_waits_on_the_lock() -> bool:
+            with psycopg.connect(postgres_database) as probe:
+                return bool(
+                    probe.execute(
+                        "SELECT 1 FROM pg_stat_activity WHERE datname = %s "
+                        "AND wait_event_type = 'Lock'",
+                        [database],
+                    ).fetchall()
+                )
+
+        wait_for(b_waits_on_the_lock, timeout=60, what="scheduler B to wait on the claim's lock")
+        claim_a.execute(
+            "UPDATE mailings_mailing SET next_run_at = NULL, status = 'running' WHERE id = %s",
+            [mailing_id],
+        )
+        claim_a.commit()
+    _out, err = scheduler_b.communicate(timeout=60)
+    assert scheduler_b.returncode == 0, err
+    with psycopg.connect(postgres_database) as db:
+        assert db.execute("SELECT count(*) FROM mailings_attempt").fetchone() == (0,)
