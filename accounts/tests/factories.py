@@ -1,10 +1,33 @@
+from importlib import import_module
+
 import factory
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from accounts.models import User
 
 PASSWORD = "correct-horse-battery"
+
+ROLE_PERMISSIONS = {
+    "Managers": import_module("mailings.migrations.0002_managers_group").MANAGER_PERMISSIONS,
+    "Content managers": import_module(
+        "blog.migrations.0002_content_managers_group"
+    ).CONTENT_MANAGER_PERMISSIONS,
+}
+
+
+def role_group(name: str) -> Group:
+    """The group a data migration made, or the same again if a transactional test's
+    flush emptied the table (a flush restores permissions, not groups)."""
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        for app_label, model, codename in ROLE_PERMISSIONS[name]:
+            group.permissions.add(
+                Permission.objects.get(
+                    content_type__app_label=app_label, content_type__model=model, codename=codename
+                )
+            )
+    return group
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -26,7 +49,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def groups(self, create, extracted, **kwargs):
         for name in extracted or ():
-            self.groups.add(Group.objects.get(name=name))
+            self.groups.add(role_group(name))
 
 
 def manager(**kwargs) -> User:

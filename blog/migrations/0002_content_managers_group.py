@@ -3,6 +3,11 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
+CONTENT_MANAGER_PERMISSIONS = [
+    ("blog", "post", codename)
+    for codename in ("add_post", "change_post", "delete_post", "view_post")
+]
+
 
 def create_content_managers_group(apps, schema_editor):
     app_config = apps.get_app_config("blog")
@@ -13,12 +18,12 @@ def create_content_managers_group(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name="Content managers")
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="blog",
-            codename__in=["add_post", "change_post", "delete_post", "view_post"],
+    for app_label, model, codename in CONTENT_MANAGER_PERMISSIONS:
+        group.permissions.add(
+            Permission.objects.get(
+                content_type__app_label=app_label, content_type__model=model, codename=codename
+            )
         )
-    )
 
 
 def remove_content_managers_group(apps, schema_editor):
@@ -32,4 +37,6 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(create_content_managers_group, remove_content_managers_group)]
+    operations = [
+        migrations.RunPython(create_content_managers_group, remove_content_managers_group)
+    ]

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 
 from accounts.tests.factories import PASSWORD, content_manager
 from blog.models import Post
@@ -14,15 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def editor():
-    """A content manager. An earlier transactional test may have flushed the tables, and
-    with them the group the data migration made: make it again, with the same rights."""
-    group, _ = Group.objects.get_or_create(name="Content managers")
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="blog",
-            codename__in=["add_post", "change_post", "delete_post", "view_post"],
-        )
-    )
     return content_manager()
 
 
