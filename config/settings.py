@@ -200,8 +200,9 @@ EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 EMAIL_URL = env.str("EMAIL_URL", default="")
 if EMAIL_URL:
     vars().update(env.email_url("EMAIL_URL"))
-else:
-    EMAIL_BACKEND = "sending.outbox.OutboxEmailBackend"
+# Account emails wait in the database for the sender, which delivers them through
+# EMAIL_URL or to the outbox folder; a web request never talks to SMTP.
+EMAIL_BACKEND = "sending.mail_queue.QueuedEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rassylka <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import TransportHold
+from .models import QueuedEmail, TransportHold
 
 
 @admin.register(TransportHold)
@@ -15,3 +15,12 @@ class TransportHoldAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(QueuedEmail)
+class QueuedEmailAdmin(admin.ModelAdmin):
+    list_display = ["recipient", "status", "tries", "next_try_at", "created_at", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["recipient"]
+    readonly_fields = ["envelope_from", "recipient", "tries", "last_reply", "created_at", "sent_at"]
+    exclude = ["data"]

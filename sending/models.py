@@ -50,3 +50,35 @@ class TransportHold(models.Model):
     @property
     def needs_operator(self) -> bool:
         return self.reason in (self.Reason.AUTH, self.Reason.CONFIG)
+
+
+class QueuedEmail(models.Model):
+    """An account email (sign-up confirmation, password reset…) waiting for the sender.
+
+    The web request only stores it, so a slow or broken SMTP server never holds up a
+    page; the scheduler or a Celery worker sends it with the mailings' SMTP transport.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    envelope_from = models.CharField(max_length=254)
+    recipient = models.CharField(max_length=254)
+    data = models.BinaryField()
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    tries = models.PositiveSmallIntegerField(default=0)
+    # Also the claim: a sender pushes it forward before sending, so no other takes the row.
+    next_try_at = models.DateTimeField(default=timezone.now)
+    last_reply = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("queued account email")
+        verbose_name_plural = _("queued account emails")
+        indexes = [models.Index(fields=["status", "next_try_at"], name="queued_email_due")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient}: {self.status}"

@@ -1,10 +1,9 @@
-"""The default email backend: each message becomes one .eml file in var/outbox/."""
+"""Without EMAIL_URL every email becomes one .eml file in var/outbox/ (development)."""
 
 import uuid
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 
@@ -21,10 +20,3 @@ def write_eml(raw: bytes) -> Path:
     tmp = directory / f".{name}.tmp"
     tmp.write_bytes(raw)
     return tmp.rename(directory / name)
-
-
-class OutboxEmailBackend(BaseEmailBackend):
-    def send_messages(self, email_messages) -> int:
-        for message in email_messages:
-            write_eml(message.message().as_bytes(linesep="\r\n"))
-        return len(email_messages)

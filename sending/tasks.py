@@ -10,6 +10,7 @@ from celery import shared_task
 
 from . import dispatch
 from .heartbeat import beat
+from .mail_queue import queued_emails_send
 
 
 def enqueue_batch(attempt_id: int, delivery_ids: list[int]) -> None:
@@ -19,6 +20,7 @@ def enqueue_batch(attempt_id: int, delivery_ids: list[int]) -> None:
 @shared_task(acks_late=True, ignore_result=True)
 def dispatch_due() -> dict:
     beat("celery")
+    queued_emails_send()
     report = dispatch.run_pass(enqueue=enqueue_batch)
     return {"claimed": report.claimed, "batches": report.batches, "held": bool(report.hold)}
 
@@ -34,3 +36,9 @@ def dispatch_mailing(mailing_id: int) -> dict:
 def send_batch(attempt_id: int, delivery_ids: list[int]) -> dict:
     report = dispatch.attempt_send(attempt_id=attempt_id, delivery_ids=delivery_ids)
     return {"sent": report.sent, "failed": report.failed, "stopped": report.stopped}
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def send_queued_emails() -> int:
+    """An account email was queued: send it now rather than at the next beat."""
+    return queued_emails_send()

@@ -31,7 +31,6 @@ def due_mailing(owner):
 
 
 def test_a_blocked_users_mailings_do_not_run_until_unblocked(csrf_client, settings, outbox_dir):
-    settings.EMAIL_BACKEND = "sending.outbox.OutboxEmailBackend"
     csrf_client.force_login(manager())
     blocked_owner, active_owner = UserFactory(), UserFactory()
     paused, running = due_mailing(blocked_owner), due_mailing(active_owner)

@@ -7,6 +7,7 @@ from django.db import close_old_connections
 
 from sending.dispatch import celery_enabled, run_pass
 from sending.heartbeat import beat, wake_token
+from sending.mail_queue import queued_emails_send
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class Command(BaseCommand):
             enqueue = None
             if celery_enabled():
                 from sending.tasks import enqueue_batch as enqueue
+            queued_emails_send()
             run_pass(should_stop=lambda: self.stopping, on_progress=self.beat, enqueue=enqueue)
         except Exception:
             # A database hiccup must not end the loop: log it and try again next pass.

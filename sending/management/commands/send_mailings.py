@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from sending import holds
 from sending.dispatch import run_pass
 from sending.heartbeat import beat
+from sending.mail_queue import queued_emails_send
 
 
 class Command(BaseCommand):
@@ -35,6 +36,7 @@ class Command(BaseCommand):
 
     def handle_pass(self, verbosity: int) -> None:
         beat("send_mailings")
+        queued_emails_send()
         report = run_pass()
         if report.hold is not None:
             hold = report.hold

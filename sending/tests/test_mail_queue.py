@@ -1,0 +1,84 @@
+"""Account emails wait in the database: a web request never talks to the SMTP server."""
+
+import email
+import email.policy
+import time
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.tests.factories import PASSWORD
+from sending.mail_queue import queued_emails_send
+from sending.models import QueuedEmail
+
+pytestmark = pytest.mark.django_db
+
+SIGNUP = {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD}
+
+
+@pytest.fixture(autouse=True)
+def _queued_backend(settings):
+    settings.EMAIL_BACKEND = "sending.mail_queue.QueuedEmailBackend"
+
+
+def test_sign_up_answers_at_once_while_the_smtp_server_hangs(csrf_client, smtp_server, settings):
+    settings.SMTP_TIMEOUT = 5
+    smtp_server.faults.no_greeting = True
+    started = time.monotonic()
+    response = csrf_client.submit("/accounts/signup/", SIGNUP)
+    assert time.monotonic() - started < 2
+    assert response.status_code == 302
+    queued = QueuedEmail.objects.get()
+    assert (queued.recipient, queued.status) == ("new@example.com", "pending")
+
+    settings.SMTP_TIMEOUT = 0.5
+    before = timezone.now()
+    assert queued_emails_send() == 0
+    queued.refresh_from_db()
+    assert queued.status == "pending" and queued.next_try_at > before
+    assert "timed out" in queued.last_reply.lower()
+
+    smtp_server.faults.heal()
+    QueuedEmail.objects.update(next_try_at=timezone.now())
+    assert queued_emails_send() == 1
+    (received,) = smtp_server.handler.parsed()
+    assert received["To"] == "new@example.com"
+    assert "/accounts/confirm-email/" in received.get_payload(decode=True).decode()
+    assert QueuedEmail.objects.get().status == "sent"
+    assert queued_emails_send() == 0  # nothing is sent twice
+
+
+def test_a_temporary_refusal_is_retried_later(smtp_server):
+    smtp_server.faults.rcpt_replies["new@example.com"] = "451 4.7.1 Greylisted, come back later"
+    mail.send_mail("Subject", "Body", "from@example.com", ["new@example.com"])
+    before = timezone.now()
+    assert queued_emails_send() == 0
+    queued = QueuedEmail.objects.get()
+    assert queued.status == "pending" and queued.tries == 1
+    assert queued.last_reply.startswith("451")
+    assert queued.next_try_at > before
+
+    smtp_server.faults.heal()
+    QueuedEmail.objects.update(next_try_at=timezone.now() - timedelta(seconds=1))
+    assert queued_emails_send() == 1
+    assert smtp_server.copies()["new@example.com"] == 1
+
+
+def test_a_permanent_refusal_is_not_retried(smtp_server):
+    smtp_server.faults.rcpt_replies["gone@example.com"] = "550 5.1.1 No such user"
+    mail.send_mail("Subject", "Body", "from@example.com", ["gone@example.com"])
+    assert queued_emails_send() == 0
+    queued = QueuedEmail.objects.get()
+    assert queued.status == "failed" and queued.last_reply.startswith("550")
+
+
+def test_without_email_url_the_email_lands_in_the_outbox(settings):
+    mail.send_mail("Привет", "Тело", "from@example.com", ["to@example.com", "cc@example.com"])
+    assert queued_emails_send() == 2
+    files = sorted(settings.EMAIL_OUTBOX_DIR.glob("*.eml"))
+    assert len(files) == 2
+    parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert parsed["Subject"] == "Привет"
+    assert not list(settings.EMAIL_OUTBOX_DIR.glob(".*.tmp"))
