@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-services test-browser bench lint format messages makemessages seed clean
+.PHONY: install run test bench lint format messages makemessages seed clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +25,16 @@ install: $(VENV)/.installed messages
 # Compile every .po catalogue to .mo with Babel (pure Python, no gettext needed).
 messages: $(VENV)/.installed
 	@find . -path ./$(VENV) -prune -o -name '*.po' -print | while read po; do \
-		$(BIN)/pybabel compile --use-fuzzy --statistics -i "$$po" -o "$${po%.po}.mo" 2>&1 | grep -v '^$$' | sed 's/^/  /' | head -1; done
+		$(BIN)/pybabel -q compile -i "$$po" -o "$${po%.po}.mo" || exit 1; done
 
-# Regenerate catalogues after changing strings (needs GNU gettext).
+# Regenerate catalogues after changing strings (needs GNU gettext): one per app, and the
+# project's own (templates/, config/) at the root.
+APPS := accounts mailings sending blog dashboard
 makemessages: $(VENV)/.installed
-	for dir in . accounts mailings sending blog dashboard; do \
-		(cd $$dir && ../$(MANAGE) makemessages -l ru -l en --ignore '.venv/*' --ignore 'var/*' 2>/dev/null \
-		 || $(CURDIR)/$(BIN)/python $(CURDIR)/manage.py makemessages -l ru -l en --ignore '.venv/*' --ignore 'var/*' ); done
+	$(MANAGE) makemessages -l ru -l en --ignore '.venv/*' --ignore 'var/*' \
+		$(foreach app,$(APPS) bench e2e loadtest,--ignore '$(app)/*') --ignore conftest.py
+	for app in $(APPS); do \
+		(cd $$app && ../$(BIN)/python ../manage.py makemessages -l ru -l en --ignore 'tests/*') || exit 1; done
 
 run: install .env
 	$(MANAGE) migrate --noinput
