@@ -175,10 +175,9 @@ STORAGES = {
     },
 }
 
-# Email: .eml files in var/outbox/ unless EMAIL_URL names an SMTP server.
+# Email: .eml files in var/outbox/ unless EMAIL_URL names an SMTP server (SPEC §5).
 SMTP_TIMEOUT = env.float("SMTP_TIMEOUT", default=10.0)
 SEND_RATE = env.float("SEND_RATE", default=50.0)
-EMAIL_TIMEOUT = SMTP_TIMEOUT
 # The sending engine (sending/). A temporary failure is retried SEND_MAX_TRIES times with
 # a backoff doubling from SEND_RETRY_BACKOFF seconds; SEND_BREAKER_THRESHOLD connection
 # failures in a row stop a run for SEND_BREAKER_COOLDOWN seconds (doubling); a refused
@@ -197,9 +196,9 @@ SEND_BATCH_SIZE = env.int("SEND_BATCH_SIZE", default=200)
 # A private CA to trust for smtp+tls:// and smtp+ssl:// (a self-hosted relay).
 EMAIL_SSL_CAFILE = env.str("EMAIL_SSL_CAFILE", default="")
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
+# Parsed by the sender, not here: a mistyped EMAIL_URL pauses sending and says why on
+# the site instead of keeping the site from starting.
 EMAIL_URL = env.str("EMAIL_URL", default="")
-if EMAIL_URL:
-    vars().update(env.email_url("EMAIL_URL"))
 # Account emails wait in the database for the sender, which delivers them through
 # EMAIL_URL or to the outbox folder; a web request never talks to SMTP.
 EMAIL_BACKEND = "sending.mail_queue.QueuedEmailBackend"
