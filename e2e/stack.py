@@ -16,6 +16,7 @@ import time
 from email import message_from_bytes
 from email.utils import getaddresses
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 
@@ -42,6 +43,14 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing listens on port {port} after {timeout} s")
+
+
+def text_of(message) -> str:
+    """The plain-text body of a received message (the text/plain part of a multipart one),
+    decoded from its transfer encoding and charset."""
+    part = next((p for p in message.walk() if p.get_content_type() == "text/plain"), message)
+    payload = part.get_payload(decode=True) or b""
+    return payload.decode(part.get_content_charset() or "utf-8", errors="replace")
 
 
 class Stack:
@@ -211,6 +220,20 @@ class Stack:
     def recipients(self) -> list[str]:
         return [addr.lower() for m in self.received() for _, addr in getaddresses([m["To"]])]
 
+    def confirmation_link(self, email: str, timeout: float = 30) -> str:
+        """The address-confirmation link (absolute, as written) in the email sent to email."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.received():
+                if email in message["To"]:
+                    found = re.search(
+                        r"https?://\S+/accounts/confirm-email/[^\s/]+/", text_of(message)
+                    )
+                    if found:
+                        return found.group(0)
+            time.sleep(0.2)
+        raise AssertionError(f"no confirmation email to {email} reached the sink in {timeout} s")
+
     # -- the web, as a browser would use it ----------------------------------------------
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.web_port}{path}"
@@ -247,21 +270,7 @@ class WebSession:
         self.submit(
             "/accounts/signup/", {"email": email, "password1": password, "password2": password}
         )
-        link = None
-        deadline = time.monotonic() + 30
-        while link is None and time.monotonic() < deadline:
-            for message in self.stack.received():
-                if email in message["To"]:
-                    body = (
-                        message.get_payload(decode=True)
-                        if not message.is_multipart()
-                        else (message.get_payload(0).get_payload(decode=True))
-                    )
-                    found = re.search(rb"(/accounts/confirm-email/[^\s/]+/)", body)
-                    link = found and found.group(1).decode()
-            time.sleep(0.2)
-        if link is None:
-            raise AssertionError("no confirmation email reached the sink")
+        link = urlsplit(self.stack.confirmation_link(email)).path
         self.submit(link, {})
         response = self.submit("/accounts/login/", {"login": email, "password": password})
         if "sessionid" not in self.http.cookies:
