@@ -206,4 +206,4 @@ def test_two_workers_deliver_at_least_one_and_a_half_times_the_rate_of_one(tmp_p
     )
     assert capped[2] >= 1.5 * capped[1]
     # Without a limit the second worker must still add capacity, not contend it away.
-    assert free[2] > 1.2 * free[1]
+    assert free[2] > 1.1 * free[1]

@@ -26,12 +26,18 @@ def mailing_progress(*, mailing: Mailing) -> dict:
     """Counts of the latest run (live while it runs) and whether the page should poll."""
     now = timezone.now()
     attempt = current_attempt(mailing)
-    waiting = mailing.status != Mailing.Status.DISABLED and bool(
-        mailing.send_requested_at
-        or (mailing.status in SCHEDULED and mailing.next_run_at and mailing.next_run_at <= now)
+    running = attempt is not None and attempt.status == Attempt.Status.IN_PROGRESS
+    # A due slot or a Send now is claimed only once the run under way has ended, so
+    # while one runs there is nothing else to announce.
+    waiting = (
+        not running
+        and mailing.status != Mailing.Status.DISABLED
+        and bool(
+            mailing.send_requested_at
+            or (mailing.status in SCHEDULED and mailing.next_run_at and mailing.next_run_at <= now)
+        )
     )
     data: dict = {"mailing": mailing.pk, "waiting": waiting, "attempt": None, "hold": None}
-    running = attempt is not None and attempt.status == Attempt.Status.IN_PROGRESS
     if attempt is not None:
         if running:
             counts = attempt_counts(attempt_id=attempt.pk)

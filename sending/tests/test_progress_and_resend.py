@@ -59,6 +59,15 @@ def test_the_feed_counts_a_run_while_it_runs(signed_in, owner):
     assert data["attempt"]["resendable"] == 0  # not while it runs
 
 
+def test_a_run_under_way_announces_no_next_run(signed_in, owner):
+    mailing = mailing_to(3, owner=owner)
+    claim(mailing)
+    data = signed_in.get(f"/mailings/{mailing.pk}/progress/").json()
+    assert (data["active"], data["waiting"]) == (True, False)
+    page = signed_in.get(f"/mailings/{mailing.pk}/").content.decode()
+    assert "через мгновение" not in page and "in a moment" not in page
+
+
 def test_the_feed_says_when_a_run_ends(signed_in, owner):
     mailing = mailing_to(3, owner=owner)
     run_pass()
