@@ -51,3 +51,9 @@ def test_delete_removes_the_account_and_logs_out(csrf_client):
     assert response.status_code == 302
     assert not User.objects.filter(pk=user.pk).exists()
     assert csrf_client.get("/accounts/profile/").status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/accounts/signup/", "/accounts/login/"])
+def test_allauth_forms_are_styled_like_the_rest(client, path):
+    html = client.get(path).content.decode()
+    assert html.count('class="form-control') >= 2
