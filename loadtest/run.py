@@ -22,6 +22,7 @@ from e2e.stack import Stack
 
 SEED = """
 from allauth.account.models import EmailAddress
+from datetime import timedelta
 from django.utils import timezone
 from accounts.models import User
 from mailings.models import Client, Mailing, Message
@@ -36,12 +37,12 @@ message = Message.objects.create(owner=user, subject="Новости, {{{{ full_
 now = timezone.now()
 for n in range(60):
     mailing = Mailing.objects.create(
-        owner=user, message=message, start_at=now + timezone.timedelta(days=30 + n),
-        end_at=now + timezone.timedelta(days=400), periodicity="weekly",
+        owner=user, message=message, start_at=now + timedelta(days=30 + n),
+        end_at=now + timedelta(days=400), periodicity="weekly",
     )
     mailing.clients.set(Client.objects.filter(owner=user)[: 50])
 big = Mailing.objects.create(
-    owner=user, message=message, start_at=now + timezone.timedelta(days=365),
+    owner=user, message=message, start_at=now + timedelta(days=365),
     periodicity="once",
 )
 big.clients.set(Client.objects.filter(owner=user))
