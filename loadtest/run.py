@@ -31,9 +31,9 @@ user = User.objects.create_user(email="load@example.com", password="load-test-pa
 EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
 Client.objects.bulk_create(
     Client(owner=user, email=f"client{n}@example.com", full_name=f"Клиент {n}")
-    for n in range({clients})
+    for n in range(CLIENTS)
 )
-message = Message.objects.create(owner=user, subject="Новости, {{{{ full_name }}}}", body="Привет!")
+message = Message.objects.create(owner=user, subject="Новости, {{ full_name }}", body="Привет!")
 now = timezone.now()
 for n in range(60):
     mailing = Mailing.objects.create(
@@ -121,7 +121,7 @@ def main() -> None:
         )
         try:
             stack.prepare()
-            big = int(stack.manage("shell", "-c", SEED.format(clients=args.clients)).split()[-1])
+            big = int(stack.manage("shell", "-c", SEED.replace("CLIENTS", str(args.clients))).split()[-1])
             stack.start_sink(hang=smtp == "hanging")
             stack.start_web(workers=3)
             stack.start_worker("worker", concurrency=1)
