@@ -1,6 +1,7 @@
 """Reads: which rows a user may see. Every view asks here, so ownership is decided once."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from .models import Attempt, Client, Mailing, Message
 
@@ -37,10 +38,26 @@ def visible_to(model, user) -> QuerySet:
     }[model](user)
 
 
+def _links_counted_by(column: str) -> Coalesce:
+    """How many mailing-client links a row has, as a correlated subquery: the database
+    counts for the page's rows only, instead of grouping every row before the LIMIT."""
+    links = (
+        Mailing.clients.through.objects.filter(**{column: OuterRef("pk")})
+        .values(column)
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    return Coalesce(Subquery(links, output_field=IntegerField()), 0)
+
+
+def mailing_count_of_client() -> Coalesce:
+    return _links_counted_by("client_id")
+
+
 def mailings_with_recipient_counts(mailings: QuerySet[Mailing]) -> QuerySet[Mailing]:
     """One query for a whole page: message, owner and the recipient count joined in."""
     return mailings.select_related("message", "owner").annotate(
-        recipient_count=Count("clients", distinct=True)
+        recipient_count=_links_counted_by("mailing_id")
     )
 
 

@@ -34,6 +34,7 @@ from .reports import attempt_totals, attempts_filtered, daily_chart
 from .search import search_q
 from .selectors import (
     attempts_visible_to,
+    mailing_count_of_client,
     mailing_recipient_counts,
     mailings_visible_to,
     mailings_with_recipient_counts,
@@ -101,7 +102,7 @@ class ClientListView(ListControlsMixin, ReadAccessMixin, ListView):
             super()
             .get_queryset()
             .select_related("owner")
-            .annotate(mailing_count=Count("mailings", distinct=True))
+            .annotate(mailing_count=mailing_count_of_client())
         )
 
 
