@@ -121,7 +121,9 @@ def main() -> None:
         )
         try:
             stack.prepare()
-            big = int(stack.manage("shell", "-c", SEED.replace("CLIENTS", str(args.clients))).split()[-1])
+            big = int(
+                stack.manage("shell", "-c", SEED.replace("CLIENTS", str(args.clients))).split()[-1]
+            )
             stack.start_sink(hang=smtp == "hanging")
             stack.start_web(workers=3)
             stack.start_worker("worker", concurrency=1)
