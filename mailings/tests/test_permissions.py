@@ -151,3 +151,11 @@ def test_a_manager_changes_nothing_by_forged_posts(csrf_client, world):
     assert not Client.objects.filter(email="sneaky@example.org").exists()
     assert Client.objects.filter(pk=ids["client"]).exists()
     assert Message.objects.get(pk=ids["message"]).subject != "Изменено"
+
+
+@pytest.mark.parametrize("path", ["/clients/", "/messages/", "/mailings/"])
+def test_an_empty_list_offers_a_create_button_to_owners_but_not_to_managers(client, path):
+    client.force_login(UserFactory())
+    assert f'href="{path}new/"' in client.get(path).content.decode()
+    client.force_login(manager())
+    assert f'href="{path}new/"' not in client.get(path).content.decode()
