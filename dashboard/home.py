@@ -4,9 +4,14 @@ Figures are cached as rendered fragments ({% cache %} in the template), one per 
 "site" for the service-wide figures (visitors and managers), "user:<id>" for a user's
 own. A change to a mailing or client deletes its owner's fragments and the site's; the
 TTL is the backstop for changes made without signals (queryset updates by the sender).
+
+Visitors without an account all see one page per language, cached whole (`shared_page`)
+with two holes filled per request: the random posts and the CSRF token of the language
+switcher. A request then costs two cache round trips and no template rendering.
 """
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,8 +20,11 @@ from django.core.cache.utils import make_template_fragment_key
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
+from django.middleware.csrf import get_token
+from django.utils import translation
+from django.utils.safestring import mark_safe
 
-from blog.cache import blog_version
+from blog.cache import VERSION_KEY, blog_version, post_cards
 from blog.models import Post
 from mailings.models import Client, Mailing
 
@@ -25,6 +33,13 @@ FIGURES_TTL = 60
 FIGURES_FRAGMENT = "home_figures"
 POOL_TTL = 300
 SITE_SCOPE = "site"
+HOME_POSTS = 3
+# Posts a visitor's home page picks from until the page is renewed (each FIGURES_TTL).
+SHARED_PAGE_CARDS = 30
+# Stand-ins rendered into the shared page, replaced per request. Only our own templates
+# and numbers are in that page, so nothing else can contain them.
+CSRF_HOLE = "shared-page-csrf-token"
+CARD_HOLE = "<!--shared-page-post-card-{}-->"
 
 
 @dataclass(frozen=True)
@@ -56,11 +71,19 @@ def compute_figures(*, owner=None) -> Figures:
     return Figures(mailings=counts["total"], running=counts["running"], clients=unique)
 
 
+def figures_cache_key(scope: str, language: str) -> str:
+    return make_template_fragment_key(FIGURES_FRAGMENT, [scope, language])
+
+
+def shared_page_key(language: str) -> str:
+    return f"home:shared-page:{language}"
+
+
 def figures_cache_keys(scope: str) -> list[str]:
-    return [
-        make_template_fragment_key(FIGURES_FRAGMENT, [scope, code])
-        for code, _name in settings.LANGUAGES
-    ]
+    keys = [figures_cache_key(scope, code) for code, _name in settings.LANGUAGES]
+    if scope == SITE_SCOPE:  # the shared page shows the site's figures too
+        keys += [shared_page_key(code) for code, _name in settings.LANGUAGES]
+    return keys
 
 
 def figures_changed(*, owner_id: int | None) -> None:
@@ -89,6 +112,57 @@ def random_post_ids(count: int = 3, *, version: str | None = None) -> list[int]:
     key = f"home:post_pool:{version or blog_version()}"
     pool = cache.get(key)
     if pool is None:
-        pool = list(Post.objects.published().order_by().values_list("pk", flat=True))
+        pool = published_post_ids()
         cache.set(key, pool, POOL_TTL)
     return random.sample(pool, min(count, len(pool)))
+
+
+def published_post_ids() -> list[int]:
+    return list(Post.objects.published().order_by().values_list("pk", flat=True))
+
+
+def serves_shared_page(request) -> bool:
+    """Whether this request gets the page every visitor gets: no account, no query
+    string (the language switcher sends the visitor back to the full path) and no
+    pending message (a visitor who just signed out is told so)."""
+    from django.contrib.messages import get_messages
+
+    return (
+        not request.user.is_authenticated
+        and not request.META.get("QUERY_STRING")
+        and not len(get_messages(request))  # len() does not mark them as shown
+    )
+
+
+def shared_page(request, render: Callable[..., str]) -> str:
+    """The visitors' home page: the cached page with this request's posts and CSRF token.
+
+    The cache entry holds the page and the rendered cards of up to SHARED_PAGE_CARDS
+    published posts (a random selection when there are more, renewed with the page), so a
+    request reads one entry and picks its posts from it. `render(post_cards=...,
+    csrf_token=...)` renders the page around the holes; it runs when the page is missing,
+    older than FIGURES_TTL or from before a blog change.
+    """
+    language = translation.get_language()
+    key = shared_page_key(language)
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or blog_version()
+    page = found.get(key)
+    if page is None or page["blog_version"] != version:
+        pool = published_post_ids()
+        selection = random.sample(pool, min(SHARED_PAGE_CARDS, len(pool)))
+        # The page is the figures' cache for visitors: built from a fragment up to a
+        # minute old, it would show figures up to two minutes old.
+        cache.delete(figures_cache_key(SITE_SCOPE, language))
+        holes = [mark_safe(CARD_HOLE.format(n)) for n in range(min(HOME_POSTS, len(pool)))]  # noqa: S308
+        page = {
+            "blog_version": version,
+            "html": render(post_cards=holes, csrf_token=CSRF_HOLE),
+            "cards": [str(card) for card in post_cards(selection, version=version)],
+        }
+        cache.set(key, page, FIGURES_TTL)
+    html = page["html"].replace(CSRF_HOLE, get_token(request))
+    cards = random.sample(page["cards"], min(HOME_POSTS, len(page["cards"])))
+    for n in range(HOME_POSTS):
+        html = html.replace(CARD_HOLE.format(n), cards[n] if n < len(cards) else "")
+    return html

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
@@ -10,28 +11,48 @@ from django.views.generic import TemplateView
 from blog.cache import blog_version, post_cards
 from sending.heartbeat import last_beat
 
-from .home import FIGURES_TTL, SITE_SCOPE, compute_figures, figures_scope, random_post_ids
+from .home import (
+    FIGURES_TTL,
+    HOME_POSTS,
+    SITE_SCOPE,
+    compute_figures,
+    figures_scope,
+    random_post_ids,
+    serves_shared_page,
+    shared_page,
+)
 
 # The scheduler beats every few seconds; a minute of silence means it is not running.
 HEARTBEAT_STALE_AFTER = 60
 
 
 class HomeView(TemplateView):
-    """Figures (cached per scope) and three random published posts (cached cards)."""
+    """Figures (cached per scope) and three random published posts (cached cards);
+    for visitors without an account, the whole page from the cache."""
 
     template_name = "dashboard/home.html"
+
+    def get(self, request, *args, **kwargs):
+        if serves_shared_page(request):
+            return HttpResponse(shared_page(request, self.render_shared_page))
+        return super().get(request, *args, **kwargs)
+
+    def render_shared_page(self, **holes) -> str:
+        return render_to_string(self.template_name, self.get_context_data(**holes), self.request)
 
     def get_context_data(self, **kwargs):
         user = self.request.user
         scope = figures_scope(user)
         owner = None if scope == SITE_SCOPE else user
-        version = blog_version()
+        if "post_cards" not in kwargs:
+            version = blog_version()
+            picked = random_post_ids(HOME_POSTS, version=version)
+            kwargs["post_cards"] = post_cards(picked, version=version)
         return super().get_context_data(
             # Computed only when the cached fragment is missing.
             figures=SimpleLazyObject(lambda: compute_figures(owner=owner)),
             figures_scope=scope,
             figures_ttl=FIGURES_TTL,
-            post_cards=post_cards(random_post_ids(3, version=version), version=version),
             **kwargs,
         )
 
