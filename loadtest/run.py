@@ -154,9 +154,14 @@ def main() -> None:
                 f"{page:34} {smtp:8} {figures['rate']:9.1f} {figures['p50']:>9} "
                 f"{figures['p99']:>9} {figures['bad']:8}"
             )
-    bare = dict(report["healthy"])["/bare/ (anonymous)"]["rate"]
-    home = dict(report["healthy"])["/ (anonymous)"]["rate"]
-    print(f"\nanonymous home page / bare view: {home / bare:.2f}")
+    print()
+    for smtp, rows in report.items():
+        pages = dict(rows)
+        ratio = pages["/ (anonymous)"]["rate"] / pages["/bare/ (anonymous)"]["rate"]
+        print(f"anonymous home page / bare view, {smtp} SMTP: {ratio:.2f} (aim: 0.5 or more)")
+    healthy, hanging = dict(report["healthy"]), dict(report["hanging"])
+    for page, figures in healthy.items():
+        print(f"p99 {page:34} healthy {figures['p99']:>9}   hanging {hanging[page]['p99']:>9}")
 
 
 if __name__ == "__main__":
