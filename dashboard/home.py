@@ -36,6 +36,8 @@ SITE_SCOPE = "site"
 HOME_POSTS = 3
 # Posts a visitor's home page picks from until the page is renewed (each FIGURES_TTL).
 SHARED_PAGE_CARDS = 30
+# Longest a page build may take before another request may try (a build that died).
+SHARED_PAGE_BUILD_TIMEOUT = 30
 # Stand-ins rendered into the shared page, replaced per request. Only our own templates
 # and numbers are in that page, so nothing else can contain them.
 CSRF_HOLE = "shared-page-csrf-token"
@@ -134,14 +136,15 @@ def serves_shared_page(request) -> bool:
     )
 
 
-def shared_page(request, render: Callable[..., str]) -> str:
+def shared_page(request, render: Callable[..., str]) -> str | None:
     """The visitors' home page: the cached page with this request's posts and CSRF token.
 
     The cache entry holds the page and the rendered cards of up to SHARED_PAGE_CARDS
     published posts (a random selection when there are more, renewed with the page), so a
     request reads one entry and picks its posts from it. `render(post_cards=...,
     csrf_token=...)` renders the page around the holes; it runs when the page is missing,
-    older than FIGURES_TTL or from before a blog change.
+    older than FIGURES_TTL or from before a blog change, in one request at a time: None
+    tells the others to render their page the ordinary way meanwhile.
     """
     language = translation.get_language()
     key = shared_page_key(language)
@@ -149,20 +152,30 @@ def shared_page(request, render: Callable[..., str]) -> str:
     version = found.get(VERSION_KEY) or blog_version()
     page = found.get(key)
     if page is None or page["blog_version"] != version:
-        pool = published_post_ids()
-        selection = random.sample(pool, min(SHARED_PAGE_CARDS, len(pool)))
-        # The page is the figures' cache for visitors: built from a fragment up to a
-        # minute old, it would show figures up to two minutes old.
-        cache.delete(figures_cache_key(SITE_SCOPE, language))
-        holes = [mark_safe(CARD_HOLE.format(n)) for n in range(min(HOME_POSTS, len(pool)))]  # noqa: S308
-        page = {
-            "blog_version": version,
-            "html": render(post_cards=holes, csrf_token=CSRF_HOLE),
-            "cards": [str(card) for card in post_cards(selection, version=version)],
-        }
-        cache.set(key, page, FIGURES_TTL)
+        building = f"{key}:building"
+        if not cache.add(building, 1, SHARED_PAGE_BUILD_TIMEOUT):
+            return None
+        try:
+            page = _build_shared_page(render, language=language, version=version)
+            cache.set(key, page, FIGURES_TTL)
+        finally:
+            cache.delete(building)
     html = page["html"].replace(CSRF_HOLE, get_token(request))
     cards = random.sample(page["cards"], min(HOME_POSTS, len(page["cards"])))
     for n in range(HOME_POSTS):
         html = html.replace(CARD_HOLE.format(n), cards[n] if n < len(cards) else "")
     return html
+
+
+def _build_shared_page(render: Callable[..., str], *, language: str, version: str) -> dict:
+    pool = published_post_ids()
+    selection = random.sample(pool, min(SHARED_PAGE_CARDS, len(pool)))
+    # The page is the figures' cache for visitors: built from a fragment up to a minute
+    # old, it would show figures up to two minutes old.
+    cache.delete(figures_cache_key(SITE_SCOPE, language))
+    holes = [mark_safe(CARD_HOLE.format(n)) for n in range(min(HOME_POSTS, len(pool)))]  # noqa: S308
+    return {
+        "blog_version": version,
+        "html": render(post_cards=holes, csrf_token=CSRF_HOLE),
+        "cards": [str(card) for card in post_cards(selection, version=version)],
+    }

@@ -34,7 +34,9 @@ class HomeView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         if serves_shared_page(request):
-            return HttpResponse(shared_page(request, self.render_shared_page))
+            page = shared_page(request, self.render_shared_page)
+            if page is not None:
+                return HttpResponse(page)
         return super().get(request, *args, **kwargs)
 
     def render_shared_page(self, **holes) -> str:

@@ -4,11 +4,12 @@ posts and CSRF token filled in; anything particular to a visitor bypasses it."""
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.tests.factories import UserFactory
 from blog.tests.factories import PostFactory
-from dashboard.home import CARD_HOLE, CSRF_HOLE, SHARED_PAGE_CARDS
+from dashboard.home import CARD_HOLE, CSRF_HOLE, SHARED_PAGE_CARDS, shared_page_key
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,16 @@ def test_many_posts_are_picked_from_a_renewed_selection(client, settings):
         seen.update(shown_posts(client.get("/").content.decode()))
     assert len(seen) <= SHARED_PAGE_CARDS  # one cached selection
     assert len(seen) > 3  # but not the same three posts every time
+
+
+def test_while_one_request_builds_the_page_the_others_render_their_own(client):
+    PostFactory(title="Only post")
+    cache.add(shared_page_key("ru") + ":building", 1, 30)  # a build under way elsewhere
+    response = client.get("/")
+    assert response.templates  # rendered the ordinary way
+    assert "Only post" in response.content.decode()
+    assert cache.get(shared_page_key("ru")) is None  # and left the building to the other
+    cache.delete(shared_page_key("ru") + ":building")
+    client.get("/")
+    assert cache.get(shared_page_key("ru")) is not None
+    assert client.get("/").templates == []
