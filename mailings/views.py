@@ -334,7 +334,9 @@ class MailingDetailView(ReadAccessMixin, DetailView):
         return {
             **super().get_context_data(**kwargs),
             "recipients": mailing_recipient_counts(mailing),
-            "recipient_sample": mailing.clients.order_by("email")[:10],
+            # The first ones added: read in the order of the mailing's own index and
+            # stopped at ten, where sorting by address would sort every recipient.
+            "recipient_sample": mailing.clients.order_by("pk")[:10],
             "attempts_page": attempts.get_page(self.request.GET.get("page")),
             "is_owner": mailing.owner_id == user.pk,
             "can_disable": mailing.status != Mailing.Status.DISABLED
