@@ -4,10 +4,8 @@ stdout: gunicorn's own access and error lines as well as the application's."""
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,12 +13,7 @@ from pathlib import Path
 import pytest
 
 from config.tests.test_deploy_check import PRODUCTION_ENV, ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from e2e.stack import free_port, wait_for_port
 
 
 def get(url: str) -> int:
@@ -57,14 +50,7 @@ def test_every_line_on_stdout_is_json(tmp_path):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+        wait_for_port(port)
         assert get(f"http://127.0.0.1:{port}/healthz") in (200, 503)
         assert get(f"http://127.0.0.1:{port}/no-such-page/") == 404
     finally:
