@@ -39,6 +39,8 @@ class Client(models.Model):
                 violation_error_message=_("You already have a client with this email."),
             ),
         ]
+        # The client list: an owner's clients in address order, a page at a time.
+        indexes = [models.Index(fields=["owner", "email"], name="client_owner_email")]
 
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>" if self.full_name else self.email
