@@ -1,4 +1,5 @@
 import html
+import re
 
 from django.conf import settings
 from django.db import models, transaction
@@ -11,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .images import make_renditions
 from .rendering import render_markdown
+
+# Paragraphs of the sanitised HTML, which has no attributes on <p>.
+PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
 
 class PostQuerySet(models.QuerySet):
@@ -91,7 +95,10 @@ class Post(models.Model):
 
     @property
     def excerpt(self) -> str:
-        return Truncator(html.unescape(strip_tags(self.body_html))).words(28)
+        """The opening words of the text's paragraphs: headings, tables and code would
+        read as a jumble of words once their markup is gone."""
+        paragraphs = PARAGRAPH.findall(self.body_html) or [self.body_html]
+        return Truncator(html.unescape(strip_tags(" ".join(paragraphs)))).words(28)
 
     @property
     def card_image_url(self) -> str:

@@ -73,3 +73,18 @@ def test_the_post_page_shows_the_sanitised_body(client):
     page = client.get(f"/blog/{post.pk}/").content.decode()
     assert "<strong>world</strong>" in page
     assert "__xss" not in page
+
+
+def test_the_excerpt_reads_the_paragraphs_only():
+    post = PostFactory.build(
+        body="## Heading\n\nFirst *words* here.\n\n| Code | Meaning |\n| --- | --- |\n"
+        "| 5xx | failed |\n\n```\nsend()\n```\n\nThen more &amp; words."
+    )
+    post.body_html = render_markdown(post.body)
+    assert post.excerpt == "First words here. Then more & words."
+
+
+def test_a_text_without_paragraphs_still_has_an_excerpt():
+    post = PostFactory.build(body="- one\n- two")
+    post.body_html = render_markdown(post.body)
+    assert post.excerpt.split() == ["one", "two"]
