@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
 from django.db import transaction
@@ -78,7 +79,10 @@ def figures_cache_key(scope: str, language: str) -> str:
 
 
 def shared_page_key(language: str) -> str:
-    return f"home:shared-page:{language}"
+    # The page links the static files by their hashed names: a release that changes them
+    # must not serve a page pointing at files it no longer has.
+    release = getattr(staticfiles_storage, "manifest_hash", "")
+    return f"home:shared-page:{release}:{language}"
 
 
 def figures_cache_keys(scope: str) -> list[str]:

@@ -4,6 +4,7 @@ posts and CSRF token filled in; anything particular to a visitor bypasses it."""
 import re
 
 import pytest
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.test import Client
 
@@ -121,4 +122,13 @@ def test_while_one_request_builds_the_page_the_others_render_their_own(client):
     cache.delete(shared_page_key("ru") + ":building")
     client.get("/")
     assert cache.get(shared_page_key("ru")) is not None
+    assert client.get("/").templates == []
+
+
+def test_a_release_with_other_static_files_builds_its_own_page(client, monkeypatch):
+    client.get("/")
+    assert client.get("/").templates == []
+    # ManifestStaticFilesStorage's hash of its manifest changes with any static file.
+    monkeypatch.setattr(staticfiles_storage, "manifest_hash", "next-release", raising=False)
+    assert client.get("/").templates  # not the previous release's page
     assert client.get("/").templates == []
