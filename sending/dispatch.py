@@ -232,7 +232,8 @@ def attempt_counts(*, attempt_id: int) -> dict[str, int]:
         Delivery.objects.filter(attempt_id=attempt_id)
         .order_by()
         .values_list("status")
-        .annotate(count=Count("pk"))
+        # COUNT(*), not COUNT(id): the (attempt, status) index alone answers it.
+        .annotate(count=Count("*"))
     )
     counts = {status: 0 for status in Delivery.Status.values}
     counts.update(dict(rows))
