@@ -7,10 +7,14 @@ TTL is the backstop for changes made without signals (queryset updates by the se
 
 Visitors without an account all see one page per language, cached whole (`shared_page`)
 with two holes filled per request: the random posts and the CSRF token of the language
-switcher. A request then costs two cache round trips and no template rendering.
+switcher. A request then costs one cache round trip and no template rendering. A change
+to the figures or the blog bumps a version that marks the page stale; one request renews
+it while the others are still served the stale one.
 """
 
 import random
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +38,7 @@ FIGURES_TTL = 60
 FIGURES_FRAGMENT = "home_figures"
 POOL_TTL = 300
 SITE_SCOPE = "site"
+FIGURES_VERSION_KEY = "home:figures-version"
 HOME_POSTS = 3
 # Posts a visitor's home page picks from until the page is renewed (each FIGURES_TTL).
 SHARED_PAGE_CARDS = 30
@@ -86,14 +91,16 @@ def shared_page_key(language: str) -> str:
 
 
 def figures_cache_keys(scope: str) -> list[str]:
-    keys = [figures_cache_key(scope, code) for code, _name in settings.LANGUAGES]
-    if scope == SITE_SCOPE:  # the shared page shows the site's figures too
-        keys += [shared_page_key(code) for code, _name in settings.LANGUAGES]
-    return keys
+    return [figures_cache_key(scope, code) for code, _name in settings.LANGUAGES]
+
+
+def figures_version() -> str:
+    return cache.get_or_set(FIGURES_VERSION_KEY, lambda: uuid.uuid4().hex, None)
 
 
 def figures_changed(*, owner_id: int | None) -> None:
-    """Drop the cached figures an owner's change affects: theirs and the service's.
+    """Drop the cached figures an owner's change affects: theirs and the service's
+    (the visitors' shared page included).
 
     Dropped now and again after commit, so a page rendered from the old data in between
     does not survive the change.
@@ -104,6 +111,7 @@ def figures_changed(*, owner_id: int | None) -> None:
 
     def drop() -> None:
         cache.delete_many(keys)
+        cache.set(FIGURES_VERSION_KEY, uuid.uuid4().hex, None)  # the shared page is stale
 
     drop()
     transaction.on_commit(drop)
@@ -146,24 +154,29 @@ def shared_page(request, render: Callable[..., str]) -> str | None:
     The cache entry holds the page and the rendered cards of up to SHARED_PAGE_CARDS
     published posts (a random selection when there are more, renewed with the page), so a
     request reads one entry and picks its posts from it. `render(post_cards=...,
-    csrf_token=...)` renders the page around the holes; it runs when the page is missing,
-    older than FIGURES_TTL or from before a blog change, in one request at a time: None
-    tells the others to render their page the ordinary way meanwhile.
+    csrf_token=...)` renders the page around the holes. It runs when the page is older
+    than FIGURES_TTL or from before a figures or blog change, in one request at a time;
+    the others get the stale page meanwhile, or None (render it the ordinary way) when
+    there is none.
     """
     language = translation.get_language()
     key = shared_page_key(language)
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or blog_version()
+    found = cache.get_many([VERSION_KEY, FIGURES_VERSION_KEY, key])
+    versions = [
+        found.get(VERSION_KEY) or blog_version(),
+        found.get(FIGURES_VERSION_KEY) or figures_version(),
+    ]
     page = found.get(key)
-    if page is None or page["blog_version"] != version:
+    if page is None or page["versions"] != versions or time.time() >= page["fresh_until"]:
         building = f"{key}:building"
-        if not cache.add(building, 1, SHARED_PAGE_BUILD_TIMEOUT):
+        if cache.add(building, 1, SHARED_PAGE_BUILD_TIMEOUT):
+            try:
+                page = _build_shared_page(render, language=language, versions=versions)
+                cache.set(key, page, FIGURES_TTL + SHARED_PAGE_BUILD_TIMEOUT)
+            finally:
+                cache.delete(building)
+        elif page is None:
             return None
-        try:
-            page = _build_shared_page(render, language=language, version=version)
-            cache.set(key, page, FIGURES_TTL)
-        finally:
-            cache.delete(building)
     html = page["html"].replace(CSRF_HOLE, get_token(request))
     cards = random.sample(page["cards"], min(HOME_POSTS, len(page["cards"])))
     for n in range(HOME_POSTS):
@@ -171,7 +184,9 @@ def shared_page(request, render: Callable[..., str]) -> str | None:
     return html
 
 
-def _build_shared_page(render: Callable[..., str], *, language: str, version: str) -> dict:
+def _build_shared_page(render: Callable[..., str], *, language: str, versions: list) -> dict:
+    # Fresh for FIGURES_TTL from before the figures are counted, never from after.
+    fresh_until = time.time() + FIGURES_TTL
     pool = published_post_ids()
     selection = random.sample(pool, min(SHARED_PAGE_CARDS, len(pool)))
     # The page is the figures' cache for visitors: built from a fragment up to a minute
@@ -179,7 +194,8 @@ def _build_shared_page(render: Callable[..., str], *, language: str, version: st
     cache.delete(figures_cache_key(SITE_SCOPE, language))
     holes = [mark_safe(CARD_HOLE.format(n)) for n in range(min(HOME_POSTS, len(pool)))]  # noqa: S308
     return {
-        "blog_version": version,
+        "versions": versions,
+        "fresh_until": fresh_until,
         "html": render(post_cards=holes, csrf_token=CSRF_HOLE),
-        "cards": [str(card) for card in post_cards(selection, version=version)],
+        "cards": [str(card) for card in post_cards(selection, version=versions[0])],
     }

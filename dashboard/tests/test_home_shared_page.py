@@ -11,6 +11,7 @@ from django.test import Client
 from accounts.tests.factories import UserFactory
 from blog.tests.factories import PostFactory
 from dashboard.home import CARD_HOLE, CSRF_HOLE, SHARED_PAGE_CARDS, shared_page_key
+from dashboard.tests.factories import MailingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +133,14 @@ def test_a_release_with_other_static_files_builds_its_own_page(client, monkeypat
     monkeypatch.setattr(staticfiles_storage, "manifest_hash", "next-release", raising=False)
     assert client.get("/").templates  # not the previous release's page
     assert client.get("/").templates == []
+
+
+def test_while_one_request_renews_a_stale_page_the_others_get_the_stale_one(client):
+    client.get("/")
+    MailingFactory()  # the figures change: the page is stale now
+    cache.add(shared_page_key("ru") + ":building", 1, 30)  # its renewal is under way elsewhere
+    response = client.get("/")
+    assert response.templates == []  # served from the cache, not rendered here
+    assert 'id="figure-mailings">0<' in response.content.decode()
+    cache.delete(shared_page_key("ru") + ":building")
+    assert 'id="figure-mailings">1<' in client.get("/").content.decode()
