@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
@@ -139,8 +140,6 @@ def serves_shared_page(request) -> bool:
     """Whether this request gets the page every visitor gets: no account, no query
     string (the language switcher sends the visitor back to the full path) and no
     pending message (a visitor who just signed out is told so)."""
-    from django.contrib.messages import get_messages
-
     return (
         not request.user.is_authenticated
         and not request.META.get("QUERY_STRING")

@@ -25,7 +25,8 @@ from playwright.sync_api import expect
 
 from conftest import require_tcp
 from e2e.stack import POSTGRES_ADMIN_URL, REDIS_URL, ROOT, Stack, text_of
-from e2e.test_scale_out import delivery_statuses, sql, wait_until
+from e2e.test_scale_out import delivery_statuses, sql
+from sending.tests.processes import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.browser, pytest.mark.slow]
 
@@ -215,9 +216,10 @@ def test_the_whole_journey_in_a_browser(tmp_path, browser, camera):
         stack.start_web(workers=2)
         stack.start_worker("worker")
         stack.start_beat()
-        wait_until(
+        wait_for(
             lambda: stack.browser_session().get("/healthz").json()["status"] == "ok",
             timeout=60,
+            interval=0.5,
             what="/healthz to report every part ok",
         )
 
@@ -306,12 +308,13 @@ def test_the_whole_journey_in_a_browser(tmp_path, browser, camera):
 
         # 5. Every client gets the message exactly once, personalised, with a one-click
         # unsubscribe; the page shows the finished run.
-        wait_until(
+        wait_for(
             lambda: len(mailed_to_clients(stack)) >= len(CLIENTS),
             timeout=120,
+            interval=0.5,
             what="every client's message in the sink",
         )
-        wait_until(
+        wait_for(
             lambda: sql(
                 stack,
                 "SELECT status FROM mailings_attempt WHERE mailing_id = %s "
@@ -319,6 +322,7 @@ def test_the_whole_journey_in_a_browser(tmp_path, browser, camera):
                 mailing_id,
             ),
             timeout=60,
+            interval=0.5,
             what="the run to finish",
         )
         messages = mailed_to_clients(stack)

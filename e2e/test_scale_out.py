@@ -15,6 +15,7 @@ import pytest
 
 from conftest import require_tcp
 from e2e.stack import POSTGRES_ADMIN_URL, RABBITMQ_URL, REDIS_URL, Stack
+from sending.tests.processes import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -26,16 +27,6 @@ CLIENTS = 2000
 def _services():
     require_tcp(POSTGRES_ADMIN_URL + "/postgres", "PostgreSQL")
     require_tcp(REDIS_URL + "/0", "Redis")
-
-
-def wait_until(predicate, *, timeout: float, every: float = 0.5, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def sql(stack: Stack, query: str, *params):
@@ -129,9 +120,10 @@ def test_a_mailing_made_on_the_web_reaches_everyone_once_despite_a_killed_worker
         stack.start_worker("worker2")
         stack.start_beat()
 
-        health = wait_until(
+        health = wait_for(
             lambda: (h := stack.browser_session().get("/healthz").json())["status"] == "ok" and h,
             timeout=60,
+            interval=0.5,
             what="/healthz to report every part ok",
         )
         assert health["database"]["vendor"] == "postgresql"
@@ -140,18 +132,21 @@ def test_a_mailing_made_on_the_web_reaches_everyone_once_despite_a_killed_worker
 
         mailing_id = create_mailing_through_the_web(stack, "owner@company.test", CLIENTS)
         # Kill one worker while the run is well under way.
-        wait_until(
-            lambda: stack.received_count() >= CLIENTS // 4, timeout=120, what="a quarter sent"
+        wait_for(
+            lambda: stack.received_count() >= CLIENTS // 4,
+            timeout=120,
+            interval=0.5,
+            what="a quarter sent",
         )
         stack.kill("worker1")
         # The lease on rows the dead worker held must pass before they count as unknown.
-        wait_until(
+        wait_for(
             lambda: (
                 sum(delivery_statuses(stack, mailing_id).values()) == CLIENTS
                 and not {"pending", "sending"} & set(delivery_statuses(stack, mailing_id))
             ),
             timeout=600,
-            every=2,
+            interval=2,
             what="every delivery to end sent or unknown",
         )
         statuses = assert_exactly_once(stack, mailing_id, CLIENTS)
@@ -178,15 +173,17 @@ def measure_rate(workdir, *, workers: int, send_rate: int) -> float:
             stack.start_worker(f"worker{n + 1}")
         stack.start_beat()
         mailing_id = create_mailing_through_the_web(stack, "rate@company.test", CLIENTS)
-        wait_until(lambda: stack.received_count() >= 100, timeout=120, what="the first 100")
+        wait_for(
+            lambda: stack.received_count() >= 100, timeout=120, interval=0.5, what="the first 100"
+        )
         started, first = time.monotonic(), stack.received_count()
         # The sink also holds the sign-up confirmation: everyone is in once the clients'
         # messages alone number CLIENTS (counting files alone stopped one short).
         others = sum(not r.endswith("@clients.test") for r in stack.recipients())
-        wait_until(
+        wait_for(
             lambda: stack.received_count() >= CLIENTS + others,
             timeout=600,
-            every=0.1,
+            interval=0.1,
             what="everyone",
         )
         rate = (stack.received_count() - first) / (time.monotonic() - started)
