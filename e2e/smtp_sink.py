@@ -21,7 +21,9 @@ class KeepEveryMessage:
     async def handle_DATA(self, server, session, envelope):
         # Rassylka sends one message per recipient, so one file is one delivered copy.
         name = f"{uuid.uuid4().hex}.eml"
-        tmp = self.directory / f".{name}"
+        # Written aside, then renamed: readers glob *.eml, and pathlib's glob matches dot
+        # files too, so the half-written file must not end in .eml.
+        tmp = self.directory / f".{name}.part"
         tmp.write_bytes(envelope.original_content or envelope.content)
         tmp.rename(self.directory / name)
         return "250 2.0.0 Ok: queued"

@@ -178,7 +178,7 @@ def measure_rate(workdir, *, workers: int, send_rate: int) -> float:
         )
         started, first = time.monotonic(), stack.received_count()
         # The sink also holds the sign-up confirmation: everyone is in once the clients'
-        # messages alone number CLIENTS (counting files alone stopped one short).
+        # messages alone number CLIENTS.
         others = sum(not r.endswith("@clients.test") for r in stack.recipients())
         wait_for(
             lambda: stack.received_count() >= CLIENTS + others,
