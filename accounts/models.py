@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 TIME_ZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
@@ -48,6 +49,16 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         ordering = ["email"]
         permissions = [("block_user", _("Can block and unblock users"))]
+        constraints = [
+            # Addresses are stored lower-cased, but a row written around the manager
+            # (the admin, a shell, a bulk import) must not make a second account for
+            # the same mailbox either.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ignoring_case",
+                violation_error_message=_("A user with this email already exists."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.email
@@ -55,7 +66,3 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
-
-    @property
-    def is_manager(self) -> bool:
-        return self.has_perm("accounts.block_user")

@@ -168,8 +168,8 @@ def part_engine() -> None:
     django.setup()
     from django.db import connection
 
-    from mailings.models import Attempt
-    from sending.dispatch import run_pass
+    from sending.models import Attempt
+    from sending.passes import run_pass
 
     queries = 0
 

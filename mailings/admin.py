@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Attempt, Client, Delivery, Mailing, Message
+from .models import Client, Mailing, Message
 
 
 @admin.register(Client)
@@ -31,23 +31,3 @@ class MailingAdmin(admin.ModelAdmin):
     # Thousands of clients: never render them all in a select.
     raw_id_fields = ["owner", "message", "clients"]
     readonly_fields = ["next_run_at", "send_requested_at", "created_at", "updated_at"]
-
-
-@admin.register(Attempt)
-class AttemptAdmin(admin.ModelAdmin):
-    list_display = ["mailing", "started_at", "status", "sent_count", "failed_count"]
-    list_filter = ["status", "trigger"]
-    search_fields = ["mailing__message__subject", "mailing__owner__email"]
-    list_select_related = ["mailing__message"]
-    date_hierarchy = "started_at"
-    raw_id_fields = ["mailing"]
-
-
-@admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
-    # A run has as many rows as recipients: no inline under Attempt, a searchable list here.
-    list_display = ["email", "attempt", "status", "tries", "sent_at"]
-    list_filter = ["status"]
-    search_fields = ["email", "=attempt__id"]
-    raw_id_fields = ["attempt", "client"]
-    list_select_related = ["attempt"]

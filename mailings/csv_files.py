@@ -14,7 +14,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Attempt, Client
+from sending.models import Attempt
+
+from .models import Client
 
 COLUMNS = ("email", "full_name", "comment")
 BATCH_SIZE = 1000

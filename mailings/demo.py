@@ -13,9 +13,10 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from sending.models import Attempt, Delivery
 from sending.services import mailing_schedule
 
-from .models import Attempt, Client, Delivery, Mailing, Message
+from .models import Client, Mailing, Message
 
 PEOPLE = [
     ("Анна Смирнова", "anna.smirnova@example.com"),

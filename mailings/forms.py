@@ -4,7 +4,9 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .models import Attempt, Client, Mailing, Message
+from sending.models import Attempt
+
+from .models import Client, Mailing, Message
 from .selectors import subscribed_clients
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -158,17 +160,6 @@ class MailingForm(OwnedModelForm):
         elif "clients" in cleaned and not cleaned["clients"]:
             self.add_error("clients", _("Choose at least one client, or tick “all”."))
         return cleaned
-
-    def save(self, commit: bool = True) -> Mailing:
-        mailing = super().save(commit=False)
-        # Editing a finished mailing (say, to move its end) gives it a fresh schedule; a
-        # disabled one stays disabled: that was a deliberate stop, maybe by a manager.
-        if mailing.status == Mailing.Status.COMPLETED:
-            mailing.status = Mailing.Status.CREATED
-        if commit:
-            mailing.save()
-            self.save_m2m()
-        return mailing
 
 
 class ClientImportForm(forms.Form):

@@ -111,7 +111,7 @@ class Mailing(models.Model):
     # The schedule's cursor: when the next run is due (None once nothing follows).
     next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, db_index=True)
     # Set by "Send now"; a scheduler pass claims it and clears it.
-    send_requested_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    send_requested_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -137,84 +137,23 @@ class Mailing(models.Model):
                 violation_error_message=_("A periodic mailing needs an end."),
             ),
         ]
+        # The scheduler's scan for due runs, every few seconds: only the rows that can be
+        # due are indexed, not the growing history of completed and disabled mailings.
+        indexes = [
+            models.Index(
+                fields=["next_run_at"],
+                condition=Q(status__in=["created", "running"]),
+                name="mailing_due_slot",
+            ),
+            models.Index(
+                fields=["send_requested_at"],
+                condition=Q(send_requested_at__isnull=False),
+                name="mailing_send_requested",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.message.subject} ({self.get_periodicity_display()})"
 
     def get_absolute_url(self) -> str:
         return reverse("mailings:mailing_detail", args=[self.pk])
-
-
-class Attempt(models.Model):
-    """One run of a mailing (not one per recipient)."""
-
-    class Status(models.TextChoices):
-        IN_PROGRESS = "in_progress", _("In progress")
-        SUCCESS = "success", _("Success")
-        FAILURE = "failure", _("Failure")
-
-    class Trigger(models.TextChoices):
-        SCHEDULE = "schedule", _("Schedule")
-        MANUAL = "manual", _("Send now")
-
-    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="attempts")
-    trigger = models.CharField(
-        _("trigger"), max_length=16, choices=Trigger, default=Trigger.SCHEDULE
-    )
-    started_at = models.DateTimeField(_("started at"), db_index=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status, default=Status.IN_PROGRESS, db_index=True
-    )
-    server_response = models.TextField(_("server response"), blank=True)
-    total_count = models.PositiveIntegerField(_("recipients"), default=0)
-    sent_count = models.PositiveIntegerField(_("sent"), default=0)
-    failed_count = models.PositiveIntegerField(_("failed"), default=0)
-    unknown_count = models.PositiveIntegerField(_("unknown"), default=0)
-
-    class Meta:
-        verbose_name = _("attempt")
-        verbose_name_plural = _("attempts")
-        ordering = ["-started_at"]
-
-    def __str__(self) -> str:
-        return f"{self.mailing_id} @ {self.started_at:%Y-%m-%d %H:%M}"
-
-
-class Delivery(models.Model):
-    """One recipient of one run: makes a run resumable and keeps it from sending twice."""
-
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
-        UNKNOWN = "unknown", _("Unknown")
-
-    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="deliveries")
-    # Deleting a client keeps the record of what was sent to its address.
-    client = models.ForeignKey(
-        Client, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
-    )
-    email = models.EmailField(_("email"))
-    full_name = models.CharField(_("full name"), max_length=255, blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PENDING)
-    server_response = models.TextField(_("server response"), blank=True)
-    tries = models.PositiveSmallIntegerField(_("tries"), default=0)
-    # When a worker took the row to send it; a stale stamp on a `sending` row means
-    # the worker died with the message possibly handed over.
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    next_try_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("delivery")
-        verbose_name_plural = _("deliveries")
-        ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["attempt", "client"], name="delivery_once_per_run"),
-        ]
-        indexes = [models.Index(fields=["attempt", "status"], name="delivery_attempt_status")]
-
-    def __str__(self) -> str:
-        return f"{self.email}: {self.status}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 
-from .models import Attempt
+from sending.models import Attempt
 
 CHART_MAX_DAYS = 92
 CHART_WIDTH, CHART_HEIGHT = 720, 200

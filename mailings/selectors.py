@@ -3,7 +3,9 @@
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from .models import Attempt, Client, Mailing, Message
+from sending.models import Attempt
+
+from .models import Client, Mailing, Message
 
 OVERSEER_PERMISSION = "mailings.view_all_mailings"
 

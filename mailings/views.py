@@ -24,12 +24,13 @@ from django.views.generic import (
     UpdateView,
 )
 
+from sending.models import Delivery
 from sending.services import enqueue_run, mailing_disable, mailing_schedule
 
 from .access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from .csv_files import ImportFileError, attempts_csv_lines, clients_csv_lines, clients_import
 from .forms import ClientForm, ClientImportForm, MailingForm, MessageForm, ReportFilterForm
-from .models import Client, Delivery, Mailing, Message
+from .models import Client, Mailing, Message
 from .reports import attempt_totals, attempts_filtered, daily_chart
 from .search import search_q
 from .selectors import (

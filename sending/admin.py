@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import QueuedEmail, TransportHold
+from .models import Attempt, Delivery, QueuedEmail, TransportHold
 
 
 @admin.register(TransportHold)
@@ -24,3 +24,23 @@ class QueuedEmailAdmin(admin.ModelAdmin):
     search_fields = ["recipient"]
     readonly_fields = ["envelope_from", "recipient", "tries", "last_reply", "created_at", "sent_at"]
     exclude = ["data"]
+
+
+@admin.register(Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    list_display = ["mailing", "started_at", "status", "sent_count", "failed_count"]
+    list_filter = ["status", "trigger"]
+    search_fields = ["mailing__message__subject", "mailing__owner__email"]
+    list_select_related = ["mailing__message"]
+    date_hierarchy = "started_at"
+    raw_id_fields = ["mailing"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    # A run has as many rows as recipients: no inline under Attempt, a searchable list here.
+    list_display = ["email", "attempt", "status", "tries", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["email", "=attempt__id"]
+    raw_id_fields = ["attempt", "client"]
+    list_select_related = ["attempt"]

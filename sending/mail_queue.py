@@ -6,13 +6,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import transaction
 from django.utils import timezone
 
 from . import holds
-from .dispatch import celery_enabled, retry_delay
-from .heartbeat import wake
+from .conf import retry_delay
 from .models import QueuedEmail
+from .services import nudge
 from .smtp import RETRY, SENT, UNKNOWN, ConnectionFailed, SendingPaused, transport_from_settings
 
 log = logging.getLogger(__name__)
@@ -33,17 +32,8 @@ class QueuedEmailBackend(BaseEmailBackend):
             for recipient in message.recipients()
         ]
         QueuedEmail.objects.bulk_create(rows)
-        transaction.on_commit(_nudge)
+        nudge()
         return len(email_messages)
-
-
-def _nudge() -> None:
-    if celery_enabled():
-        from .tasks import send_queued_emails
-
-        send_queued_emails.delay()
-    else:
-        wake()
 
 
 def queued_emails_send(*, limit: int = 100) -> int:

@@ -1,8 +1,14 @@
 from django.db import models
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 HOLD_ID = 1
+
+# Mailing statuses (mailings.Mailing.Status values) in which a due slot starts a run, and
+# in which a "Send now" does.
+SCHEDULED = ("created", "running")
+RUNNABLE = ("created", "running", "completed")
 
 
 class TransportHoldQuerySet(models.QuerySet):
@@ -78,7 +84,135 @@ class QueuedEmail(models.Model):
     class Meta:
         verbose_name = _("queued account email")
         verbose_name_plural = _("queued account emails")
-        indexes = [models.Index(fields=["status", "next_try_at"], name="queued_email_due")]
+        # The sender's scan: only the pending rows, not the growing history of sent ones.
+        indexes = [
+            models.Index(
+                fields=["next_try_at"],
+                condition=Q(status="pending"),
+                name="queued_email_pending_due",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.recipient}: {self.status}"
+
+
+class AttemptQuerySet(models.QuerySet):
+    def in_progress(self):
+        return self.filter(status=Attempt.Status.IN_PROGRESS)
+
+
+class Attempt(models.Model):
+    """One run of a mailing (not one per recipient).
+
+    The engine's state, kept in the tables the mailings app created (only the model
+    moved here: db_table keeps the old names).
+    """
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        SUCCESS = "success", _("Success")
+        FAILURE = "failure", _("Failure")
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", _("Schedule")
+        MANUAL = "manual", _("Send now")
+
+    mailing = models.ForeignKey(
+        "mailings.Mailing", on_delete=models.CASCADE, related_name="attempts"
+    )
+    trigger = models.CharField(
+        _("trigger"), max_length=16, choices=Trigger, default=Trigger.SCHEDULE
+    )
+    started_at = models.DateTimeField(_("started at"), db_index=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status, default=Status.IN_PROGRESS, db_index=True
+    )
+    server_response = models.TextField(_("server response"), blank=True)
+    total_count = models.PositiveIntegerField(_("recipients"), default=0)
+    sent_count = models.PositiveIntegerField(_("sent"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    unknown_count = models.PositiveIntegerField(_("unknown"), default=0)
+
+    objects = AttemptQuerySet.as_manager()
+
+    class Meta:
+        db_table = "mailings_attempt"
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
+        ordering = ["-started_at"]
+        constraints = [
+            # One run of a mailing at a time: a resend and a claim racing cannot both
+            # open one, whatever the code checked beforehand.
+            models.UniqueConstraint(
+                fields=["mailing"],
+                condition=Q(status="in_progress"),
+                name="attempt_one_in_progress_per_mailing",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mailing_id} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def counts(self, *, attempt_id: int) -> dict[str, int]:
+        """How many rows of the run are in each status, and the total."""
+        rows = (
+            self.filter(attempt_id=attempt_id)
+            .order_by()
+            .values_list("status")
+            # COUNT(*), not COUNT(id): the (attempt, status) index alone answers it.
+            .annotate(count=Count("*"))
+        )
+        counts = {status: 0 for status in Delivery.Status.values}
+        counts.update(dict(rows))
+        counts["total"] = sum(counts[status] for status in Delivery.Status.values)
+        return counts
+
+
+class Delivery(models.Model):
+    """One recipient of one run: makes a run resumable and keeps it from sending twice."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        UNKNOWN = "unknown", _("Unknown")
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="deliveries")
+    # Deleting a client keeps the record of what was sent to its address.
+    client = models.ForeignKey(
+        "mailings.Client",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    email = models.EmailField(_("email"))
+    full_name = models.CharField(_("full name"), max_length=255, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PENDING)
+    server_response = models.TextField(_("server response"), blank=True)
+    tries = models.PositiveSmallIntegerField(_("tries"), default=0)
+    # When a worker took the row to send it; a stale stamp on a `sending` row means
+    # the worker died with the message possibly handed over.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        db_table = "mailings_delivery"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "client"], name="delivery_once_per_run"),
+        ]
+        indexes = [models.Index(fields=["attempt", "status"], name="delivery_attempt_status")]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.status}"

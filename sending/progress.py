@@ -2,10 +2,10 @@
 
 from django.utils import formats, timezone
 
-from mailings.models import Attempt, Mailing
+from mailings.models import Mailing
 
-from .dispatch import SCHEDULED, attempt_counts
 from .holds import hold_current
+from .models import SCHEDULED, Attempt, Delivery
 
 
 def _when(moment) -> str:
@@ -40,7 +40,7 @@ def mailing_progress(*, mailing: Mailing) -> dict:
     data: dict = {"mailing": mailing.pk, "waiting": waiting, "attempt": None, "hold": None}
     if attempt is not None:
         if running:
-            counts = attempt_counts(attempt_id=attempt.pk)
+            counts = Delivery.objects.counts(attempt_id=attempt.pk)
             pending = counts["pending"] + counts["sending"]
             sent, failed, unknown, total = (
                 counts["sent"],

@@ -2,30 +2,66 @@
 records the wish in the database and, once the transaction commits, nudges whoever
 sends (the embedded scheduler, or a Celery worker when CELERY_BROKER_URL is set)."""
 
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mailings.models import Attempt, Client, Delivery, Mailing
+from mailings.models import Client, Mailing
 
-from .dispatch import celery_enabled
+from .conf import celery_enabled
 from .heartbeat import wake
+from .models import Attempt, Delivery
 from .schedule import next_run
+from .signals import work_queued
 
 
-def _nudge(mailing_id: int) -> None:
-    """After commit, never inside the request: the sender must see the committed rows."""
+def nudge(mailing_id: int | None = None) -> None:
+    """Have the sender look at the mailing (or, with None, at the account emails) now
+    rather than at its next pass. After commit, never inside the request: the sender
+    must see the committed rows."""
 
-    def nudge() -> None:
+    def send() -> None:
         if celery_enabled():
-            from .tasks import dispatch_mailing
-
-            dispatch_mailing.delay(mailing_id)
+            work_queued.send(sender=nudge, mailing_id=mailing_id)
         else:
             wake()
 
-    transaction.on_commit(nudge)
+    transaction.on_commit(send)
+
+
+def mailing_status(
+    *, following: datetime | None, now: datetime, ran_before: bool = False, running: bool = False
+) -> str:
+    """A mailing's status (SPEC §2), decided here only: `running` inside its window,
+    `created` before it, `completed` once no run follows and none is under way."""
+    if following is None:
+        # The run under way completes the mailing when it ends.
+        return Mailing.Status.RUNNING if running else Mailing.Status.COMPLETED
+    if following <= now or ran_before:
+        return Mailing.Status.RUNNING
+    return Mailing.Status.CREATED
+
+
+def mailing_plan(
+    *, mailing: Mailing, now: datetime, last_run_at: datetime | None, running: bool
+) -> tuple[str, datetime | None]:
+    """The status and next run of `mailing` after its last scheduled run at `last_run_at`
+    (None before the first), with a run under way or not. Used by the form's
+    `mailing_schedule` and by the engine when it claims a run."""
+    following = next_run(
+        start_at=mailing.start_at,
+        periodicity=mailing.periodicity,
+        end_at=mailing.end_at,
+        last_run_at=last_run_at,
+        now=now,
+        time_zone=ZoneInfo(mailing.owner.time_zone),
+    )
+    status = mailing_status(
+        following=following, now=now, ran_before=last_run_at is not None, running=running
+    )
+    return status, following
 
 
 def _last_scheduled_run(mailing: Mailing):
@@ -47,33 +83,18 @@ def mailing_schedule(*, mailing: Mailing) -> None:
     if mailing.status == Mailing.Status.DISABLED:
         return
     now = timezone.now()
-    last_run_at = _last_scheduled_run(mailing) if mailing.pk else None
-    following = next_run(
-        start_at=mailing.start_at,
-        periodicity=mailing.periodicity,
-        end_at=mailing.end_at,
-        last_run_at=last_run_at,
+    status, following = mailing_plan(
+        mailing=mailing,
         now=now,
-        time_zone=ZoneInfo(mailing.owner.time_zone),
+        last_run_at=_last_scheduled_run(mailing) if mailing.pk else None,
+        running=mailing.pk is not None and mailing.attempts.in_progress().exists(),
     )
-    if following is None:
-        status = Mailing.Status.COMPLETED
-    elif following <= now or last_run_at is not None:
-        status = Mailing.Status.RUNNING
-    else:
-        status = Mailing.Status.CREATED
-    if (
-        status == Mailing.Status.COMPLETED
-        and mailing.attempts.filter(status=Attempt.Status.IN_PROGRESS).exists()
-    ):
-        # The run under way completes the mailing when it ends.
-        status = Mailing.Status.RUNNING
     mailing.status, mailing.next_run_at = status, following
     Mailing.objects.filter(pk=mailing.pk).exclude(status=Mailing.Status.DISABLED).update(
         status=status, next_run_at=following, updated_at=now
     )
     if following is not None and following <= now:
-        _nudge(mailing.pk)
+        nudge(mailing.pk)
 
 
 @transaction.atomic
@@ -89,7 +110,7 @@ def enqueue_run(*, mailing: Mailing) -> bool:
         .update(send_requested_at=timezone.now())
     )
     if queued:
-        _nudge(mailing.pk)
+        nudge(mailing.pk)
     return bool(queued)
 
 
@@ -105,7 +126,7 @@ def mailing_disable(*, mailing: Mailing) -> None:
     )
     mailing.status = Mailing.Status.DISABLED
     mailing.next_run_at = mailing.send_requested_at = None
-    _nudge(mailing.pk)
+    nudge(mailing.pk)
 
 
 @transaction.atomic
@@ -121,17 +142,27 @@ def attempt_resend(*, attempt: Attempt, include_unknown: bool = False) -> int:
     again = Delivery.objects.filter(attempt=attempt, status__in=statuses)
     if not again.exists():
         return 0
-    mailing = Mailing.objects.select_related("owner").get(pk=attempt.mailing_id)
-    # One run of a mailing at a time: not while another one is under way.
-    busy = mailing.attempts.filter(status=Attempt.Status.IN_PROGRESS).exists()
+    # Locked, as a claim's UPDATE of the mailing would: the two take turns.
+    mailing = (
+        Mailing.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .get(pk=attempt.mailing_id)
+    )
+    # One run of a mailing at a time: not while another one is under way (and the
+    # database refuses a second one if a claim got there between the check and now).
+    busy = mailing.attempts.in_progress().exists()
     if busy or mailing.status == Mailing.Status.DISABLED or not mailing.owner.is_active:
         return 0
-    # A condition on the row's own column, so that two clicks reopen it once.
-    reopened = (
-        Attempt.objects.filter(pk=attempt.pk)
-        .exclude(status=Attempt.Status.IN_PROGRESS)
-        .update(status=Attempt.Status.IN_PROGRESS, finished_at=None)
-    )
+    try:
+        # A condition on the row's own column, so that two clicks reopen it once.
+        with transaction.atomic():
+            reopened = (
+                Attempt.objects.filter(pk=attempt.pk)
+                .exclude(status=Attempt.Status.IN_PROGRESS)
+                .update(status=Attempt.Status.IN_PROGRESS, finished_at=None)
+            )
+    except IntegrityError:
+        return 0
     if not reopened:
         return 0
     count = again.update(
@@ -142,7 +173,7 @@ def attempt_resend(*, attempt: Attempt, include_unknown: bool = False) -> int:
         server_response="",
     )
     attempt.status, attempt.finished_at = Attempt.Status.IN_PROGRESS, None
-    _nudge(attempt.mailing_id)
+    nudge(attempt.mailing_id)
     return count
 
 

@@ -16,6 +16,7 @@ import socket
 import ssl
 import time
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import environ
 from django.conf import settings
@@ -144,6 +145,23 @@ class _Broken(Exception):
 def _close(smtp: smtplib.SMTP | None) -> None:
     if smtp is not None:
         smtp.close()
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """What the engine sends through: SmtpTransport, or OutboxTransport in development.
+
+    `send` sorts every reply into an Outcome; a failure before any message could be
+    handed over raises ConnectionFailed, one the operator must fix SendingPaused.
+    """
+
+    def ensure_open(self) -> None: ...
+
+    def send(self, *, envelope_from: str, envelope_to: str, data: bytes) -> Outcome: ...
+
+    def abort(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class SmtpTransport:
@@ -305,7 +323,7 @@ class OutboxTransport:
         pass
 
 
-def transport_from_settings() -> SmtpTransport | OutboxTransport:
+def transport_from_settings() -> Transport:
     """The configured transport; raises SendingPaused when EMAIL_URL cannot be used."""
     if not settings.EMAIL_URL:
         return OutboxTransport()

@@ -1,40 +1,52 @@
-"""Celery tasks (CELERY_BROKER_URL set): thin wrappers around the dispatcher.
+"""Celery tasks (CELERY_BROKER_URL set): thin wrappers around the engine.
 
-Beat runs `dispatch_due` every few seconds: it claims due runs and hands their pending
-rows to workers as `send_batch` tasks of SEND_BATCH_SIZE delivery ids each, so one large
-run is shared by every worker. Every task is idempotent because rows only move forward:
-a task delivered twice finds its rows already taken and does nothing.
+Beat runs `dispatch_due` every few seconds: the same `tick` as the embedded scheduler,
+which claims due runs and hands their pending rows to workers as `send_batch` tasks of
+SEND_BATCH_SIZE delivery ids each, so one large run is shared by every worker. Every
+task is idempotent because rows only move forward: a task delivered twice finds its rows
+already taken and does nothing.
+
+Tasks import the engine and its services; the services never import tasks: they send
+`signals.work_queued`, which `enqueue_nudged_work` below turns into a task.
 """
 
 from celery import shared_task
+from django.dispatch import receiver
 
-from . import dispatch
-from .heartbeat import beat
 from .mail_queue import queued_emails_send
+from .passes import run_pass, tick
+from .send import attempt_send
+from .signals import work_queued
 
 
 def enqueue_batch(attempt_id: int, delivery_ids: list[int]) -> None:
     send_batch.delay(attempt_id, delivery_ids)
 
 
+@receiver(work_queued)
+def enqueue_nudged_work(sender, mailing_id: int | None, **kwargs) -> None:
+    if mailing_id is None:
+        send_queued_emails.delay()
+    else:
+        dispatch_mailing.delay(mailing_id)
+
+
 @shared_task(acks_late=True, ignore_result=True)
 def dispatch_due() -> dict:
-    beat("celery")
-    queued_emails_send()
-    report = dispatch.run_pass(enqueue=enqueue_batch)
+    report = tick(source="celery", enqueue=enqueue_batch)
     return {"claimed": report.claimed, "batches": report.batches, "held": bool(report.hold)}
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def dispatch_mailing(mailing_id: int) -> dict:
     """A mailing was just created or "Send now" was pressed: don't wait for the beat."""
-    report = dispatch.run_pass(mailing_ids=[mailing_id], enqueue=enqueue_batch)
+    report = run_pass(mailing_ids=[mailing_id], enqueue=enqueue_batch)
     return {"claimed": report.claimed, "batches": report.batches, "held": bool(report.hold)}
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def send_batch(attempt_id: int, delivery_ids: list[int]) -> dict:
-    report = dispatch.attempt_send(attempt_id=attempt_id, delivery_ids=delivery_ids)
+    report = attempt_send(attempt_id=attempt_id, delivery_ids=delivery_ids)
     return {"sent": report.sent, "failed": report.failed, "stopped": report.stopped}
 
 

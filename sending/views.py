@@ -12,10 +12,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
-from mailings.models import Attempt, Client, Mailing
+from mailings.models import Client, Mailing
 
 from .content import client_id_from_token
 from .forms import ResendForm
+from .models import Attempt
 from .progress import mailing_progress
 from .services import attempt_resend, client_unsubscribe
 

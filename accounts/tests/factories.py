@@ -21,11 +21,11 @@ def role_group(name: str) -> Group:
     flush emptied the table (a flush restores permissions, not groups)."""
     group, created = Group.objects.get_or_create(name=name)
     if created:
-        for app_label, model, codename in ROLE_PERMISSIONS[name]:
+        for _app_label, model, codename in ROLE_PERMISSIONS[name]:
+            # By model and codename: the app label is the one of the migration's day
+            # (Attempt has moved from mailings to sending since).
             group.permissions.add(
-                Permission.objects.get(
-                    content_type__app_label=app_label, content_type__model=model, codename=codename
-                )
+                Permission.objects.get(content_type__model=model, codename=codename)
             )
     return group
 

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, manager
-from mailings.models import Attempt
 from mailings.tests.factories import ClientFactory, MailingFactory
+from sending.models import Attempt
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ import factory
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from mailings.models import Attempt, Client, Delivery, Mailing, Message
+from mailings.models import Client, Mailing, Message
+from sending.models import Attempt, Delivery
 
 
 class ClientFactory(factory.django.DjangoModelFactory):

@@ -3,8 +3,9 @@ from django.db import IntegrityError
 
 from accounts.tests.factories import UserFactory
 from mailings.forms import ClientForm
-from mailings.models import Client, Delivery
+from mailings.models import Client
 from mailings.tests.factories import ClientFactory, DeliveryFactory, MailingFactory
+from sending.models import Delivery
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import zoneinfo
 import pytest
 
 from accounts.tests.factories import UserFactory, manager
-from mailings.models import Attempt
 from mailings.tests.factories import AttemptFactory, MailingFactory
+from sending.models import Attempt
 
 pytestmark = pytest.mark.django_db
 

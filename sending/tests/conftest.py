@@ -1,7 +1,15 @@
+import os
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
 
+from conftest import require_tcp
+
+from .processes import django_env, manage
 from .smtpd import SmtpServer
 
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 # Small enough to keep the suite fast, large enough for a loaded machine.
 TEST_SMTP_TIMEOUT = 0.5
 
@@ -24,3 +32,24 @@ def smtp_server(settings):
     settings.EMAIL_URL = server.url
     yield server
     server.stop()
+
+
+@pytest.fixture
+def postgres_database():
+    """A scratch PostgreSQL database, migrated, whatever database the suite runs on."""
+    require_tcp(POSTGRES_URL, "PostgreSQL")
+    import psycopg
+
+    name = f"rassylka_sched_{uuid.uuid4().hex[:8]}"
+    parts = urlsplit(POSTGRES_URL)
+    url = urlunsplit(parts._replace(path=f"/{name}"))
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        migrate = manage("migrate", "--noinput", env=django_env(DATABASE_URL=url))
+        _out, err = migrate.communicate(timeout=120)
+        assert migrate.returncode == 0, err
+        yield url
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

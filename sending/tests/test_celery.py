@@ -10,9 +10,9 @@ from django.test import TestCase
 
 from config.celery import app as celery_app
 from conftest import require_tcp
-from mailings.models import Attempt, Delivery
 from sending import tasks
-from sending.dispatch import run_pass
+from sending.models import Attempt, Delivery
+from sending.passes import run_pass
 from sending.services import enqueue_run
 
 from .factories import mailing_to

@@ -11,11 +11,12 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from mailings.models import Attempt, Mailing
-from sending.dispatch import run_claim
+from mailings.models import Mailing
+from sending.claims import run_claim
 from sending.heartbeat import last_beat
 from sending.holds import hold_current, hold_record
 from sending.management.commands.send_mailings import only_one_pass
+from sending.models import Attempt
 
 from .factories import ClientFactory, MessageFactory, mailing_to
 from .processes import manage, wait_for

@@ -1,23 +1,19 @@
 """Two scheduler processes at once, on SQLite and on PostgreSQL: every client gets one copy."""
 
-import os
 import signal
 import subprocess
 import sys
-import uuid
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import require_tcp
-from mailings.models import Attempt
+from sending.models import Attempt
 
 from .factories import mailing_to
 from .processes import ROOT, django_env, manage, wait_for
 from .smtpd import SmtpServer
 
 RECIPIENTS = 300
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
 def run_two_schedulers(server: SmtpServer, env: dict, finished) -> tuple[str, str]:
@@ -60,27 +56,6 @@ def test_two_schedulers_at_once_send_each_client_one_copy(settings):
         assert_each_client_got_one_copy(server)
     finally:
         server.stop()
-
-
-@pytest.fixture
-def postgres_database():
-    """A scratch PostgreSQL database, migrated, whatever database the suite runs on."""
-    require_tcp(POSTGRES_URL, "PostgreSQL")
-    import psycopg
-
-    name = f"rassylka_sched_{uuid.uuid4().hex[:8]}"
-    parts = urlsplit(POSTGRES_URL)
-    url = urlunsplit(parts._replace(path=f"/{name}"))
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        migrate = manage("migrate", "--noinput", env=django_env(DATABASE_URL=url))
-        _out, err = migrate.communicate(timeout=120)
-        assert migrate.returncode == 0, err
-        yield url
-    finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.slow

@@ -7,16 +7,13 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from mailings.models import Attempt, Client, Delivery, Mailing
-from sending.dispatch import (
-    LEASE_EXPIRED,
-    STOPPED_BLOCKED,
-    STOPPED_DISABLED,
-    attempt_send,
-    run_claim,
-    run_pass,
-)
+from mailings.models import Client, Mailing
+from sending.claims import run_claim
 from sending.heartbeat import wake_token
+from sending.models import Attempt, Delivery
+from sending.passes import run_pass
+from sending.runs import LEASE_EXPIRED, STOPPED_BLOCKED, STOPPED_DISABLED
+from sending.send import attempt_send
 from sending.services import enqueue_run, mailing_disable
 
 from .factories import ClientFactory, MailingFactory, MessageFactory, mailing_to

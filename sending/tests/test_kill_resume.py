@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from mailings.models import Attempt, Delivery
-from sending.dispatch import run_pass
+from sending.models import Attempt, Delivery
+from sending.passes import run_pass
 
 from .factories import mailing_to
 from .processes import django_env, manage, wait_for

@@ -4,9 +4,11 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, manager
-from mailings.models import Attempt, Delivery, Mailing
-from sending.dispatch import run_claim, run_pass
+from mailings.models import Mailing
+from sending.claims import run_claim
 from sending.holds import hold_record
+from sending.models import Attempt, Delivery
+from sending.passes import run_pass
 from sending.progress import mailing_progress
 from sending.services import attempt_resend
 

@@ -6,8 +6,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, UserFactory
-from mailings.models import Attempt, Delivery, Mailing
-from sending.dispatch import attempt_finish_if_done, run_claim
+from mailings.models import Mailing
+from sending.claims import run_claim
+from sending.models import Attempt, Delivery
+from sending.runs import attempt_finish_if_done
 
 from .factories import mailing_to
 

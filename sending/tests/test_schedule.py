@@ -8,8 +8,9 @@ import pytest
 import time_machine
 
 from accounts.tests.factories import UserFactory
-from mailings.models import Attempt, Mailing
-from sending.dispatch import run_pass
+from mailings.models import Mailing
+from sending.models import Attempt
+from sending.passes import run_pass
 from sending.schedule import next_run
 from sending.services import mailing_schedule
 

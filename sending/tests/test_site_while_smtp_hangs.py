@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from mailings.models import Delivery
 from sending.content import unsubscribe_token
+from sending.models import Delivery
 
 from .factories import mailing_to
 from .processes import django_env, manage, wait_for

@@ -7,10 +7,10 @@ import time
 import pytest
 from django.utils import timezone
 
-from mailings.models import Attempt, Delivery, Mailing
-from sending.dispatch import run_pass
+from mailings.models import Mailing
 from sending.holds import hold_clear, hold_current
-from sending.models import TransportHold
+from sending.models import Attempt, Delivery, TransportHold
+from sending.passes import run_pass
 
 from .conftest import TEST_SMTP_TIMEOUT
 from .factories import mailing_to

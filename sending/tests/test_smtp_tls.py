@@ -7,10 +7,9 @@ import subprocess
 
 import pytest
 
-from mailings.models import Attempt
-from sending.dispatch import run_pass
 from sending.holds import hold_current
-from sending.models import TransportHold
+from sending.models import Attempt, TransportHold
+from sending.passes import run_pass
 
 from .factories import mailing_to
 from .smtpd import SmtpServer

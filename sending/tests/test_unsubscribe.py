@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client as HttpClient
 
-from mailings.models import Attempt, Client
+from mailings.models import Client
 from sending.content import unsubscribe_token
-from sending.dispatch import run_pass
+from sending.models import Attempt
+from sending.passes import run_pass
 from sending.services import enqueue_run
 
 from .factories import ClientFactory, mailing_to

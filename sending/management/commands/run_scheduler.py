@@ -5,9 +5,9 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from sending.dispatch import celery_enabled, run_pass
+from sending.conf import celery_enabled
 from sending.heartbeat import beat, wake_token
-from sending.mail_queue import queued_emails_send
+from sending.passes import tick
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +41,17 @@ class Command(BaseCommand):
 
     def handle_one(self) -> None:
         close_old_connections()
-        self.beat()
+        self.last_beat = time.monotonic()
         try:
             enqueue = None
             if celery_enabled():
                 from sending.tasks import enqueue_batch as enqueue
-            queued_emails_send()
-            run_pass(should_stop=lambda: self.stopping, on_progress=self.beat, enqueue=enqueue)
+            tick(
+                source="run_scheduler",
+                should_stop=lambda: self.stopping,
+                on_progress=self.beat,
+                enqueue=enqueue,
+            )
         except Exception:
             # A database hiccup must not end the loop: log it and try again next pass.
             log.exception("Scheduler pass failed")

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from mailings.models import Attempt, Mailing
-from sending.dispatch import run_pass
+from mailings.models import Mailing
+from sending.passes import run_pass
 from sending.services import enqueue_run
 
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
         if mailing.status == Mailing.Status.DISABLED:
             raise CommandError(f"Mailing {mailing_id} is disabled.")
         # A run already under way is resumed rather than doubled.
-        if not mailing.attempts.filter(status=Attempt.Status.IN_PROGRESS).exists():
+        if not mailing.attempts.in_progress().exists():
             enqueue_run(mailing=mailing)
         report = run_pass(mailing_ids=[mailing_id])
         sending = report.sending

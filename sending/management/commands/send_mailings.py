@@ -5,9 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from sending import holds
-from sending.dispatch import run_pass
-from sending.heartbeat import beat
-from sending.mail_queue import queued_emails_send
+from sending.passes import tick
 
 
 class Command(BaseCommand):
@@ -35,9 +33,7 @@ class Command(BaseCommand):
             self.handle_pass(verbosity)
 
     def handle_pass(self, verbosity: int) -> None:
-        beat("send_mailings")
-        queued_emails_send()
-        report = run_pass()
+        report = tick(source="send_mailings")
         if report.hold is not None:
             hold = report.hold
             self.stderr.write(

@@ -1,0 +1,180 @@
+"""The delivery rows of a run: created, claimed a window at a time, and given their
+outcomes. Every raw SQL statement of the engine is here, each for a measured reason.
+
+Rows move only forward. Before a message is handed to the server its row is marked
+`sending` (SEND_WINDOW rows at a time, with `claimed_at`); after the reply it becomes
+`sent`, `failed`, or `pending` again for a retry. A process killed in between leaves rows
+in `sending`: once their lease is over they become `unknown` (runs.deliveries_expire_leases).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Q
+
+from mailings.models import Client, Mailing
+
+from .conf import retry_delay
+from .content import Recipient
+from .models import Attempt, Delivery
+from .smtp import RETRY, SENT, UNKNOWN
+
+
+def deliveries_insert(*, attempt: Attempt, mailing: Mailing) -> int:
+    """One Delivery per subscribed client of the owner, copied by the database itself.
+
+    INSERT ... SELECT instead of bulk_create: no recipient passes through Python, so a
+    run of 100,000 clients costs one statement and no memory.
+    """
+    quote = connection.ops.quote_name
+    delivery, client = Delivery._meta, Client._meta
+    through = Mailing.clients.through._meta
+
+    def columns(meta, *names) -> list[str]:
+        return [quote(meta.get_field(name).column) for name in names]
+
+    into = columns(delivery, "attempt", "client", "email", "full_name", "status")
+    into += columns(delivery, "server_response", "tries")
+    c_id, c_email, c_name, c_owner, c_unsubscribed = (
+        f"c.{column}"
+        for column in columns(client, "id", "email", "full_name", "owner", "unsubscribed_at")
+    )
+    m_client, m_mailing = (f"m.{column}" for column in columns(through, "client", "mailing"))
+    sql = (
+        f"INSERT INTO {quote(delivery.db_table)} ({', '.join(into)}) "
+        f"SELECT %s, {c_id}, {c_email}, {c_name}, %s, '', 0 "
+        f"FROM {quote(client.db_table)} c INNER JOIN {quote(through.db_table)} m "
+        f"ON {m_client} = {c_id} "
+        f"WHERE {m_mailing} = %s AND {c_owner} = %s AND {c_unsubscribed} IS NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [attempt.pk, Delivery.Status.PENDING, mailing.pk, mailing.owner_id])
+        return cursor.rowcount
+
+
+@dataclass
+class Row:
+    """A claimed row, as much of it as sending needs."""
+
+    id: int
+    tries: int
+    recipient: Recipient
+
+
+def window_claim(*, attempt_id: int, size: int, ids: list[int] | None, now: datetime) -> list[Row]:
+    """Mark up to `size` pending rows `sending` and return them. Call inside a transaction.
+
+    On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent workers take
+    different rows; SQLite serialises write transactions (BEGIN IMMEDIATE) instead.
+    """
+    rows = (
+        Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            attempt_id=attempt_id,
+            status=Delivery.Status.PENDING,
+            attempt__status=Attempt.Status.IN_PROGRESS,
+            attempt__mailing__owner__is_active=True,
+        )
+        .exclude(attempt__mailing__status=Mailing.Status.DISABLED)
+        .order_by()
+    )
+    if ids is not None:
+        rows = rows.filter(pk__in=ids)
+    else:
+        rows = rows.filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
+    picked = list(
+        rows.values_list(
+            "pk", "tries", "email", "full_name", "client_id", "client__unsubscribed_at"
+        )[:size]
+    )
+    keep, gone = [], []
+    for pk, tries, email, full_name, client_id, unsubscribed_at in picked:
+        if client_id is None or unsubscribed_at is not None:
+            gone.append(pk)  # deleted or unsubscribed since the run started: not a recipient
+        else:
+            keep.append(Row(pk, tries, Recipient(pk, client_id, email, full_name)))
+    if gone:
+        Delivery.objects.filter(pk__in=gone).delete()
+    if keep:
+        Delivery.objects.filter(pk__in=[row.id for row in keep]).update(
+            status=Delivery.Status.SENDING, claimed_at=now
+        )
+    return keep
+
+
+def deliveries_hand_back(delivery_ids: list[int] | None) -> None:
+    """A batch task that stopped early gives its untried rows back at once, instead of
+    leaving them leased to it until SEND_LEASE runs out."""
+    if delivery_ids:
+        Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.PENDING).update(
+            next_try_at=None
+        )
+
+
+@dataclass
+class Ledger:
+    """Outcomes of the rows in flight, written in one statement per window."""
+
+    done: list[Delivery] = field(default_factory=list)
+    released: list[int] = field(default_factory=list)
+
+    def record(self, row: Row, status: str, reply: str, now: datetime) -> None:
+        tries = row.tries + 1  # the UPDATE adds the same one
+        delivery = Delivery(pk=row.id, server_response=reply[:2000], sent_at=None, next_try_at=None)
+        if status == SENT:
+            delivery.status, delivery.sent_at = Delivery.Status.SENT, now
+        elif status == RETRY and tries < settings.SEND_MAX_TRIES:
+            delivery.status = Delivery.Status.PENDING
+            delivery.next_try_at = now + timedelta(seconds=retry_delay(tries))
+        elif status == RETRY:
+            delivery.status = Delivery.Status.FAILED
+            delivery.server_response = f"Gave up after {tries} tries. {reply}"[:2000]
+        elif status == UNKNOWN:
+            delivery.status = Delivery.Status.UNKNOWN
+        else:
+            delivery.status = Delivery.Status.FAILED
+        self.done.append(delivery)
+
+    def release(self, row: Row) -> None:
+        """Not tried (the run stopped first): back to pending, as if never claimed."""
+        self.released.append(row.id)
+
+    def write(self) -> None:
+        """Record what is held. Call inside a transaction."""
+        if self.done:
+            _write_outcomes(self.done)
+        if self.released:
+            Delivery.objects.filter(pk__in=self.released, status=Delivery.Status.SENDING).update(
+                status=Delivery.Status.PENDING, claimed_at=None, next_try_at=None
+            )
+        self.done, self.released = [], []
+
+
+OUTCOME_FIELDS = ("status", "server_response", "sent_at", "next_try_at")
+
+
+def _write_outcomes(done: list[Delivery]) -> None:
+    """What `bulk_update(done, OUTCOME_FIELDS)` would run, built directly: Django's
+    expression machinery costs more CPU per window than building the emails does."""
+    meta, quote = Delivery._meta, connection.ops.quote_name
+    pk, tries = quote(meta.pk.column), quote(meta.get_field("tries").column)
+    cases, params = [], []
+    for name in OUTCOME_FIELDS:
+        field = meta.get_field(name)
+        value = "%s"
+        if connection.vendor == "postgresql":
+            value = f"CAST(%s AS {field.cast_db_type(connection)})"
+        whens = " ".join([f"WHEN %s THEN {value}"] * len(done))
+        cases.append(f"{quote(field.column)} = CASE {pk} {whens} END")
+        for delivery in done:
+            params += [delivery.pk, field.get_db_prep_save(getattr(delivery, name), connection)]
+    ids = ", ".join(["%s"] * len(done))
+    params += [delivery.pk for delivery in done]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(cases)}, {tries} = {tries} + 1 "
+            f"WHERE {pk} IN ({ids})",
+            params,
+        )

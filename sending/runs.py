@@ -1,0 +1,107 @@
+"""The bookkeeping of runs under way: their counts, closing them, stopping the cancelled
+ones, pausing them, and expiring the leases of rows a dead process left in flight."""
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from mailings.models import Mailing
+
+from . import holds
+from .conf import lease_seconds
+from .models import Attempt, Delivery
+from .services import mailing_status
+
+log = logging.getLogger(__name__)
+
+LEASE_EXPIRED = (
+    "The sending process stopped while this message was being handed to the server; "
+    "it may or may not have been delivered."
+)
+STOPPED_DISABLED = "Not sent: the mailing was disabled."
+STOPPED_BLOCKED = "Not sent: the owner's account is blocked."
+NO_RECIPIENTS = "No recipients: every client of the mailing has unsubscribed or none was chosen."
+
+
+def unfinished_attempts(*, mailing_ids: Iterable[int] | None = None):
+    attempts = Attempt.objects.in_progress().order_by("started_at")
+    if mailing_ids is not None:
+        attempts = attempts.filter(mailing_id__in=list(mailing_ids))
+    return attempts.values_list("pk", flat=True)
+
+
+def deliveries_expire_leases(*, now: datetime) -> int:
+    """Rows left `sending` by a process that died: the server may hold the message."""
+    unfinished = list(unfinished_attempts())
+    if not unfinished:
+        return 0
+    # Conditions on the rows themselves (no join): re-checked if a live worker writes
+    # its outcome at the same moment, which must win.
+    return Delivery.objects.filter(
+        attempt_id__in=unfinished,
+        status=Delivery.Status.SENDING,
+        claimed_at__lt=now - timedelta(seconds=lease_seconds()),
+    ).update(status=Delivery.Status.UNKNOWN, server_response=LEASE_EXPIRED)
+
+
+def attempts_stop_cancelled() -> int:
+    """Unfinished runs of a disabled mailing or a blocked owner end here: what was not
+    sent is recorded as failed, so that nobody is skipped silently."""
+    stopped = 0
+    unfinished = Attempt.objects.in_progress()
+    for reason, condition in (
+        (STOPPED_DISABLED, Q(mailing__status=Mailing.Status.DISABLED)),
+        (STOPPED_BLOCKED, Q(mailing__owner__is_active=False)),
+    ):
+        for attempt_id in unfinished.filter(condition).values_list("pk", flat=True):
+            Delivery.objects.filter(attempt_id=attempt_id, status=Delivery.Status.PENDING).update(
+                status=Delivery.Status.FAILED, server_response=reason
+            )
+            stopped += attempt_finish_if_done(attempt_id=attempt_id, reply=reason)
+    return stopped
+
+
+def attempt_finish_if_done(
+    *, attempt_id: int, reply: str = "", now: datetime | None = None
+) -> bool:
+    """Close the run once no row is pending or in flight; complete the mailing when no
+    run follows. Safe to call from many processes: one of them closes it."""
+    counts = Delivery.objects.counts(attempt_id=attempt_id)
+    if counts["pending"] or counts["sending"]:
+        return False
+    now = now or timezone.now()
+    success = not counts["failed"] and not counts["unknown"]
+    updates = {
+        "status": Attempt.Status.SUCCESS if success else Attempt.Status.FAILURE,
+        "finished_at": now,
+        "total_count": counts["total"],
+        "sent_count": counts["sent"],
+        "failed_count": counts["failed"],
+        "unknown_count": counts["unknown"],
+    }
+    if not counts["total"]:
+        updates["server_response"] = NO_RECIPIENTS
+    elif reply and success:
+        # A clean run shows the server's last "250 OK"; a failed one keeps its error.
+        updates["server_response"] = reply[:2000]
+    closed = Attempt.objects.in_progress().filter(pk=attempt_id).update(**updates)
+    if closed:
+        mailing_id = Attempt.objects.values_list("mailing_id", flat=True).get(pk=attempt_id)
+        # With no next run and no Send now waiting, the mailing is done.
+        Mailing.objects.filter(
+            pk=mailing_id,
+            status=Mailing.Status.RUNNING,
+            next_run_at__isnull=True,
+            send_requested_at__isnull=True,
+        ).update(status=mailing_status(following=None, now=now, running=False), updated_at=now)
+    return bool(closed)
+
+
+def attempt_pause(*, attempt_id: int, reason: str, reply: str) -> None:
+    """Sending stops for everyone (a refused login, the breaker): the run shows why."""
+    holds.hold_record(reason=reason, server_response=reply)
+    Attempt.objects.filter(pk=attempt_id).update(server_response=reply[:2000])
+    log.warning("Sending stopped (%s): %s", reason, reply)

@@ -1,0 +1,236 @@
+"""Sending one run: its pending rows (or one Celery batch of them) over one connection,
+a window of SEND_WINDOW rows at a time.
+
+No database transaction stays open while talking to the SMTP server: a window's claim
+and the previous window's outcomes share one short transaction, then the window is sent.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from . import holds
+from .content import Renderer
+from .ledger import Ledger, Row, deliveries_hand_back, window_claim
+from .models import Attempt, TransportHold
+from .runs import attempt_finish_if_done, attempt_pause
+from .smtp import (
+    FAILED,
+    SENT,
+    UNKNOWN,
+    Breaker,
+    ConnectionFailed,
+    Outcome,
+    RateLimiter,
+    SendingPaused,
+    Transport,
+    transport_from_settings,
+)
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    failed: int = 0
+    unknown: int = 0
+    retried: int = 0
+    stopped: str = ""  # why the run stopped before its end ("" when it did not)
+    finished: bool = False
+
+    def add(self, other: "SendReport") -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.unknown += other.unknown
+        self.retried += other.retried
+        self.stopped = self.stopped or other.stopped
+        self.finished = other.finished
+
+
+def attempt_send(
+    *,
+    attempt_id: int,
+    delivery_ids: list[int] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_progress: Callable[[], None] = lambda: None,
+) -> SendReport:
+    """Send the pending rows of one run (or only `delivery_ids`) over one connection.
+
+    Stops early when the circuit breaker opens, when the server refuses our login, or
+    when `should_stop()` says so; whatever was not tried stays pending for a later pass.
+    """
+    report = SendReport()
+    attempt = Attempt.objects.select_related("mailing__message").filter(pk=attempt_id).first()
+    if attempt is None or attempt.status != Attempt.Status.IN_PROGRESS:
+        return report
+    if holds.hold_current() is not None:
+        report.stopped = "hold"
+        deliveries_hand_back(delivery_ids)
+        return report
+    try:
+        transport = transport_from_settings()
+    except SendingPaused as pause:
+        attempt_pause(attempt_id=attempt_id, reason=pause.reason, reply=pause.reply)
+        report.stopped = pause.reason
+        deliveries_hand_back(delivery_ids)
+        return report
+    message = attempt.mailing.message
+    run = _Run(
+        attempt_id=attempt_id,
+        transport=transport,
+        renderer=Renderer(subject=message.subject, body=message.body, attempt_id=attempt_id),
+        report=report,
+    )
+    windows = _Windows(
+        attempt_id=attempt_id, delivery_ids=delivery_ids, ledger=run.ledger, should_stop=should_stop
+    )
+    try:
+        for rows in windows:
+            for row in rows:
+                run.send_one(row)
+            on_progress()
+            if run.stopping:
+                break
+    finally:
+        with transaction.atomic():
+            run.ledger.write()
+        transport.close()
+        deliveries_hand_back(windows.untried())
+    run.conclude()
+    return report
+
+
+class _Windows:
+    """The rows to send, claimed SEND_WINDOW at a time: the run's due pending rows until
+    none is left, or (a Celery batch) only those among `delivery_ids`, each id looked at
+    once. Each claim shares its transaction with the previous window's outcomes: two
+    statements per window plus one SELECT."""
+
+    def __init__(self, *, attempt_id: int, delivery_ids, ledger: Ledger, should_stop):
+        self.attempt_id = attempt_id
+        self.delivery_ids = delivery_ids
+        self.reached = 0  # how many of delivery_ids have been looked at
+        self.ledger = ledger
+        self.should_stop = should_stop
+
+    def __iter__(self) -> Iterator[list[Row]]:
+        size = settings.SEND_WINDOW
+        while True:
+            ids = None
+            if self.delivery_ids is not None:
+                ids = self.delivery_ids[self.reached : self.reached + size]
+                if not ids:
+                    return
+                self.reached += len(ids)
+            with transaction.atomic():
+                self.ledger.write()
+                stop = self.should_stop()
+                rows = (
+                    []
+                    if stop
+                    else window_claim(
+                        attempt_id=self.attempt_id, size=size, ids=ids, now=timezone.now()
+                    )
+                )
+            if stop or (not rows and ids is None):
+                return
+            if rows:
+                yield rows
+
+    def untried(self) -> list[int] | None:
+        """The batch's ids never looked at, to hand back when it stopped early."""
+        if self.delivery_ids is None:
+            return None
+        return self.delivery_ids[self.reached :]
+
+
+class _Run:
+    """What one call of attempt_send holds while it sends: the connection, the limits,
+    the outcomes not yet written, and what the run's conclusion will need."""
+
+    def __init__(self, *, attempt_id: int, transport: Transport, renderer: Renderer, report):
+        self.attempt_id = attempt_id
+        self.transport = transport
+        self.renderer = renderer
+        self.report = report
+        self.limiter = RateLimiter(settings.SEND_RATE)
+        self.breaker = Breaker(settings.SEND_BREAKER_THRESHOLD)
+        self.ledger = Ledger()
+        self.pause: SendingPaused | None = None
+        self.last_reply = self.last_error = ""
+        self.delivered_any = False
+
+    @property
+    def stopping(self) -> bool:
+        return self.pause is not None or self.breaker.is_open
+
+    def send_one(self, row: Row) -> None:
+        """One recipient: render, hand over, and note the outcome for the ledger."""
+        if self.stopping:
+            self.ledger.release(row)
+            return
+        try:
+            self.transport.ensure_open()
+            email = self.renderer.render(row.recipient)
+            self.limiter.wait()
+            outcome = self.transport.send(
+                envelope_from=self.renderer.envelope_from,
+                envelope_to=email.envelope_to,
+                data=email.data,
+            )
+        except ConnectionFailed as failure:
+            self.breaker.failure(failure.reply)
+            self.ledger.release(row)
+            return
+        except SendingPaused as paused:
+            self.pause = paused
+            self.ledger.release(row)
+            return
+        self._note(row, outcome)
+
+    def _note(self, row: Row, outcome: Outcome) -> None:
+        if outcome.broken:
+            self.breaker.failure(outcome.reply)
+        else:
+            self.breaker.success()
+            self.delivered_any = True
+        self.ledger.record(row, outcome.status, outcome.reply, timezone.now())
+        report = self.report
+        if outcome.status == SENT:
+            report.sent += 1
+            self.last_reply = outcome.reply
+            return
+        self.last_error = outcome.reply
+        if outcome.status == UNKNOWN:
+            report.unknown += 1
+        elif outcome.status == FAILED:
+            report.failed += 1
+        else:
+            report.retried += 1
+
+    def conclude(self) -> None:
+        """Pause sending if the server made us stop, else lift a hold it has proved
+        wrong; then close the run if nothing of it is left."""
+        report = self.report
+        if self.pause is not None:
+            attempt_pause(
+                attempt_id=self.attempt_id, reason=self.pause.reason, reply=self.pause.reply
+            )
+            report.stopped = self.pause.reason
+        elif self.breaker.is_open:
+            attempt_pause(
+                attempt_id=self.attempt_id,
+                reason=TransportHold.Reason.CONNECTION,
+                reply=self.breaker.last_error,
+            )
+            report.stopped = TransportHold.Reason.CONNECTION
+        else:
+            if self.delivered_any:
+                holds.hold_clear()
+            if self.last_error:
+                Attempt.objects.filter(pk=self.attempt_id).update(
+                    server_response=self.last_error[:2000]
+                )
+        report.finished = attempt_finish_if_done(attempt_id=self.attempt_id, reply=self.last_reply)

@@ -1,0 +1,8 @@
+"""Work was queued for the engine while Celery does the sending. Sent by
+`services.nudge` after commit; `tasks` listens and enqueues the task that does it, so
+that services never import tasks (tasks import services)."""
+
+from django.dispatch import Signal
+
+# mailing_id: the mailing to look at now, or None for the account emails' queue.
+work_queued = Signal()
