@@ -85,3 +85,77 @@ def test_a_write_missed_during_the_outage_is_not_read_back_stale(redis):
     assert cache.get("blog:version") is None
     assert cache.get("untouched") == "still here"  # Redis kept its data indeed
     assert cache.outage is None
+
+
+PRODUCTION_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "10/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "confirm_email": "1/3m/key",
+}
+
+
+@pytest.mark.django_db
+def test_the_site_answers_while_redis_is_stopped(redis, settings, caplog):
+    from accounts.tests.factories import PASSWORD, UserFactory
+    from blog.tests.factories import PostFactory
+    from mailings.tests.factories import ClientFactory, MailingFactory
+    from sending import heartbeat
+    from sending.holds import hold_record
+    from sending.models import TransportHold
+
+    caplog.set_level(logging.WARNING, logger="config.cache")
+    # allauth's rate limits take a lock with cache.add(): on, as in production.
+    settings.ACCOUNT_RATE_LIMITS = PRODUCTION_RATE_LIMITS
+    owner = UserFactory()
+    mailing = MailingFactory(owner=owner, clients=[ClientFactory(owner=owner)])
+    post = PostFactory(title="Cached or not")
+    hold_record(reason=TransportHold.Reason.AUTH, server_response="535 5.7.8 Bad credentials")
+    from django.test import Client
+
+    visitor, member = Client(), Client()
+    assert visitor.get("/").status_code == 200  # the shared page, cached
+    redis.stop()
+
+    statuses = {}
+    for path in ("/", "/", "/blog/", f"/blog/{post.pk}/", "/accounts/login/", "/healthz"):
+        response = visitor.get(path)
+        statuses[f"visitor {path}"] = response.status_code
+    assert "Cached or not" in visitor.get("/blog/").content.decode()
+
+    response = member.post("/accounts/login/", {"login": owner.email, "password": PASSWORD})
+    statuses["login POST"] = response.status_code
+    assert response.status_code == 302, "signing in must not depend on the rate limits' cache"
+    for path in (
+        "/",
+        "/clients/",
+        "/messages/",
+        "/mailings/",
+        f"/mailings/{mailing.pk}/",
+        "/reports/",
+        "/blog/",
+        "/accounts/profile/",
+    ):
+        response = member.get(path)
+        statuses[f"member {path}"] = response.status_code
+    assert 'id="sending-paused"' in member.get(f"/mailings/{mailing.pk}/").content.decode()
+    response = member.post("/clients/new/", {"email": "new@example.org", "full_name": "New"})
+    statuses["new client POST"] = response.status_code
+    assert response.status_code == 302
+    assert all(status == 200 for path, status in statuses.items() if "POST" not in path), statuses
+
+    health = visitor.get("/healthz")
+    assert health.status_code == 200
+    body = health.json()
+    assert body["status"] == "degraded"
+    assert body["cache"]["ok"] is False and "refused" in body["cache"]["error"].lower()
+    assert body["database"]["ok"] is True
+    assert body["scheduler"]["error"] == "the cache is unreachable"
+    assert len(outage_records(caplog)) == 1, "one line per outage, not one per request"
+
+    redis.start()
+    wait_for(lambda: visitor.get("/healthz").json()["cache"]["ok"], timeout=5, what="cache ok")
+    heartbeat.beat("test")
+    body = visitor.get("/healthz").json()
+    assert body["status"] == "ok", body
