@@ -6,20 +6,24 @@ Through the root conftest.py's fixtures (which skip, or fail in CI, when the bin
 missing):
 
     def test_it(private_redis, private_postgres):
-        private_redis.url            # redis://127.0.0.1:<port>/0 (url(db=3) for another db)
+        private_redis.url()          # redis://127.0.0.1:<port>/0 (url(db=3) for another db)
         private_redis.stop()         # SIGTERM and wait: connections are refused
         private_redis.start()        # the same port again, empty (nothing is saved)
         private_redis.pause()        # SIGSTOP: connections hang (a Redis that hangs)
         private_redis.resume()       # SIGCONT: back, with its data
 
         private_postgres.url()            # postgres://postgres@127.0.0.1:<port>/postgres
-        private_postgres.create_database("rassylka")  # then url("rassylka")
+        private_postgres.create_database("rassylka", migrate=True)  # its URL, tables made
         private_postgres.stop()           # fast shutdown: clients are cut off, new ones refused
         private_postgres.stop(immediate=True)  # a crash (SIGQUIT), recovered on start()
         private_postgres.start()          # the same port and data again
 
-Both are stopped and their files removed when the test ends. PostgreSQL refuses to run
-as root, so as root the server runs as the `postgres` user, in a directory it owns.
+Give the URLs to processes of the test's own (sending/tests/processes.py's django_env(
+DATABASE_URL=..., CACHE_URL=...), or gunicorn as dashboard/tests/test_healthz_outages.py
+does); the test process itself can use the Redis through
+`settings.CACHES = redis_cache_settings(private_redis.url())`. Both are stopped and their
+files removed when the test ends. PostgreSQL refuses to run as root, so as root the
+server runs as the `postgres` user, in a directory it owns.
 """
 
 from __future__ import annotations
@@ -31,13 +35,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import psycopg
 
-from e2e.stack import free_port, wait_for_port
+from e2e.stack import ROOT, free_port, wait_for_port
 
 
 def _stop(process: subprocess.Popen | None, sig: int) -> None:
@@ -220,9 +225,23 @@ class PostgresServer:
                     raise
                 time.sleep(0.1)
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, *, migrate: bool = False) -> str:
+        """A new database, with Rassylka's tables if `migrate`; its URL."""
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
+        if migrate:
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--noinput"],
+                cwd=ROOT,
+                env={
+                    **os.environ,
+                    "DJANGO_SETTINGS_MODULE": "config.test_settings",
+                    "DATABASE_URL": self.url(name),
+                },
+                check=True,
+                capture_output=True,
+                timeout=300,
+            )
         return self.url(name)
 
     def stop(self, *, immediate: bool = False) -> None:

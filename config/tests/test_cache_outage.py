@@ -10,6 +10,7 @@ from django.core.cache import cache
 
 from config.cache import ResilientRedisCache
 from config.tests.services import redis_cache_settings
+from dashboard.home import CSRF_HOLE
 from sending.tests.processes import wait_for
 
 pytestmark = pytest.mark.services
@@ -123,6 +124,8 @@ def test_the_site_answers_while_redis_is_stopped(redis, settings, caplog):
         response = visitor.get(path)
         statuses[f"visitor {path}"] = response.status_code
     assert "Cached or not" in visitor.get("/blog/").content.decode()
+    home = visitor.get("/").content.decode()
+    assert "Cached or not" in home and CSRF_HOLE not in home
 
     response = member.post("/accounts/login/", {"login": owner.email, "password": PASSWORD})
     statuses["login POST"] = response.status_code

@@ -30,7 +30,7 @@ def site(private_postgres, tmp_path):
     """gunicorn on the private PostgreSQL, and a signed-in user's session cookie."""
     env = django_env(
         DJANGO_SETTINGS_MODULE="config.test_settings",
-        DATABASE_URL=private_postgres.create_database("rassylka"),
+        DATABASE_URL=private_postgres.create_database("rassylka", migrate=True),
         VAR_DIR=tmp_path / "var",
         ENV_FILE="/dev/null",
     )
@@ -47,7 +47,6 @@ def site(private_postgres, tmp_path):
             timeout=300,
         ).stdout
 
-    manage("migrate", "--noinput")
     session_key = manage("shell", "-c", SIGNED_IN_SESSION).split()[-1]
     port = free_port()
     log = (tmp_path / "gunicorn.log").open("wb")
