@@ -48,13 +48,13 @@ def test_a_stopped_redis_reads_as_an_empty_cache_and_is_logged_once(redis, caplo
         time.sleep(0.1)  # the loop spans several RETRY_AFTER intervals: Redis is retried
     assert cache.outage and "refused" in cache.outage.lower()
     assert len(outage_records(caplog)) == 1
-    assert "unreachable" in outage_records(caplog)[0]
+    assert "fails; carrying on without it" in outage_records(caplog)[0]
 
     redis.start()
     wait_for(lambda: cache.add("back", 1) and cache.get("back") == 1, timeout=5, what="Redis")
     assert cache.outage is None
     assert len(outage_records(caplog)) == 2
-    assert "answers again" in outage_records(caplog)[1]
+    assert "works again" in outage_records(caplog)[1]
     cache.set("x", 1)
     assert cache.incr("x") == 2
 
@@ -85,7 +85,35 @@ def test_a_write_missed_during_the_outage_is_not_read_back_stale(redis):
     time.sleep(ResilientRedisCache.RETRY_AFTER)
     assert cache.get("blog:version") is None
     assert cache.get("untouched") == "still here"  # Redis kept its data indeed
+    cache.set("blog:version", "newer", None)
     assert cache.outage is None
+    assert cache.get("blog:version") == "newer"
+
+
+def test_a_full_redis_is_one_outage_not_one_per_write(redis, caplog):
+    """Out of memory (noeviction), Redis still reads and deletes but refuses to store:
+    logged once, until a value can be stored again."""
+    import redis as redis_client
+
+    caplog.set_level(logging.WARNING, logger="config.cache")
+    cache.set("kept", "value")
+    admin = redis_client.Redis.from_url(redis.url())
+    admin.config_set("maxmemory-policy", "noeviction")
+    admin.config_set("maxmemory", 1)
+    try:
+        for n in range(30):
+            cache.set(f"page:{n}", "html")
+            cache.get("kept")
+            cache.delete("gone")
+            time.sleep(0.05)
+        assert cache.get(f"page:{n}") is None
+        assert "OutOfMemoryError" in cache.outage
+        assert len(outage_records(caplog)) == 1, outage_records(caplog)
+    finally:
+        admin.config_set("maxmemory", 0)
+    wait_for(lambda: cache.add("back", 1) and cache.get("back") == 1, timeout=5, what="Redis")
+    assert len(outage_records(caplog)) == 2
+    assert "works again" in outage_records(caplog)[1]
 
 
 PRODUCTION_RATE_LIMITS = {
