@@ -99,7 +99,7 @@ def _check_scheduler(*, cache_ok: bool) -> dict:
     if beat is None:
         if not cache_ok:
             # The heartbeat lives in the cache: whether the scheduler runs is unknown.
-            return {"ok": False, "last_beat": None, "error": "the cache is unreachable"}
+            return {"ok": False, "last_beat": None, "error": "unknown while the cache fails"}
         return {"ok": False, "last_beat": None}
     at, source = beat
     age = (timezone.now() - at).total_seconds()

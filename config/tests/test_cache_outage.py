@@ -182,7 +182,7 @@ def test_the_site_answers_while_redis_is_stopped(redis, settings, caplog):
     assert body["status"] == "degraded"
     assert body["cache"]["ok"] is False and "refused" in body["cache"]["error"].lower()
     assert body["database"]["ok"] is True
-    assert body["scheduler"]["error"] == "the cache is unreachable"
+    assert body["scheduler"]["error"] == "unknown while the cache fails"
     assert len(outage_records(caplog)) == 1, "one line per outage, not one per request"
 
     redis.start()
