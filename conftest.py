@@ -38,6 +38,34 @@ def _clean_cache():
 
 
 @pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of the test's own, started; see config/tests/services.py."""
+    from config.tests.services import RedisServer
+
+    if reason := RedisServer.missing():
+        service_unavailable(reason)
+    server = RedisServer(tmp_path)
+    try:
+        yield server.start()
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def private_postgres():
+    """A PostgreSQL of the test's own, started; see config/tests/services.py."""
+    from config.tests.services import PostgresServer
+
+    if reason := PostgresServer.missing():
+        service_unavailable(reason)
+    server = PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.close()
+
+
+@pytest.fixture
 def outbox_dir(settings, tmp_path):
     settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
     return settings.EMAIL_OUTBOX_DIR

@@ -1,4 +1,9 @@
-"""The scheduler's pulse, kept in the shared cache so that /healthz can see it."""
+"""The scheduler's pulse, kept in the shared cache so that /healthz can see it.
+
+Both the pulse and the wake-up are best effort: while the cache is away (config/cache.py)
+a beat is lost, /healthz says the scheduler's state is unknown, and the scheduler wakes
+only at the end of its sleep.
+"""
 
 from datetime import datetime
 

@@ -52,3 +52,18 @@ def test_an_unreachable_broker_is_reported(client, settings):
     body = client.get("/healthz").json()
     assert body["broker"]["configured"] and not body["broker"]["ok"]
     assert body["status"] == "degraded"
+
+
+def test_a_session_cookie_does_not_turn_the_503_into_a_500(client, monkeypatch):
+    """The time-zone middleware used to load the signed-in user for /healthz too."""
+    from accounts.tests.factories import UserFactory
+
+    client.force_login(UserFactory(time_zone="Asia/Vladivostok"))
+
+    def broken_cursor(*args, **kwargs):
+        raise connection.Database.OperationalError("could not connect to server")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"]["ok"] is False
