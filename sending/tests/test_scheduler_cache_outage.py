@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from config.tests.services import redis_cache_settings
-from mailings.models import Attempt, Delivery
 from sending.heartbeat import last_beat
+from sending.models import Attempt, Delivery
 
 from .factories import mailing_to
 from .processes import ROOT, django_env, wait_for
