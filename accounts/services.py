@@ -1,4 +1,4 @@
-"""Writes on users that managers may perform."""
+"""Writes on users: what managers may do to them, and deleting one's own account."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,3 +25,16 @@ def user_unblock(*, actor: User, user: User) -> None:
     if not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete the account with everything it owns, all or nothing.
+
+    Mailings go first: a mailing PROTECTs its message, so the cascade from the user alone
+    would stop at the first mailing (ProtectedError). Their runs and deliveries cascade
+    from them; clients, messages and email addresses then go with the user;
+    blog posts stay, without an author.
+    """
+    user.mailings.all().delete()
+    user.delete()
