@@ -12,7 +12,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
-from .models import User
+from .models import User, manager_role
 from .services import user_block, user_unblock
 
 # Group names are data; listed here so that the catalogue translates their badges.
@@ -40,6 +40,7 @@ class UserListView(ManagerMixin, ListView):
         users = User.objects.annotate(
             client_count=Count("clients", distinct=True),
             mailing_count=Count("mailings", distinct=True),
+            is_manager_role=manager_role(),
         ).prefetch_related("groups")
         self.query = self.request.GET.get("q", "").strip()[:200]
         if self.query:
