@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -90,12 +91,13 @@ class UserBlockView(ManagerMixin, View):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, self.done_message % {"email": user.email})
-        # Back to the same filtered page of the list, but never to another site.
+        # Back to the same filtered page of the list, but never to another site. Only a
+        # path: redirect() would take a bare word for a view name (NoReverseMatch, a 500).
         next_url = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(
+        if next_url.startswith("/") and url_has_allowed_host_and_scheme(
             next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
-            return redirect(next_url)
+            return HttpResponseRedirect(next_url)
         return redirect("manager:users")
 
 

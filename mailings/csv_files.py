@@ -1,5 +1,6 @@
 """CSV in and out: clients (`email,full_name,comment` with a header row) and reports."""
 
+import codecs
 import csv
 import io
 from collections.abc import Iterable, Iterator
@@ -48,13 +49,31 @@ class ImportResult:
         return self.created + self.updated + self.unchanged
 
 
+# Byte-order marks, longest first: UTF-32's little-endian mark begins with UTF-16's.
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def decode_upload(data: bytes) -> str:
-    # Excel in a Russian locale saves CSV in Windows-1251; everything else is UTF-8.
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    """The text of an upload: marked Unicode (Excel's "Unicode text" is UTF-16), else
+    UTF-8, else Windows-1251 (Excel in a Russian locale)."""
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                break
+    else:
+        for encoding in ("utf-8", "cp1251"):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
     raise ImportFileError(_("The file is neither UTF-8 nor Windows-1251 text."))
 
 
@@ -69,20 +88,49 @@ def _escape(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 
 
-def _read_rows(text: str) -> tuple[dict[str, int], Any]:
+def csv_records(text: str) -> tuple[dict[str, int], Iterator[tuple[int, list[str], str]]]:
+    """The one CSV reader of uploads: the header's columns, then (line, cells, problem).
+
+    Nothing the csv module or the database would choke on gets through: a line it
+    cannot parse (a cell over the size limit, say) or one holding a NUL character (which
+    PostgreSQL cannot store in text) comes with its problem and no cells, and reading
+    goes on at the next line. A file that cannot even give a header is an ImportFileError.
+    """
     first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         raise ImportFileError(_("The file is empty.")) from None
+    except csv.Error:
+        header = []
+    if "\x00" in "".join(header):
+        raise ImportFileError(_("This is not a CSV text file: it holds binary data."))
     columns = {name.strip().lower().lstrip("\ufeff"): index for index, name in enumerate(header)}
     if "email" not in columns:
         raise ImportFileError(
             _("The first row must be a header naming the columns: email,full_name,comment.")
         )
-    return columns, reader
+
+    def records() -> Iterator[tuple[int, list[str], str]]:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                problem = _("This line cannot be read as CSV (a cell over %(size)d KB?).") % {
+                    "size": csv.field_size_limit() // 1024
+                }
+                yield reader.line_num, [], problem
+                continue
+            if any("\x00" in value for value in row):
+                yield reader.line_num, [], _("This line holds a NUL character.")
+            else:
+                yield reader.line_num, row, ""
+
+    return columns, records()
 
 
 @transaction.atomic
@@ -91,7 +139,7 @@ def clients_import(*, owner, data: bytes) -> ImportResult:
 
     Empty cells leave existing values alone; unsubscribed clients stay unsubscribed.
     """
-    columns, reader = _read_rows(decode_upload(data))
+    columns, records = csv_records(decode_upload(data))
     result = ImportResult()
     existing = {
         email.lower(): (pk, full_name, comment)
@@ -108,8 +156,12 @@ def clients_import(*, owner, data: bytes) -> ImportResult:
         index = columns.get(name)
         return _unescape(row[index].strip()) if index is not None and index < len(row) else ""
 
-    for row in reader:
-        line = reader.line_num
+    read_any = False
+    for line, row, problem in records:
+        read_any = True
+        if problem:
+            result.errors.append(RowError(line, "", problem))
+            continue
         if not any(value.strip() for value in row):
             continue
         email, full_name, comment = (cell(row, name) for name in COLUMNS)
@@ -155,6 +207,8 @@ def clients_import(*, owner, data: bytes) -> ImportResult:
         else:
             to_create.append(Client(owner=owner, email=email, full_name=full_name, comment=comment))
 
+    if not read_any:
+        raise ImportFileError(_("The file has a header row but no clients under it."))
     Client.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     _update_names(to_update, now=now)
     result.created, result.updated = len(to_create), len(to_update)
