@@ -43,7 +43,8 @@ class UserListView(ManagerMixin, ListView):
             mailing_count=Count("mailings", distinct=True),
             is_manager_role=manager_role(),
         ).prefetch_related("groups")
-        self.query = self.request.GET.get("q", "").strip()[:200]
+        # PostgreSQL refuses a NUL character in a query parameter (a 500): drop any.
+        self.query = self.request.GET.get("q", "").replace("\x00", "").strip()[:200]
         if self.query:
             users = users.filter(
                 Q(email__icontains=self.query)
