@@ -72,11 +72,12 @@ class User(AbstractUser):
 
 def manager_role():
     """True for a user who may block users, through a group or a permission of their own."""
-    grants = {"codename": "block_user", "content_type__app_label": "accounts"}
+    permission = {
+        "permission__codename": "block_user",
+        "permission__content_type__app_label": "accounts",
+    }
     through_group = Group.permissions.through.objects.filter(
-        group__user=OuterRef("pk"), **{f"permission__{k}": v for k, v in grants.items()}
+        group__user=OuterRef("pk"), **permission
     )
-    of_their_own = User.user_permissions.through.objects.filter(
-        user=OuterRef("pk"), **{f"permission__{k}": v for k, v in grants.items()}
-    )
+    of_their_own = User.user_permissions.through.objects.filter(user=OuterRef("pk"), **permission)
     return Exists(through_group) | Exists(of_their_own)

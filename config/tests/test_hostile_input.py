@@ -144,7 +144,7 @@ def page_id(page: Page) -> str:
 
 
 @pytest.fixture
-def world() -> dict[str, str]:
+def world() -> dict:
     """One of everything, owned by `user`; `other user` owns a copy of it all."""
     objects = {}
     for prefix in ("", "stranger_"):
@@ -229,9 +229,10 @@ def test_no_input_breaks_a_page(page, world):
         role=st.sampled_from(page.roles),
         data=submissions(page),
         path_value=path_values if placeholders else st.just(None),
+        language=st.one_of(st.just("ru"), hostile.hostile_text),
     )
-    def run(role, data, path_value):
-        browser = Browser()
+    def run(role, data, path_value, language):
+        browser = Browser(HTTP_ACCEPT_LANGUAGE=language)
         values = {**world, "hostile": path_value or "x"}
         if path_value is not None:
             values = {**values, **dict.fromkeys(placeholders, path_value)}
@@ -391,3 +392,19 @@ def test_a_nul_in_a_search_is_dropped_not_sent_to_the_database(client, path):
         assert b"anna@example.org" in b"".join(response.streaming_content)
     else:
         assert response.context["query"] == "anna"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "forwarded_for", ["garbage", "", " , ", "1.2.3.4, ", "::1", "[::1]:443", "a\x00b", "9" * 5000]
+)
+def test_a_forged_forwarded_for_is_no_server_error(client, settings, forwarded_for):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip", "login": "30/m/ip"}
+    UserFactory(email="victim@example.com")
+    response = client.post(
+        "/accounts/login/",
+        {"login": "victim@example.com", "password": "wrong"},
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+    assert response.status_code in (200, 403)
