@@ -2,12 +2,13 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     UV_PROJECT_ENVIRONMENT=/opt/venv PATH=/opt/venv/bin:$PATH \
-    VAR_DIR=/data MEDIA_ROOT=/data/media
+    VAR_DIR=/data MEDIA_ROOT=/data/media \
+    GUNICORN_BIND=0.0.0.0:8000
 WORKDIR /app
 
 RUN pip install --no-cache-dir uv
 COPY pyproject.toml uv.lock ./
-RUN uv sync --frozen --no-dev --no-install-project
+RUN uv sync --frozen --no-dev --no-install-project --compile-bytecode
 COPY . .
 # Translations and static files are built into the image. /data/media exists (owned by
 # the app's user) so that the named volume mounted there starts with that owner.

@@ -14,7 +14,7 @@ $(BIN)/uv:
 
 # uv keeps the environment exactly at uv.lock (--inexact leaves uv itself installed).
 $(VENV)/.installed: pyproject.toml uv.lock | $(BIN)/uv
-	$(BIN)/uv sync --frozen --inexact --quiet
+	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode
 	@touch $@
 
 install: $(VENV)/.installed messages

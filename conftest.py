@@ -6,6 +6,7 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # In CI every service and the browser must be there: a missing one fails the run
 # instead of quietly skipping what it would have tested.
@@ -123,3 +124,18 @@ class CsrfClient:
 @pytest.fixture
 def csrf_client():
     return CsrfClient()
+
+
+# Hypothesis: `default` keeps the whole suite under a minute in `make test`; CI sets
+# HYPOTHESIS_PROFILE=ci for ten times the examples. No deadline: a shared machine's
+# pauses are not the code's fault.
+settings.register_profile(
+    "default",
+    max_examples=12,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("ci", settings.get_profile("default"), max_examples=120)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

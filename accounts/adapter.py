@@ -1,7 +1,26 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "too_many_login_attempts": _(
+            "Too many failed attempts to log in to this account. Logging in to it is "
+            "paused for a few minutes: try again later, or reset your password."
+        ),
+    }
+
     def clean_email(self, email: str) -> str:
         # One address, one account, whatever the case the user typed it in.
         return super().clean_email(email).lower()
+
+    def get_client_ip(self, request) -> str:
+        # allauth raises ImproperlyConfigured (a 500) when X-Forwarded-For has fewer
+        # entries than there are trusted proxies: such a request did not come through
+        # all of them, so only the address that connected can be believed.
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if len(forwarded.split(",")) < settings.ALLAUTH_TRUSTED_PROXY_COUNT:
+            return request.META["REMOTE_ADDR"]
+        return super().get_client_ip(request)

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .services import user_delete
 
 
 class ProfileForm(forms.ModelForm):
@@ -28,5 +29,4 @@ class AccountDeleteForm(forms.Form):
         return password
 
     def save(self) -> None:
-        # Clients, messages, mailings and their history go with the account (CASCADE).
-        self.user.delete()
+        user_delete(user=self.user)

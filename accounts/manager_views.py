@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,7 +13,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
-from .models import User
+from .models import User, manager_role
 from .services import user_block, user_unblock
 
 # Group names are data; listed here so that the catalogue translates their badges.
@@ -40,8 +41,10 @@ class UserListView(ManagerMixin, ListView):
         users = User.objects.annotate(
             client_count=Count("clients", distinct=True),
             mailing_count=Count("mailings", distinct=True),
+            is_manager_role=manager_role(),
         ).prefetch_related("groups")
-        self.query = self.request.GET.get("q", "").strip()[:200]
+        # PostgreSQL refuses a NUL character in a query parameter (a 500): drop any.
+        self.query = self.request.GET.get("q", "").replace("\x00", "").strip()[:200]
         if self.query:
             users = users.filter(
                 Q(email__icontains=self.query)
@@ -89,12 +92,13 @@ class UserBlockView(ManagerMixin, View):
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, self.done_message % {"email": user.email})
-        # Back to the same filtered page of the list, but never to another site.
+        # Back to the same filtered page of the list, but never to another site. Only a
+        # path: redirect() would take a bare word for a view name (NoReverseMatch, a 500).
         next_url = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(
+        if next_url.startswith("/") and url_has_allowed_host_and_scheme(
             next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
-            return redirect(next_url)
+            return HttpResponseRedirect(next_url)
         return redirect("manager:users")
 
 

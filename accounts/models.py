@@ -1,7 +1,8 @@
 import zoneinfo
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -66,3 +67,24 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
+
+    def holds_manager_role(self) -> bool:
+        """Whether the user is a manager, blocked or not (has_perm says no to the blocked)."""
+        return (
+            User.objects.alias(is_manager_role=manager_role())
+            .filter(pk=self.pk, is_manager_role=True)
+            .exists()
+        )
+
+
+def manager_role():
+    """True for a user who may block users, through a group or a permission of their own."""
+    permission = {
+        "permission__codename": "block_user",
+        "permission__content_type__app_label": "accounts",
+    }
+    through_group = Group.permissions.through.objects.filter(
+        group__user=OuterRef("pk"), **permission
+    )
+    of_their_own = User.user_permissions.through.objects.filter(user=OuterRef("pk"), **permission)
+    return Exists(through_group) | Exists(of_their_own)

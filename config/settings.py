@@ -255,8 +255,14 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-if env.bool("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The login and sign-up rate limits count per client address. Behind the proxy every
+# connection comes from the proxy, so the address is the entry the proxies appended to
+# X-Forwarded-For (the last of TRUSTED_PROXY_COUNT); anything to its left is written by
+# the client and ignored. gunicorn binds 127.0.0.1 so that only the proxy reaches it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if BEHIND_TLS_PROXY else 0)
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 LOGGING = {

@@ -1,5 +1,7 @@
 """Keep the cached home figures in step with the mailings and clients behind them."""
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -31,8 +33,18 @@ def client_saved(sender, instance: Client, created: bool, update_fields, **kwarg
 
 @receiver(post_delete, sender=Mailing)
 @receiver(post_delete, sender=Client)
-def owned_deleted(sender, instance, **kwargs) -> None:
+def owned_deleted(sender, instance, origin=None, **kwargs) -> None:
+    # An account's deletion cascades to every row it owns: one drop for the account
+    # (below), not one per row (20,000 clients took over 30 s in cache writes alone).
+    user_model = get_user_model()
+    if isinstance(origin, user_model) or getattr(origin, "model", None) is user_model:
+        return
     figures_changed(owner_id=instance.owner_id)
+
+
+@receiver(post_delete, sender=settings.AUTH_USER_MODEL)
+def owner_deleted(sender, instance, **kwargs) -> None:
+    figures_changed(owner_id=instance.pk)
 
 
 @receiver(m2m_changed, sender=Mailing.clients.through)

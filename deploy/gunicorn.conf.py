@@ -3,7 +3,10 @@
 import multiprocessing
 import os
 
-bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# Loopback by default: the TLS proxy in front is the only client, and X-Forwarded-For and
+# X-Forwarded-Proto are trusted (BEHIND_TLS_PROXY) only because nobody else can connect.
+# GUNICORN_BIND=0.0.0.0:8000 where the proxy is on another host (the Docker image does).
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # Pages never wait on SMTP (sending happens in workers), so a slow request is a bug: cut it.

@@ -1,8 +1,9 @@
 """CSV in and out: clients (`email,full_name,comment` with a header row) and reports."""
 
+import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -50,13 +51,31 @@ class ImportResult:
         return self.created + self.updated + self.unchanged
 
 
+# Byte-order marks, longest first: UTF-32's little-endian mark begins with UTF-16's.
+BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def decode_upload(data: bytes) -> str:
-    # Excel in a Russian locale saves CSV in Windows-1251; everything else is UTF-8.
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    """The text of an upload: marked Unicode (Excel's "Unicode text" is UTF-16), else
+    UTF-8, else Windows-1251 (Excel in a Russian locale)."""
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                break
+    else:
+        for encoding in ("utf-8", "cp1251"):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
     raise ImportFileError(_("The file is neither UTF-8 nor Windows-1251 text."))
 
 
@@ -71,20 +90,49 @@ def _escape(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 
 
-def _read_rows(text: str) -> tuple[dict[str, int], Any]:
+def csv_records(text: str) -> tuple[dict[str, int], Iterator[tuple[int, list[str], str]]]:
+    """The one CSV reader of uploads: the header's columns, then (line, cells, problem).
+
+    Nothing the csv module or the database would choke on gets through: a line it
+    cannot parse (a cell over the size limit, say) or one holding a NUL character (which
+    PostgreSQL cannot store in text) comes with its problem and no cells, and reading
+    goes on at the next line. A file that cannot even give a header is an ImportFileError.
+    """
     first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    delimiter = max((",", ";", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:
         raise ImportFileError(_("The file is empty.")) from None
+    except csv.Error:
+        header = []
+    if "\x00" in "".join(header):
+        raise ImportFileError(_("This is not a CSV text file: it holds binary data."))
     columns = {name.strip().lower().lstrip("\ufeff"): index for index, name in enumerate(header)}
     if "email" not in columns:
         raise ImportFileError(
             _("The first row must be a header naming the columns: email,full_name,comment.")
         )
-    return columns, reader
+
+    def records() -> Iterator[tuple[int, list[str], str]]:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                problem = _("This line cannot be read as CSV (a cell over %(size)d KB?).") % {
+                    "size": csv.field_size_limit() // 1024
+                }
+                yield reader.line_num, [], problem
+                continue
+            if any("\x00" in value for value in row):
+                yield reader.line_num, [], _("This line holds a NUL character.")
+            else:
+                yield reader.line_num, row, ""
+
+    return columns, records()
 
 
 @transaction.atomic
@@ -93,7 +141,7 @@ def clients_import(*, owner, data: bytes) -> ImportResult:
 
     Empty cells leave existing values alone; unsubscribed clients stay unsubscribed.
     """
-    columns, reader = _read_rows(decode_upload(data))
+    columns, records = csv_records(decode_upload(data))
     result = ImportResult()
     existing = {
         email.lower(): (pk, full_name, comment)
@@ -110,8 +158,12 @@ def clients_import(*, owner, data: bytes) -> ImportResult:
         index = columns.get(name)
         return _unescape(row[index].strip()) if index is not None and index < len(row) else ""
 
-    for row in reader:
-        line = reader.line_num
+    read_any = False
+    for line, row, problem in records:
+        read_any = True
+        if problem:
+            result.errors.append(RowError(line, "", problem))
+            continue
         if not any(value.strip() for value in row):
             continue
         email, full_name, comment = (cell(row, name) for name in COLUMNS)
@@ -157,6 +209,8 @@ def clients_import(*, owner, data: bytes) -> ImportResult:
         else:
             to_create.append(Client(owner=owner, email=email, full_name=full_name, comment=comment))
 
+    if not read_any:
+        raise ImportFileError(_("The file has a header row but no clients under it."))
     Client.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     _update_names(to_update, now=now)
     result.created, result.updated = len(to_create), len(to_update)
@@ -189,64 +243,75 @@ class _Echo:
         return value
 
 
+def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
+    """The one CSV writer of every export: lines produced as the rows come.
+
+    Every text cell that a spreadsheet would run as a formula is neutralised (OWASP's
+    CSV injection advice), whoever wrote it: a client's name, a subject, a server's
+    reply or an account's email address alike. Numbers are written as they are.
+    """
+    writer = csv.writer(_Echo())
+    # A byte-order mark makes Excel read the file as UTF-8 (Cyrillic names stay readable).
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([_escape(cell) if isinstance(cell, str) else cell for cell in row])
+
+
 def clients_csv_lines(
     clients: QuerySet[Client], *, zone: tzinfo, with_owner: bool = False
 ) -> Iterator[str]:
     """The lines of the export, produced as the rows are read (never all in memory)."""
-    writer = csv.writer(_Echo())
     header = [*COLUMNS, "unsubscribed_at"] + (["owner"] if with_owner else [])
-    # A byte-order mark makes Excel read the file as UTF-8 (Cyrillic names stay readable).
-    yield "\ufeff" + writer.writerow(header)
     fields = [*COLUMNS, "unsubscribed_at"] + (["owner__email"] if with_owner else [])
-    for values in clients.values_list(*fields).iterator(chunk_size=2000):
-        email, full_name, comment, unsubscribed_at, *owner = values
-        unsubscribed = (
-            timezone.localtime(unsubscribed_at, zone).strftime("%Y-%m-%d %H:%M")
-            if unsubscribed_at
-            else ""
-        )
-        yield writer.writerow(
-            [_escape(email), _escape(full_name), _escape(comment), unsubscribed, *owner]
-        )
+
+    def rows():
+        for values in clients.values_list(*fields).iterator(chunk_size=2000):
+            email, full_name, comment, unsubscribed_at, *owner = values
+            unsubscribed = (
+                timezone.localtime(unsubscribed_at, zone).strftime("%Y-%m-%d %H:%M")
+                if unsubscribed_at
+                else ""
+            )
+            yield [email, full_name, comment, unsubscribed, *owner]
+
+    return csv_lines(header, rows())
 
 
 def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator[str]:
     """The report's rows; `attempts` should have mailing, message and owner joined in."""
-    writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(
-        [
-            "started_at",
-            "finished_at",
-            "mailing_id",
-            "subject",
-            "owner",
-            "trigger",
-            "status",
-            "recipients",
-            "sent",
-            "failed",
-            "unknown",
-            "server_response",
-        ]
-    )
+    header = [
+        "started_at",
+        "finished_at",
+        "mailing_id",
+        "subject",
+        "owner",
+        "trigger",
+        "status",
+        "recipients",
+        "sent",
+        "failed",
+        "unknown",
+        "server_response",
+    ]
 
     def local(value) -> str:
         return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
-    for attempt in attempts.iterator(chunk_size=2000):
-        yield writer.writerow(
-            [
-                local(attempt.started_at),
-                local(attempt.finished_at),
-                attempt.mailing_id,
-                _escape(attempt.mailing.message.subject),
-                attempt.mailing.owner.email,
-                attempt.trigger,
-                attempt.status,
-                attempt.total_count,
-                attempt.sent_count,
-                attempt.failed_count,
-                attempt.unknown_count,
-                _escape(attempt.server_response),
-            ]
-        )
+    rows = (
+        [
+            local(attempt.started_at),
+            local(attempt.finished_at),
+            attempt.mailing_id,
+            attempt.mailing.message.subject,
+            attempt.mailing.owner.email,
+            attempt.trigger,
+            attempt.status,
+            attempt.total_count,
+            attempt.sent_count,
+            attempt.failed_count,
+            attempt.unknown_count,
+            attempt.server_response,
+        ]
+        for attempt in attempts.iterator(chunk_size=2000)
+    )
+    return csv_lines(header, rows)

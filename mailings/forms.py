@@ -1,4 +1,5 @@
 from django import forms
+from django.db import connection
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -6,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sending.models import Attempt
 
-from .models import Client, Mailing, Message
+from .models import Client, Mailing, Message, validate_sane_date
 from .selectors import subscribed_clients
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -70,6 +71,24 @@ class ClientPicker(forms.widgets.ChoiceWidget):
 
 
 class ClientLabelField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        # An id beyond the column's range breaks `pk__in` in the database (OverflowError
+        # on SQLite, out of range on PostgreSQL) instead of matching nothing: it is
+        # simply not one of the choices.
+        low, high = connection.ops.integer_field_range("BigIntegerField")
+        for pk in value:
+            try:
+                in_range = low <= int(pk) <= high
+            except (TypeError, ValueError):
+                continue  # Django's own check says it is not a valid id.
+            if not in_range:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
     def label_from_instance(self, obj: Client) -> str:
         label = str(obj)
         return f"{label} — {_('unsubscribed')}" if obj.unsubscribed_at else label
@@ -179,8 +198,12 @@ class ClientImportForm(forms.Form):
 
 
 class ReportFilterForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=DateInput(), validators=[validate_sane_date]
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=DateInput(), validators=[validate_sane_date]
+    )
     mailing = forms.ModelChoiceField(
         label=_("Mailing"), queryset=Mailing.objects.none(), required=False
     )

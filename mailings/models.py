@@ -1,10 +1,33 @@
+import datetime as dt
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+# The dates people mean: room for any mailing or report, and far enough from the ends
+# of Python's calendar that moving between time zones or adding a period or a day never
+# leaves it (0001-01-01 00:00 in Moscow is year 0 in UTC: OverflowError on save).
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2099, 12, 31)
+
+
+def validate_sane_date(value: dt.date | dt.datetime) -> None:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(
+            _("Choose a date from %(earliest)s to %(latest)s."),
+            code="out_of_range",
+            params={
+                "earliest": date_format(EARLIEST_DATE, "SHORT_DATE_FORMAT"),
+                "latest": date_format(LATEST_DATE, "SHORT_DATE_FORMAT"),
+            },
+        )
 
 
 class OwnedQuerySet(models.QuerySet):
@@ -98,9 +121,13 @@ class Mailing(models.Model):
     clients = models.ManyToManyField(
         Client, related_name="mailings", blank=True, verbose_name=_("clients")
     )
-    start_at = models.DateTimeField(_("first send"))
+    start_at = models.DateTimeField(_("first send"), validators=[validate_sane_date])
     end_at = models.DateTimeField(
-        _("end"), null=True, blank=True, help_text=_("No run starts after this time.")
+        _("end"),
+        null=True,
+        blank=True,
+        help_text=_("No run starts after this time."),
+        validators=[validate_sane_date],
     )
     periodicity = models.CharField(
         _("periodicity"), max_length=16, choices=Periodicity, default=Periodicity.ONCE

@@ -32,6 +32,15 @@ class Casefold(Func):
         return super().as_sql(compiler, connection, function=SQLITE_CASEFOLD, **extra_context)
 
 
+def search_text(raw: str) -> str:
+    """The words to look for from a ?q= parameter.
+
+    Nobody types a NUL character into a search box, and PostgreSQL refuses one in a
+    query parameter (DataError, a 500): a crafted URL's are dropped. Long input is cut.
+    """
+    return raw.replace("\x00", "").strip()[:200]
+
+
 def search_q(fields: list[str] | tuple[str, ...], query: str) -> Q:
     """Rows where every word of the query appears in at least one of the fields."""
     condition = Q()

@@ -32,7 +32,7 @@ from .csv_files import ImportFileError, attempts_csv_lines, clients_csv_lines, c
 from .forms import ClientForm, ClientImportForm, MailingForm, MessageForm, ReportFilterForm
 from .models import Client, Mailing, Message
 from .reports import attempt_totals, attempts_filtered, daily_chart
-from .search import search_q
+from .search import search_q, search_text
 from .selectors import (
     attempts_visible_to,
     mailing_count_of_client,
@@ -60,7 +60,7 @@ class ListControlsMixin:
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        self.query = self.request.GET.get("q", "").strip()[:200]
+        self.query = search_text(self.request.GET.get("q", ""))
         if self.query:
             queryset = queryset.filter(search_q(self.get_search_fields(), self.query))
         sort = self.request.GET.get("sort", "")

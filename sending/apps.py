@@ -7,5 +7,6 @@ class SendingConfig(AppConfig):
     verbose_name = _("Email sending")
 
     def ready(self) -> None:
-        # Connects the receiver that turns the services' nudges into Celery tasks.
-        from . import tasks  # noqa: F401
+        # tasks: the receiver that turns the services' nudges into Celery tasks;
+        # receivers: what the engine's tables do when other apps' rows go.
+        from . import receivers, tasks  # noqa: F401

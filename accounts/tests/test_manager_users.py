@@ -120,3 +120,34 @@ def test_the_rights_come_from_permissions_not_group_names(csrf_client):
     # A content manager is not.
     csrf_client.force_login(content_manager())
     assert csrf_client.get("/manager/users/").status_code == 403
+
+
+def test_a_manager_cannot_block_or_unblock_another_manager(csrf_client, boss):
+    colleague, blocked_colleague = manager(), manager(is_active=False)
+    body = csrf_client.get("/manager/users/").content.decode()
+    for other in (colleague, blocked_colleague):
+        assert f"/manager/users/{other.pk}/" not in body
+    for action, other in (("block", colleague), ("unblock", blocked_colleague)):
+        response = csrf_client.submit(
+            f"/manager/users/{other.pk}/{action}/", form_url="/manager/users/"
+        )
+        assert response.status_code == 403
+    colleague.refresh_from_db()
+    blocked_colleague.refresh_from_db()
+    assert colleague.is_active and not blocked_colleague.is_active
+
+
+def test_a_superuser_blocks_and_unblocks_a_manager(csrf_client):
+    root = User.objects.create_superuser(email="root@example.com", password="x")
+    csrf_client.force_login(root)
+    colleague = manager()
+    assert (
+        f"/manager/users/{colleague.pk}/block/"
+        in csrf_client.get("/manager/users/").content.decode()
+    )
+    csrf_client.submit(f"/manager/users/{colleague.pk}/block/", form_url="/manager/users/")
+    colleague.refresh_from_db()
+    assert not colleague.is_active
+    csrf_client.submit(f"/manager/users/{colleague.pk}/unblock/", form_url="/manager/users/")
+    colleague.refresh_from_db()
+    assert colleague.is_active
