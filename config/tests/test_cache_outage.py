@@ -126,7 +126,10 @@ PRODUCTION_RATE_LIMITS = {
 
 
 @pytest.mark.django_db
-def test_the_site_answers_while_redis_is_stopped(redis, settings, caplog):
+@pytest.mark.parametrize("fault", ["stopped", "hung"])
+def test_the_site_answers_while_redis_fails(fault, redis, settings, caplog):
+    from django.test import Client
+
     from accounts.tests.factories import PASSWORD, UserFactory
     from blog.tests.factories import PostFactory
     from mailings.tests.factories import ClientFactory, MailingFactory
@@ -141,11 +144,13 @@ def test_the_site_answers_while_redis_is_stopped(redis, settings, caplog):
     mailing = MailingFactory(owner=owner, clients=[ClientFactory(owner=owner)])
     post = PostFactory(title="Cached or not")
     hold_record(reason=TransportHold.Reason.AUTH, server_response="535 5.7.8 Bad credentials")
-    from django.test import Client
-
     visitor, member = Client(), Client()
     assert visitor.get("/").status_code == 200  # the shared page, cached
-    redis.stop()
+    if fault == "stopped":
+        redis.stop()
+    else:
+        redis.pause()
+    started = time.monotonic()
 
     statuses = {}
     for path in ("/", "/", "/blog/", f"/blog/{post.pk}/", "/accounts/login/", "/healthz"):
@@ -180,12 +185,19 @@ def test_the_site_answers_while_redis_is_stopped(redis, settings, caplog):
     assert health.status_code == 200
     body = health.json()
     assert body["status"] == "degraded"
-    assert body["cache"]["ok"] is False and "refused" in body["cache"]["error"].lower()
+    expected_error = "refused" if fault == "stopped" else "timeout"
+    assert body["cache"]["ok"] is False and expected_error in body["cache"]["error"].lower()
     assert body["database"]["ok"] is True
     assert body["scheduler"]["error"] == "unknown while the cache fails"
     assert len(outage_records(caplog)) == 1, "one line per outage, not one per request"
 
-    redis.start()
+    elapsed = time.monotonic() - started
+    print(f"\nRedis {fault}, {elapsed:.1f} s for these and 5 more requests: {statuses}")
+
+    if fault == "stopped":
+        redis.start()
+    else:
+        redis.resume()
     wait_for(lambda: visitor.get("/healthz").json()["cache"]["ok"], timeout=5, what="cache ok")
     heartbeat.beat("test")
     body = visitor.get("/healthz").json()

@@ -25,7 +25,12 @@ OUTAGE = 5.0  # seconds Redis stays down, at most
 RESUME_WITHIN = 10.0
 
 
-def test_the_scheduler_keeps_sending_through_a_cache_outage(settings, private_redis, tmp_path):
+@pytest.mark.parametrize("fault", ["stopped", "hung"])
+def test_the_scheduler_keeps_sending_through_a_cache_outage(
+    fault, settings, private_redis, tmp_path
+):
+    """stopped: connections are refused, Redis comes back empty; hung (SIGSTOP): every
+    call waits for its timeout, Redis comes back with its data."""
     settings.CACHES = redis_cache_settings(private_redis.url())
     server = SmtpServer().start()
     server.faults.data_delay = 0.02  # a run of several seconds: the outage falls inside it
@@ -41,9 +46,13 @@ def test_the_scheduler_keeps_sending_through_a_cache_outage(settings, private_re
     try:
         wait_for(last_beat, timeout=30, what="the scheduler's heartbeat")
         mailing = mailing_to(RECIPIENTS)  # due now; wakes the scheduler through Redis
+        first = wait_for(lambda: server.messages and time.monotonic(), timeout=10, what="1st")
         wait_for(lambda: len(server.messages) >= RECIPIENTS // 4, timeout=60, what="a quarter")
 
-        private_redis.stop()
+        if fault == "stopped":
+            private_redis.stop()
+        else:
+            private_redis.pause()
         stopped = time.monotonic()
         sent_at_stop = len(server.messages)
         # Down for OUTAGE seconds (a heartbeat or more), or less if sending is faster: Redis
@@ -53,11 +62,18 @@ def test_the_scheduler_keeps_sending_through_a_cache_outage(settings, private_re
         sent_during_outage = len(server.messages) - sent_at_stop
         outage = time.monotonic() - stopped
         assert scheduler.poll() is None, "the scheduler died with the cache"
-        private_redis.start()  # empty: the heartbeat and the wake-up token are gone
-        back = time.monotonic()
+        if fault == "stopped":
+            private_redis.start()
+        else:
+            private_redis.resume()
+        back, back_at = time.monotonic(), timezone.now()
         assert len(server.messages) < RECIPIENTS, "the outage must fall inside the run"
 
-        wait_for(last_beat, timeout=RESUME_WITHIN, what="a heartbeat in the returned cache")
+        wait_for(
+            lambda: (beat := last_beat()) and beat[0] >= back_at,
+            timeout=RESUME_WITHIN,
+            what="a fresh heartbeat in the returned cache",
+        )
         heartbeat_after = time.monotonic() - back
         attempt = Attempt.objects.get(mailing=mailing)
         wait_for(
@@ -96,7 +112,9 @@ def test_the_scheduler_keeps_sending_through_a_cache_outage(settings, private_re
     assert log.count("fails; carrying on without it") == 1, log
     assert log.count("works again") == 1, log
     print(
-        f"\ncache outage {outage:.1f} s at {timezone.now():%H:%M:%S}: {sent_during_outage} sent "
-        f"during it; heartbeat back {heartbeat_after:.1f} s after Redis returned; a mailing "
-        f"created after the run was sent in {new_mailing_after:.1f} s"
+        f"\ncache {fault} {outage:.1f} s at {timezone.now():%H:%M:%S}: "
+        f"{sent_during_outage} sent during it ({sent_during_outage / outage:.0f}/s, "
+        f"{sent_at_stop / (stopped - first):.0f}/s before it); a fresh heartbeat "
+        f"{heartbeat_after:.1f} s after Redis returned; a mailing created after the run "
+        f"sent in {new_mailing_after:.1f} s"
     )
