@@ -1,6 +1,8 @@
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ def run_manage(*args: str, env: dict) -> subprocess.CompletedProcess:
         env={**clean, "ENV_FILE": os.devnull, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=60,
     )
 
 
@@ -48,3 +50,30 @@ def test_development_generates_a_key_once_into_var(tmp_path):
     assert len(key) >= 50
     assert run_manage("check", env=env).returncode == 0
     assert (tmp_path / "secret_key").read_text() == key
+
+
+@pytest.mark.slow
+def test_a_database_that_never_answers_fails_within_the_connect_timeout(tmp_path):
+    # A listener that accepts the TCP handshake (the kernel's backlog) but never speaks:
+    # without a connect timeout libpq would wait for its greeting forever.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        env = {
+            **PRODUCTION_ENV,
+            "VAR_DIR": str(tmp_path),
+            "DATABASE_URL": f"postgres://nobody@127.0.0.1:{port}/nothing",
+            "DATABASE_CONNECT_TIMEOUT": "2",
+        }
+        started = time.monotonic()
+        result = run_manage(
+            "shell",
+            "-c",
+            "from django.db import connection; connection.ensure_connection()",
+            env=env,
+        )
+        elapsed = time.monotonic() - started
+    assert result.returncode != 0
+    assert "timeout" in result.stderr.lower(), result.stderr[-2000:]
+    assert elapsed < 30
