@@ -219,6 +219,7 @@ CELERY_TIMEZONE = "UTC"
 # Exactly one beat: it scans for due runs and unsent batches every few seconds.
 CELERY_BEAT_SCHEDULE = {
     "sending-dispatch": {"task": "sending.tasks.dispatch_due", "schedule": 5.0},
+    "client-imports": {"task": "mailings.tasks.client_imports_run", "schedule": 30.0},
 }
 
 # Security. Off by default only where DEBUG (local HTTP development) needs it.

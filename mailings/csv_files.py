@@ -2,7 +2,7 @@
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -19,6 +19,8 @@ from .models import Attempt, Client
 COLUMNS = ("email", "full_name", "comment")
 BATCH_SIZE = 1000
 UPDATE_BATCH_SIZE = 200
+# How often (in rows) an import reports how far it has read.
+PROGRESS_ROWS = 1000
 NAME_MAX_LENGTH = Client._meta.get_field("full_name").max_length
 EMAIL_MAX_LENGTH = Client._meta.get_field("email").max_length
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
@@ -85,11 +87,16 @@ def _read_rows(text: str) -> tuple[dict[str, int], Any]:
     return columns, reader
 
 
-@transaction.atomic
-def clients_import(*, owner, data: bytes) -> ImportResult:
+def clients_import(
+    *, owner, data: bytes, on_progress: Callable[[int], None] | None = None
+) -> ImportResult:
     """Create new clients and update existing ones (matched by email, any case).
 
     Empty cells leave existing values alone; unsubscribed clients stay unsubscribed.
+    `on_progress` hears the number of rows read so far as the file is read, and the
+    total at the end. The file is read outside any transaction and written in one short
+    one, so that a large file does not hold SQLite's write lock for the whole read; a
+    client added meanwhile with an address of the file raises IntegrityError.
     """
     columns, reader = _read_rows(decode_upload(data))
     result = ImportResult()
@@ -108,8 +115,12 @@ def clients_import(*, owner, data: bytes) -> ImportResult:
         index = columns.get(name)
         return _unescape(row[index].strip()) if index is not None and index < len(row) else ""
 
+    rows = 0
     for row in reader:
         line = reader.line_num
+        rows += 1
+        if on_progress is not None and rows % PROGRESS_ROWS == 0:
+            on_progress(rows)
         if not any(value.strip() for value in row):
             continue
         email, full_name, comment = (cell(row, name) for name in COLUMNS)
@@ -155,8 +166,11 @@ def clients_import(*, owner, data: bytes) -> ImportResult:
         else:
             to_create.append(Client(owner=owner, email=email, full_name=full_name, comment=comment))
 
-    Client.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-    _update_names(to_update, now=now)
+    if on_progress is not None:
+        on_progress(rows)
+    with transaction.atomic():
+        Client.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+        _update_names(to_update, now=now)
     result.created, result.updated = len(to_create), len(to_update)
     return result
 
@@ -216,6 +230,7 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
             "started_at",
             "finished_at",
             "mailing_id",
+            "mailing",
             "subject",
             "owner",
             "trigger",
@@ -237,6 +252,7 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
                 local(attempt.started_at),
                 local(attempt.finished_at),
                 attempt.mailing_id,
+                _escape(attempt.mailing.title),
                 _escape(attempt.mailing.message.subject),
                 attempt.mailing.owner.email,
                 attempt.trigger,

@@ -117,7 +117,7 @@ class MailingForm(OwnedModelForm):
 
     class Meta:
         model = Mailing
-        fields = ["message", "start_at", "end_at", "periodicity", "clients"]
+        fields = ["name", "message", "start_at", "end_at", "periodicity", "clients"]
         field_classes = {"clients": ClientLabelField}
         widgets = {
             "start_at": DateTimeLocalInput(),
@@ -133,6 +133,9 @@ class MailingForm(OwnedModelForm):
             "pk", "email", "full_name", "unsubscribed_at"
         )
         self.fields["clients"].required = False
+        self.fields["name"].help_text = _(
+            "Tells this mailing apart in lists and reports. Empty: the message's subject."
+        )
         zone = timezone.get_current_timezone_name()
         self.fields["start_at"].help_text = _("Your time zone: %(zone)s.") % {"zone": zone}
         self.fields["end_at"].help_text = _(
@@ -165,6 +168,8 @@ class MailingForm(OwnedModelForm):
         # disabled one stays disabled: that was a deliberate stop, maybe by a manager.
         if mailing.status == Mailing.Status.COMPLETED:
             mailing.status = Mailing.Status.CREATED
+        if not mailing.name:
+            mailing.name = mailing.message.subject[: Mailing._meta.get_field("name").max_length]
         if commit:
             mailing.save()
             self.save_m2m()

@@ -3,7 +3,7 @@
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from .models import Attempt, Client, Mailing, Message
+from .models import Attempt, Client, ClientImport, Mailing, Message
 
 OVERSEER_PERMISSION = "mailings.view_all_mailings"
 
@@ -30,8 +30,14 @@ def attempts_visible_to(user) -> QuerySet[Attempt]:
     return attempts if sees_everything(user) else attempts.filter(mailing__owner=user)
 
 
+def client_imports_visible_to(user) -> QuerySet[ClientImport]:
+    imports = ClientImport.objects.defer("data")
+    return imports if sees_everything(user) else imports.owned_by(user)
+
+
 def visible_to(model, user) -> QuerySet:
     return {
+        ClientImport: client_imports_visible_to,
         Client: clients_visible_to,
         Message: messages_visible_to,
         Mailing: mailings_visible_to,

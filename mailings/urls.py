@@ -8,6 +8,16 @@ urlpatterns = [
     path("clients/", views.ClientListView.as_view(), name="client_list"),
     path("clients/new/", views.ClientCreateView.as_view(), name="client_create"),
     path("clients/import/", views.ClientImportView.as_view(), name="client_import"),
+    path(
+        "clients/import/<int:pk>/",
+        views.ClientImportDetailView.as_view(),
+        name="client_import_detail",
+    ),
+    path(
+        "clients/import/<int:pk>/progress/",
+        views.ClientImportProgressView.as_view(),
+        name="client_import_progress",
+    ),
     path("clients/export/", views.ClientExportView.as_view(), name="client_export"),
     path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client_detail"),
     path("clients/<int:pk>/edit/", views.ClientUpdateView.as_view(), name="client_update"),

@@ -4,16 +4,17 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, ProtectedError
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.db.models import Count, F, ProtectedError, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import (
     CreateView,
@@ -27,9 +28,10 @@ from django.views.generic import (
 from sending.services import enqueue_run, mailing_disable, mailing_schedule
 
 from .access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
-from .csv_files import ImportFileError, attempts_csv_lines, clients_csv_lines, clients_import
+from .csv_files import attempts_csv_lines, clients_csv_lines
 from .forms import ClientForm, ClientImportForm, MailingForm, MessageForm, ReportFilterForm
-from .models import Client, Delivery, Mailing, Message
+from .imports import client_import_create, client_import_progress
+from .models import Client, ClientImport, Delivery, Mailing, Message
 from .reports import attempt_totals, attempts_filtered, daily_chart
 from .search import search_q
 from .selectors import (
@@ -159,27 +161,42 @@ class ClientDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
 
 
 class ClientImportView(WriteAccessMixin, FormView):
+    """The upload is stored and imported by a worker: a large file takes longer than a
+    request may, so the answer is at once a page that follows the import."""
+
     model = Client
     form_class = ClientImportForm
     template_name = "mailings/client_import.html"
 
     def form_valid(self, form):
-        try:
-            result = clients_import(owner=self.request.user, data=form.cleaned_data["file"].read())
-        except ImportFileError as error:
-            form.add_error("file", str(error))
-            return self.form_invalid(form)
-        except IntegrityError:
-            form.add_error(
-                "file",
-                gettext("Your clients changed while the file was read. Please upload it again."),
-            )
-            return self.form_invalid(form)
-        return TemplateResponse(
-            self.request,
-            "mailings/client_import_result.html",
-            {"result": result, "errors": result.errors[:500]},
+        upload = form.cleaned_data["file"]
+        job = client_import_create(
+            owner=self.request.user, data=upload.read(), file_name=upload.name
         )
+        return redirect(job)
+
+
+class ClientImportDetailView(ReadAccessMixin, DetailView):
+    model = ClientImport
+    template_name = "mailings/client_import_result.html"
+    context_object_name = "job"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "progress": client_import_progress(self.object),
+        }
+
+
+@method_decorator(never_cache, name="dispatch")
+class ClientImportProgressView(ReadAccessMixin, View):
+    """The import's figures as JSON, polled by its page until it is over."""
+
+    model = ClientImport
+
+    def get(self, request, pk: int):
+        job = get_object_or_404(self.get_queryset().defer("errors"), pk=pk)
+        return JsonResponse(client_import_progress(job))
 
 
 class ClientExportView(ListControlsMixin, ReadAccessMixin, View):
@@ -278,9 +295,9 @@ class MessageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
 
 class MailingListView(ListControlsMixin, ReadAccessMixin, ListView):
     model = Mailing
-    search_fields = ("message__subject",)
+    search_fields = ("name", "message__subject")
     sort_fields = {
-        "subject": "message__subject",
+        "subject": "title_sort",
         "status": "status",
         "start": "start_at",
         "next": "next_run_at",
@@ -292,6 +309,9 @@ class MailingListView(ListControlsMixin, ReadAccessMixin, ListView):
 
     def get_queryset(self):
         mailings = mailings_with_recipient_counts(super().get_queryset())
+        mailings = mailings.annotate(
+            title_sort=Coalesce(NullIf("name", Value("")), "message__subject")
+        )
         self.status = self.request.GET.get("status", "")
         if self.status in Mailing.Status.values:
             mailings = mailings.filter(status=self.status)

@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from mailings.imports import client_imports_run
 from sending.dispatch import celery_enabled, run_pass
 from sending.heartbeat import beat, wake_token
 from sending.mail_queue import queued_emails_send
@@ -18,7 +19,8 @@ BEAT_EVERY = 5.0
 class Command(BaseCommand):
     help = (
         "The embedded scheduler loop (used by `make run`): beats its heartbeat and, every "
-        "couple of seconds, claims and sends due mailings and resumes unfinished runs."
+        "couple of seconds, claims and sends due mailings, resumes unfinished runs and "
+        "imports uploaded client files."
     )
 
     def add_arguments(self, parser):
@@ -47,6 +49,7 @@ class Command(BaseCommand):
             if celery_enabled():
                 from sending.tasks import enqueue_batch as enqueue
             queued_emails_send()
+            client_imports_run(should_stop=lambda: self.stopping)
             run_pass(should_stop=lambda: self.stopping, on_progress=self.beat, enqueue=enqueue)
         except Exception:
             # A database hiccup must not end the loop: log it and try again next pass.

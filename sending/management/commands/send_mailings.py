@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from mailings.imports import client_imports_run
 from sending import holds
 from sending.dispatch import run_pass
 from sending.heartbeat import beat
@@ -13,7 +14,8 @@ from sending.mail_queue import queued_emails_send
 class Command(BaseCommand):
     help = (
         "One pass over due mailings: claim every due run and send it, resume unfinished "
-        "runs. Safe to run from cron every minute, even overlapping with itself."
+        "runs, import uploaded client files. Safe to run from cron every minute, even "
+        "overlapping with itself."
     )
 
     def add_arguments(self, parser):
@@ -37,6 +39,7 @@ class Command(BaseCommand):
     def handle_pass(self, verbosity: int) -> None:
         beat("send_mailings")
         queued_emails_send()
+        client_imports_run()
         report = run_pass()
         if report.hold is not None:
             hold = report.hold
