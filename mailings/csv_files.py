@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Attempt, Client
+from .models import Attempt, Client, Delivery
 
 COLUMNS = ("email", "full_name", "comment")
 BATCH_SIZE = 1000
@@ -262,5 +262,34 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
                 attempt.failed_count,
                 attempt.unknown_count,
                 _escape(attempt.server_response),
+            ]
+        )
+
+
+def deliveries_csv_lines(deliveries: QuerySet[Delivery], *, zone: tzinfo) -> Iterator[str]:
+    """One run's recipients: what each got and what the server said."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(
+        ["email", "full_name", "status", "tries", "sent_at", "last_try_at", "server_response"]
+    )
+
+    def local(value) -> str:
+        return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+    rows = deliveries.values_list(
+        "email", "full_name", "status", "tries", "sent_at", "claimed_at", "server_response"
+    )
+    for email, full_name, status, tries, sent_at, claimed_at, reply in rows.iterator(
+        chunk_size=2000
+    ):
+        yield writer.writerow(
+            [
+                _escape(email),
+                _escape(full_name),
+                status,
+                tries,
+                local(sent_at),
+                local(claimed_at),
+                _escape(reply),
             ]
         )

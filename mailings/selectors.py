@@ -75,3 +75,12 @@ def mailing_recipient_counts(mailing: Mailing) -> dict[str, int]:
     return mailing.clients.aggregate(
         total=Count("pk"), subscribed=Count("pk", filter=Q(unsubscribed_at__isnull=True))
     )
+
+
+def mailing_last_finished_run(mailing: Mailing) -> Attempt | None:
+    """The latest run that has ended (None while the first one goes on, or before)."""
+    return (
+        mailing.attempts.exclude(status=Attempt.Status.IN_PROGRESS)
+        .order_by("-started_at", "-pk")
+        .first()
+    )

@@ -34,6 +34,16 @@ urlpatterns = [
     path("mailings/<int:pk>/delete/", views.MailingDeleteView.as_view(), name="mailing_delete"),
     path("mailings/<int:pk>/send/", views.MailingSendView.as_view(), name="mailing_send"),
     path("mailings/<int:pk>/disable/", views.MailingDisableView.as_view(), name="mailing_disable"),
+    path(
+        "mailings/<int:pk>/runs/<int:attempt_id>/",
+        views.RunDetailView.as_view(),
+        name="run_detail",
+    ),
+    path(
+        "mailings/<int:pk>/runs/<int:attempt_id>/export/",
+        views.RunExportView.as_view(),
+        name="run_export",
+    ),
     path("reports/", views.ReportView.as_view(), name="reports"),
     path("reports/export/", views.ReportExportView.as_view(), name="report_export"),
 ]

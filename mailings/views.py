@@ -8,6 +8,7 @@ from django.db.models import Count, F, ProtectedError, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -28,7 +29,7 @@ from django.views.generic import (
 from sending.services import enqueue_run, mailing_disable, mailing_schedule
 
 from .access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
-from .csv_files import attempts_csv_lines, clients_csv_lines
+from .csv_files import attempts_csv_lines, clients_csv_lines, deliveries_csv_lines
 from .forms import ClientForm, ClientImportForm, MailingForm, MessageForm, ReportFilterForm
 from .imports import client_import_create, client_import_progress
 from .models import Client, ClientImport, Delivery, Mailing, Message
@@ -37,6 +38,7 @@ from .search import search_q
 from .selectors import (
     attempts_visible_to,
     mailing_count_of_client,
+    mailing_last_finished_run,
     mailing_recipient_counts,
     mailings_visible_to,
     mailings_with_recipient_counts,
@@ -359,7 +361,9 @@ class MailingDetailView(ReadAccessMixin, DetailView):
             "recipient_sample": mailing.clients.order_by("pk")[:10],
             "attempts_page": attempts.get_page(self.request.GET.get("page")),
             "is_owner": mailing.owner_id == user.pk,
-            "can_disable": mailing.status != Mailing.Status.DISABLED
+            "last_run": mailing_last_finished_run(mailing),
+            # A completed mailing runs no more: there is nothing left to disable.
+            "can_disable": mailing.status not in (Mailing.Status.DISABLED, Mailing.Status.COMPLETED)
             and (mailing.owner_id == user.pk or user.has_perm("mailings.disable_mailing")),
         }
 
@@ -402,15 +406,32 @@ class MailingDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
 
 @method_decorator(require_POST, name="dispatch")
 class MailingSendView(WriteAccessMixin, View):
-    """Send now: the request only records the wish; a worker sends."""
+    """Send now: the request only records the wish; a worker sends.
+
+    When an earlier run reached people, sending again reaches them again: the first
+    POST answers with a page saying how many already got it, and only a POST with
+    `confirm` from that page queues the run.
+    """
 
     model = Mailing
 
     def post(self, request, pk: int):
-        mailing = get_object_or_404(self.get_queryset(), pk=pk)
+        mailing = get_object_or_404(self.get_queryset().select_related("message"), pk=pk)
         if mailing.status == Mailing.Status.DISABLED:
             messages.error(request, gettext("A disabled mailing cannot be sent."))
-        elif enqueue_run(mailing=mailing) is False:
+            return redirect(mailing)
+        last_run = mailing_last_finished_run(mailing)
+        if last_run is not None and last_run.sent_count and not request.POST.get("confirm"):
+            return TemplateResponse(
+                request,
+                "mailings/mailing_send_confirm.html",
+                {
+                    "mailing": mailing,
+                    "last_run": last_run,
+                    "recipients": mailing_recipient_counts(mailing),
+                },
+            )
+        if enqueue_run(mailing=mailing) is False:
             messages.info(request, gettext("A run was already requested and has not started yet."))
         else:
             messages.success(request, gettext("The mailing is queued and will go out in a moment."))
@@ -430,6 +451,8 @@ class MailingDisableView(LoginRequiredMixin, View):
         mailing = get_object_or_404(mailings, pk=pk)
         if mailing.status == Mailing.Status.DISABLED:
             messages.info(request, gettext("The mailing was already disabled."))
+        elif mailing.status == Mailing.Status.COMPLETED:
+            messages.info(request, gettext("The mailing has completed: it does not run again."))
         else:
             mailing_disable(mailing=mailing)
             messages.success(request, gettext("The mailing has been disabled."))
@@ -438,6 +461,76 @@ class MailingDisableView(LoginRequiredMixin, View):
             if mailings_visible_to(request.user).filter(pk=pk).exists()
             else reverse("mailings:mailing_list")
         )
+
+
+# Runs
+
+
+class RunMixin(LoginRequiredMixin):
+    """The recipients of one run, narrowed by ?status= (a Delivery status). The run is
+    found through its mailing, so the mailing's reading rule (owner, or a manager)
+    decides: another user's run is 404."""
+
+    def get_queryset(self):
+        self.mailing = get_object_or_404(
+            mailings_visible_to(self.request.user).select_related("message", "owner"),
+            pk=self.kwargs["pk"],
+        )
+        self.attempt = get_object_or_404(self.mailing.attempts, pk=self.kwargs["attempt_id"])
+        deliveries = self.attempt.deliveries.all()
+        self.status = self.request.GET.get("status", "")
+        if self.status in Delivery.Status.values:
+            deliveries = deliveries.filter(status=self.status)
+        else:
+            self.status = ""
+        return deliveries
+
+
+class RunDetailView(ListControlsMixin, RunMixin, ListView):
+    template_name = "mailings/run_detail.html"
+    paginate_by = 50
+    context_object_name = "deliveries"
+    search_fields = ("email", "full_name")
+    sort_fields = {"added": "pk", "email": "email", "status": "status", "time": "sent_at"}
+    default_sort = "added"
+
+    def get_search_fields(self) -> tuple[str, ...]:
+        return self.search_fields
+
+    def get_context_data(self, **kwargs):
+        counts = dict(
+            self.attempt.deliveries.order_by()
+            .values_list("status")
+            .annotate(count=Count("*"))
+            .values_list("status", "count")
+        )
+        return {
+            **super().get_context_data(**kwargs),
+            "mailing": self.mailing,
+            "attempt": self.attempt,
+            "status": self.status,
+            "statuses": [
+                (value, label, counts.get(value, 0)) for value, label in Delivery.Status.choices
+            ],
+            "total": sum(counts.values()),
+            "oversight": sees_everything(self.request.user),
+        }
+
+
+class RunExportView(ListControlsMixin, RunMixin, View):
+    """The recipients the run page lists (same status and search), streamed as CSV."""
+
+    search_fields = RunDetailView.search_fields
+    sort_fields = RunDetailView.sort_fields
+    default_sort = RunDetailView.default_sort
+    get_search_fields = RunDetailView.get_search_fields
+
+    def get(self, request, *args, **kwargs):
+        lines = deliveries_csv_lines(self.get_queryset(), zone=timezone.get_current_timezone())
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        filename = f"run-{self.attempt.pk}-{self.attempt.started_at:%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 # Reports

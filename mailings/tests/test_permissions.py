@@ -54,7 +54,8 @@ MATRIX = [
     ("GET", "/mailings/{mailing}/delete/", CHANGE),
     ("POST", "/mailings/{mailing}/edit/", row(LOGIN, 302, 404, 403, 404)),
     ("POST", "/mailings/{mailing}/delete/", row(LOGIN, 302, 404, 403, 404)),
-    ("POST", "/mailings/{mailing}/send/", row(LOGIN, 302, 404, 403, 404)),
+    # The mailing's last run reached people: the owner is asked first (200, a confirm page).
+    ("POST", "/mailings/{mailing}/send/", row(LOGIN, 200, 404, 403, 404)),
     ("GET", "/mailings/{mailing}/send/", row(405, 405, 405, 405, 405, 405)),
     ("POST", "/mailings/{mailing}/disable/", row(LOGIN, 302, 404, 302, 404)),
     ("GET", "/mailings/{mailing}/disable/", row(405, 405, 405, 405, 405, 405)),
