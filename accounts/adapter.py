@@ -10,6 +10,9 @@ class AccountAdapter(DefaultAccountAdapter):
         # One address, one account, whatever the case the user typed it in.
         return super().clean_email(email).lower()
 
+    def format_email_subject(self, subject: str) -> str:
+        return f"[{settings.SITE_NAME}] {subject}"
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Account emails speak of the site by its name and public address, not by
         the host a request happened to reach (without django.contrib.sites allauth
