@@ -6,7 +6,7 @@
   if (!box || box.dataset.over === "true") return;
   var url = box.dataset.progressUrl;
   var format = new Intl.NumberFormat(document.documentElement.lang || undefined);
-  var shownStatus = null;
+  var shownStatus = box.dataset.status;
 
   function render(data) {
     ["rows_done", "total_rows", "created", "updated", "unchanged", "errors"].forEach(function (name) {
@@ -26,15 +26,11 @@
         return response.json();
       })
       .then(function (data) {
-        if (data.over) {
+        // Over, or taken up by a worker: show the page as the server renders it.
+        if (data.over || data.status !== shownStatus) {
           window.location.reload();
           return;
         }
-        if (shownStatus !== null && shownStatus !== data.status) {
-          window.location.reload();
-          return;
-        }
-        shownStatus = data.status;
         render(data);
         window.setTimeout(poll, 1000);
       })
