@@ -113,6 +113,27 @@ def test_rows_done_are_written_while_the_file_is_read(monkeypatch):
 
 
 @pytest.mark.django_db
+def test_a_client_added_while_the_file_is_read_is_not_doubled(monkeypatch):
+    """Another import (or the form) adds an address of the file meanwhile: the unique
+    constraint stops the insert and the file is read again against the new state."""
+    owner = UserFactory()
+    job = client_import_create(owner=owner, data=csv_of(1500))
+    real_update = imports._Progress.__call__
+
+    def add_one_meanwhile(progress, rows):
+        if not Client.objects.filter(email__iexact="c1400@ex.org").exists():
+            Client.objects.create(owner=owner, email="C1400@ex.org", full_name="Уже есть")
+        real_update(progress, rows)
+
+    monkeypatch.setattr(imports._Progress, "__call__", add_one_meanwhile)
+    assert client_import_process(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert Client.objects.filter(owner=owner).count() == 1500
+    assert Client.objects.get(email__iexact="c1400@ex.org").full_name == "Клиент 1400"
+
+
+@pytest.mark.django_db
 def test_an_import_is_claimed_once_and_a_lost_one_is_taken_up_again():
     job = client_import_create(owner=UserFactory(), data=csv_of(2))
     ClientImport.objects.filter(pk=job.pk).update(status="running", updated_at=timezone.now())
@@ -182,10 +203,10 @@ def test_the_scheduler_is_woken_by_an_upload(csrf_client):
         # The scheduler sleeps 30 s between passes, but the upload wakes it up.
         wait_for(
             lambda: ClientImport.objects.filter(status="done").exists(),
-            timeout=8,
+            timeout=15,
             what="the import done by the scheduler",
         )
-        assert time.monotonic() - started < 8
+        assert time.monotonic() - started < 15
         assert Client.objects.count() == 10
     finally:
         scheduler.send_signal(signal.SIGTERM)
