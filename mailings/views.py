@@ -170,6 +170,10 @@ class ClientImportView(WriteAccessMixin, FormView):
     form_class = ClientImportForm
     template_name = "mailings/client_import.html"
 
+    def get_context_data(self, **kwargs):
+        recent = ClientImport.objects.owned_by(self.request.user).defer("data", "errors")
+        return {**super().get_context_data(**kwargs), "recent_imports": recent[:5]}
+
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         job = client_import_create(

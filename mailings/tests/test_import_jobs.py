@@ -299,3 +299,15 @@ def test_only_the_owner_and_managers_see_an_import():
         browser.force_login(user)
         assert browser.get(f"/clients/import/{job.pk}/").status_code == expected
         assert browser.get(f"/clients/import/{job.pk}/progress/").status_code == expected
+
+
+@pytest.mark.django_db
+def test_the_import_page_links_the_owners_recent_imports(client):
+    owner = UserFactory()
+    mine = client_import_create(owner=owner, data=csv_of(2), file_name="мои.csv")
+    client_import_create(owner=UserFactory(), data=csv_of(2), file_name="чужие.csv")
+    client_imports_run()
+    client.force_login(owner)
+    page = client.get("/clients/import/").content.decode()
+    assert f'href="/clients/import/{mine.pk}/"' in page and "мои.csv" in page
+    assert "чужие.csv" not in page
