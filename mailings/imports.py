@@ -150,19 +150,17 @@ def client_imports_run(*, should_stop: Callable[[], bool] = lambda: False) -> in
 
 def client_import_progress(job: ClientImport) -> dict:
     """What the import's page shows, for the template and its JSON feed."""
-    total = max(job.total_rows, job.rows_done)
+    # The total is an estimate (a quoted cell may span lines) until the import is over.
+    total = max(job.total_rows, job.rows_done, 1)
+    percent = 100.0 if job.is_over else round(100 * job.rows_done / total, 1)
     return {
         "id": job.pk,
         "status": job.status,
         "status_display": str(job.get_status_display()),
         "over": job.is_over,
         "rows_done": job.rows_done,
-        "total_rows": total,
-        "percent": 100.0
-        if job.is_over
-        else round(100 * job.rows_done / total, 1)
-        if total
-        else 0.0,
+        "total_rows": max(job.total_rows, job.rows_done),
+        "percent": percent,
         "created": job.created_count,
         "updated": job.updated_count,
         "unchanged": job.unchanged_count,
