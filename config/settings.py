@@ -41,7 +41,12 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = _development_secret_key()
 
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# `make run PORT=…` passes its port on (scripts/run-dev), so that links in emails
+# point at the development server that actually runs.
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
+SITE_URL = SITE_URL.rstrip("/")
+# How account emails and their subjects name the service.
+SITE_NAME = env.str("SITE_NAME", default="Rassylka")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
@@ -156,7 +161,6 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Rassylka] "
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -232,6 +236,7 @@ CELERY_TIMEZONE = "UTC"
 # Exactly one beat: it scans for due runs and unsent batches every few seconds.
 CELERY_BEAT_SCHEDULE = {
     "sending-dispatch": {"task": "sending.tasks.dispatch_due", "schedule": 5.0},
+    "client-imports": {"task": "mailings.tasks.client_imports_run", "schedule": 30.0},
 }
 
 # Security. Off by default only where DEBUG (local HTTP development) needs it.

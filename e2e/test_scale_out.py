@@ -48,9 +48,15 @@ def create_mailing_through_the_web(stack: Stack, email: str, clients: int) -> in
     )
     assert response.status_code == 200, response.text[:500]
     (user_id,) = sql(stack, "SELECT id FROM accounts_user WHERE email = %s", email)[0]
-    assert (
-        sql(stack, "SELECT count(*) FROM mailings_client WHERE owner_id = %s", user_id)[0][0]
-        == clients
+    # A worker imports the file after the request.
+    wait_for(
+        lambda: (
+            sql(stack, "SELECT count(*) FROM mailings_client WHERE owner_id = %s", user_id)[0][0]
+            == clients
+        ),
+        timeout=60,
+        interval=0.5,
+        what="the import done by a worker",
     )
 
     response = web.submit(

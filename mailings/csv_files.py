@@ -3,7 +3,7 @@
 import codecs
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -15,13 +15,17 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sending.models import Attempt
+from sending.models import Attempt, Delivery
 
 from .models import Client
 
 COLUMNS = ("email", "full_name", "comment")
 BATCH_SIZE = 1000
 UPDATE_BATCH_SIZE = 200
+# Rows written per transaction (about 0.2 s of SQLite's write lock).
+WRITE_BATCH_SIZE = 5000
+# How often (in rows) an import reports how far it has read.
+PROGRESS_ROWS = 1000
 NAME_MAX_LENGTH = Client._meta.get_field("full_name").max_length
 EMAIL_MAX_LENGTH = Client._meta.get_field("email").max_length
 # Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
@@ -135,11 +139,17 @@ def csv_records(text: str) -> tuple[dict[str, int], Iterator[tuple[int, list[str
     return columns, records()
 
 
-@transaction.atomic
-def clients_import(*, owner, data: bytes) -> ImportResult:
+def clients_import(
+    *, owner, data: bytes, on_progress: Callable[[int], None] | None = None
+) -> ImportResult:
     """Create new clients and update existing ones (matched by email, any case).
 
     Empty cells leave existing values alone; unsubscribed clients stay unsubscribed.
+    `on_progress` hears the number of rows read so far as the file is read, and the
+    total at the end. The file is read outside any transaction and written in short
+    ones, so that a large file never holds SQLite's write lock for long. A client added
+    meanwhile with an address of the file raises IntegrityError; the rows written before
+    stay, and importing the file again completes it (rows match by email).
     """
     columns, records = csv_records(decode_upload(data))
     result = ImportResult()
@@ -158,9 +168,11 @@ def clients_import(*, owner, data: bytes) -> ImportResult:
         index = columns.get(name)
         return _unescape(row[index].strip()) if index is not None and index < len(row) else ""
 
-    read_any = False
+    rows = 0
     for line, row, problem in records:
-        read_any = True
+        rows += 1
+        if on_progress is not None and rows % PROGRESS_ROWS == 0:
+            on_progress(rows)
         if problem:
             result.errors.append(RowError(line, "", problem))
             continue
@@ -209,10 +221,20 @@ def clients_import(*, owner, data: bytes) -> ImportResult:
         else:
             to_create.append(Client(owner=owner, email=email, full_name=full_name, comment=comment))
 
-    if not read_any:
+    if not rows:
         raise ImportFileError(_("The file has a header row but no clients under it."))
-    Client.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-    _update_names(to_update, now=now)
+    if on_progress is not None:
+        on_progress(rows)
+    # Short transactions: SQLite has one writer at a time, and 400,000 rows in one
+    # transaction held it for 13 s, near the busy timeout of every other writer.
+    for start in range(0, len(to_create), WRITE_BATCH_SIZE):
+        with transaction.atomic():
+            Client.objects.bulk_create(
+                to_create[start : start + WRITE_BATCH_SIZE], batch_size=BATCH_SIZE
+            )
+    for start in range(0, len(to_update), WRITE_BATCH_SIZE):
+        with transaction.atomic():
+            _update_names(to_update[start : start + WRITE_BATCH_SIZE], now=now)
     result.created, result.updated = len(to_create), len(to_update)
     return result
 
@@ -283,6 +305,7 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
         "started_at",
         "finished_at",
         "mailing_id",
+        "mailing",
         "subject",
         "owner",
         "trigger",
@@ -302,6 +325,7 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
             local(attempt.started_at),
             local(attempt.finished_at),
             attempt.mailing_id,
+            attempt.mailing.title,
             attempt.mailing.message.subject,
             attempt.mailing.owner.email,
             attempt.trigger,
@@ -313,5 +337,24 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
             attempt.server_response,
         ]
         for attempt in attempts.iterator(chunk_size=2000)
+    )
+    return csv_lines(header, rows)
+
+
+def deliveries_csv_lines(deliveries: QuerySet[Delivery], *, zone: tzinfo) -> Iterator[str]:
+    """One run's recipients: what each got and what the server said."""
+    header = ["email", "full_name", "status", "tries", "sent_at", "last_try_at", "server_response"]
+
+    def local(value) -> str:
+        return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+    values = deliveries.values_list(
+        "email", "full_name", "status", "tries", "sent_at", "claimed_at", "server_response"
+    )
+    rows = (
+        [email, full_name, status, tries, local(sent_at), local(claimed_at), reply]
+        for email, full_name, status, tries, sent_at, claimed_at, reply in values.iterator(
+            chunk_size=2000
+        )
     )
     return csv_lines(header, rows)

@@ -1,6 +1,8 @@
+from datetime import timedelta
+
 from django import forms
 from django.db import connection
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -129,16 +131,24 @@ class MessageForm(OwnedModelForm):
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
 
 
+# A first send further back than this is more likely a typo than a wish to send at once.
+PAST_START_ASKS_AFTER = timedelta(hours=1)
+
+
 class MailingForm(OwnedModelForm):
     all_subscribed = forms.BooleanField(
         label=_("All my subscribed clients"),
         required=False,
         help_text=_("Ticked: every client of yours who has not unsubscribed, as of now."),
     )
+    confirm_past_start = forms.BooleanField(
+        label=_("Yes, the first send is in the past: send at once"),
+        required=False,
+    )
 
     class Meta:
         model = Mailing
-        fields = ["message", "start_at", "end_at", "periodicity", "clients"]
+        fields = ["name", "message", "start_at", "end_at", "periodicity", "clients"]
         field_classes = {"clients": ClientLabelField}
         widgets = {
             "start_at": DateTimeLocalInput(),
@@ -154,6 +164,9 @@ class MailingForm(OwnedModelForm):
             "pk", "email", "full_name", "unsubscribed_at"
         )
         self.fields["clients"].required = False
+        self.fields["name"].help_text = _(
+            "Tells this mailing apart in lists and reports. Empty: the message's subject."
+        )
         zone = timezone.get_current_timezone_name()
         self.fields["start_at"].help_text = _("Your time zone: %(zone)s.") % {"zone": zone}
         self.fields["end_at"].help_text = _(
@@ -171,6 +184,26 @@ class MailingForm(OwnedModelForm):
                 self.add_error("end_at", _("A periodic mailing needs an end."))
         elif end_at and end_at <= timezone.now() and "end_at" in self.changed_data:
             self.add_error("end_at", _("This time has passed: the mailing would never run."))
+        if (
+            start_at
+            and "end_at" not in self.errors
+            and start_at < timezone.now() - PAST_START_ASKS_AFTER
+            and self._start_moved(start_at)
+            and not cleaned.get("confirm_past_start")
+        ):
+            self.add_error(
+                "confirm_past_start",
+                _(
+                    "The first send, %(when)s, is more than an hour ago: the mailing "
+                    "would go out as soon as it is saved. Correct the date, or tick "
+                    "this box to send at once."
+                )
+                % {
+                    "when": formats.date_format(
+                        timezone.localtime(start_at), "SHORT_DATETIME_FORMAT"
+                    )
+                },
+            )
 
         if cleaned.get("all_subscribed"):
             cleaned["clients"] = subscribed_clients(self.owner)
@@ -179,6 +212,22 @@ class MailingForm(OwnedModelForm):
         elif "clients" in cleaned and not cleaned["clients"]:
             self.add_error("clients", _("Choose at least one client, or tick “all”."))
         return cleaned
+
+    def _start_moved(self, start_at) -> bool:
+        """A new mailing, or its first send moved: an unchanged past start asks nothing.
+        (The form shows minutes, so a stored start with seconds is not a move.)"""
+        stored = self.instance.start_at if self.instance.pk else None
+        return stored is None or abs(start_at - stored) >= timedelta(minutes=1)
+
+    def save(self, commit: bool = True) -> Mailing:
+        # The status and next run are the schedule service's (sending.services).
+        mailing = super().save(commit=False)
+        if not mailing.name:
+            mailing.name = mailing.message.subject[: Mailing._meta.get_field("name").max_length]
+        if commit:
+            mailing.save()
+            self.save_m2m()
+        return mailing
 
 
 class ClientImportForm(forms.Form):

@@ -106,7 +106,9 @@ class Mailing(models.Model):
         MONTHLY = "monthly", _("Monthly")
 
     class Status(models.TextChoices):
-        CREATED = "created", _("Created")
+        # `created` only ever means "waiting for its first send" (the engine makes a
+        # mailing whose start has come `running`), which users call scheduled.
+        CREATED = "created", _("Scheduled")
         RUNNING = "running", _("Running")
         COMPLETED = "completed", _("Completed")
         # Context: contrib.auth's "Disabled" (a password) would win over ours in Russian.
@@ -121,6 +123,8 @@ class Mailing(models.Model):
     clients = models.ManyToManyField(
         Client, related_name="mailings", blank=True, verbose_name=_("clients")
     )
+    # Tells apart two mailings of one message; the form fills in the subject when empty.
+    name = models.CharField(_("name"), max_length=255, blank=True)
     start_at = models.DateTimeField(_("first send"), validators=[validate_sane_date])
     end_at = models.DateTimeField(
         _("end"),
@@ -180,7 +184,67 @@ class Mailing(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.message.subject} ({self.get_periodicity_display()})"
+        return f"{self.title} ({self.get_periodicity_display()})"
 
     def get_absolute_url(self) -> str:
         return reverse("mailings:mailing_detail", args=[self.pk])
+
+    @property
+    def title(self) -> str:
+        """The name, or the subject for mailings saved before names existed."""
+        return self.name or self.message.subject
+
+
+class ClientImport(models.Model):
+    """A CSV upload waiting for, or done by, a worker: large files take longer than a
+    request may. The file is kept in the database (at most a few megabytes) so that any
+    worker on any host can read it, and emptied once the import is over."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_imports"
+    )
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    data = models.BinaryField(editable=False)
+    # The language of the row errors: the uploader's, not the worker's.
+    language = models.CharField(max_length=16, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status, default=Status.QUEUED, db_index=True
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    created_count = models.PositiveIntegerField(_("added"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
+    # The first rows with errors: [{"line": 3, "email": "…", "reason": "…"}, …].
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    # Why the file as a whole could not be read (encoding, no email column).
+    failure = models.TextField(_("failure"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Moves with the progress: a running import whose stamp stopped lost its worker.
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("client import")
+        verbose_name_plural = _("client imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("mailings:client_import_detail", args=[self.pk])
+
+    @property
+    def is_over(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -5,7 +5,7 @@ from django.db.models.functions import Coalesce
 
 from sending.models import Attempt
 
-from .models import Client, Mailing, Message
+from .models import Client, ClientImport, Mailing, Message
 
 OVERSEER_PERMISSION = "mailings.view_all_mailings"
 
@@ -32,8 +32,14 @@ def attempts_visible_to(user) -> QuerySet[Attempt]:
     return attempts if sees_everything(user) else attempts.filter(mailing__owner=user)
 
 
+def client_imports_visible_to(user) -> QuerySet[ClientImport]:
+    imports = ClientImport.objects.defer("data")
+    return imports if sees_everything(user) else imports.owned_by(user)
+
+
 def visible_to(model, user) -> QuerySet:
     return {
+        ClientImport: client_imports_visible_to,
         Client: clients_visible_to,
         Message: messages_visible_to,
         Mailing: mailings_visible_to,
@@ -70,4 +76,13 @@ def subscribed_clients(owner) -> QuerySet[Client]:
 def mailing_recipient_counts(mailing: Mailing) -> dict[str, int]:
     return mailing.clients.aggregate(
         total=Count("pk"), subscribed=Count("pk", filter=Q(unsubscribed_at__isnull=True))
+    )
+
+
+def mailing_last_finished_run(mailing: Mailing) -> Attempt | None:
+    """The latest run that has ended (None while the first one goes on, or before)."""
+    return (
+        mailing.attempts.exclude(status=Attempt.Status.IN_PROGRESS)
+        .order_by("-started_at", "-pk")
+        .first()
     )

@@ -8,6 +8,16 @@ urlpatterns = [
     path("clients/", views.ClientListView.as_view(), name="client_list"),
     path("clients/new/", views.ClientCreateView.as_view(), name="client_create"),
     path("clients/import/", views.ClientImportView.as_view(), name="client_import"),
+    path(
+        "clients/import/<int:pk>/",
+        views.ClientImportDetailView.as_view(),
+        name="client_import_detail",
+    ),
+    path(
+        "clients/import/<int:pk>/progress/",
+        views.ClientImportProgressView.as_view(),
+        name="client_import_progress",
+    ),
     path("clients/export/", views.ClientExportView.as_view(), name="client_export"),
     path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client_detail"),
     path("clients/<int:pk>/edit/", views.ClientUpdateView.as_view(), name="client_update"),
@@ -24,6 +34,16 @@ urlpatterns = [
     path("mailings/<int:pk>/delete/", views.MailingDeleteView.as_view(), name="mailing_delete"),
     path("mailings/<int:pk>/send/", views.MailingSendView.as_view(), name="mailing_send"),
     path("mailings/<int:pk>/disable/", views.MailingDisableView.as_view(), name="mailing_disable"),
+    path(
+        "mailings/<int:pk>/runs/<int:attempt_id>/",
+        views.RunDetailView.as_view(),
+        name="run_detail",
+    ),
+    path(
+        "mailings/<int:pk>/runs/<int:attempt_id>/export/",
+        views.RunExportView.as_view(),
+        name="run_export",
+    ),
     path("reports/", views.ReportView.as_view(), name="reports"),
     path("reports/export/", views.ReportExportView.as_view(), name="report_export"),
 ]

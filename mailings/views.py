@@ -4,8 +4,9 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, ProtectedError
-from django.http import HttpResponseRedirect, StreamingHttpResponse
+from django.db.models import Count, F, ProtectedError, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
@@ -14,6 +15,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import (
     CreateView,
@@ -28,14 +30,16 @@ from sending.models import Delivery
 from sending.services import enqueue_run, mailing_disable, mailing_schedule
 
 from .access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
-from .csv_files import ImportFileError, attempts_csv_lines, clients_csv_lines, clients_import
+from .csv_files import attempts_csv_lines, clients_csv_lines, deliveries_csv_lines
 from .forms import ClientForm, ClientImportForm, MailingForm, MessageForm, ReportFilterForm
-from .models import Client, Mailing, Message
+from .imports import client_import_create, client_import_progress
+from .models import Client, ClientImport, Mailing, Message
 from .reports import attempt_totals, attempts_filtered, daily_chart
 from .search import search_q, search_text
 from .selectors import (
     attempts_visible_to,
     mailing_count_of_client,
+    mailing_last_finished_run,
     mailing_recipient_counts,
     mailings_visible_to,
     mailings_with_recipient_counts,
@@ -160,27 +164,46 @@ class ClientDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
 
 
 class ClientImportView(WriteAccessMixin, FormView):
+    """The upload is stored and imported by a worker: a large file takes longer than a
+    request may, so the answer is at once a page that follows the import."""
+
     model = Client
     form_class = ClientImportForm
     template_name = "mailings/client_import.html"
 
+    def get_context_data(self, **kwargs):
+        recent = ClientImport.objects.owned_by(self.request.user).defer("data", "errors")
+        return {**super().get_context_data(**kwargs), "recent_imports": recent[:5]}
+
     def form_valid(self, form):
-        try:
-            result = clients_import(owner=self.request.user, data=form.cleaned_data["file"].read())
-        except ImportFileError as error:
-            form.add_error("file", str(error))
-            return self.form_invalid(form)
-        except IntegrityError:
-            form.add_error(
-                "file",
-                gettext("Your clients changed while the file was read. Please upload it again."),
-            )
-            return self.form_invalid(form)
-        return TemplateResponse(
-            self.request,
-            "mailings/client_import_result.html",
-            {"result": result, "errors": result.errors[:500]},
+        upload = form.cleaned_data["file"]
+        job = client_import_create(
+            owner=self.request.user, data=upload.read(), file_name=upload.name
         )
+        return redirect(job)
+
+
+class ClientImportDetailView(ReadAccessMixin, DetailView):
+    model = ClientImport
+    template_name = "mailings/client_import_result.html"
+    context_object_name = "job"
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "progress": client_import_progress(self.object),
+        }
+
+
+@method_decorator(never_cache, name="dispatch")
+class ClientImportProgressView(ReadAccessMixin, View):
+    """The import's figures as JSON, polled by its page until it is over."""
+
+    model = ClientImport
+
+    def get(self, request, pk: int):
+        job = get_object_or_404(self.get_queryset().defer("errors"), pk=pk)
+        return JsonResponse(client_import_progress(job))
 
 
 class ClientExportView(ListControlsMixin, ReadAccessMixin, View):
@@ -279,9 +302,9 @@ class MessageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
 
 class MailingListView(ListControlsMixin, ReadAccessMixin, ListView):
     model = Mailing
-    search_fields = ("message__subject",)
+    search_fields = ("name", "message__subject")
     sort_fields = {
-        "subject": "message__subject",
+        "subject": "title_sort",
         "status": "status",
         "start": "start_at",
         "next": "next_run_at",
@@ -293,6 +316,9 @@ class MailingListView(ListControlsMixin, ReadAccessMixin, ListView):
 
     def get_queryset(self):
         mailings = mailings_with_recipient_counts(super().get_queryset())
+        mailings = mailings.annotate(
+            title_sort=Coalesce(NullIf("name", Value("")), "message__subject")
+        )
         self.status = self.request.GET.get("status", "")
         if self.status in Mailing.Status.values:
             mailings = mailings.filter(status=self.status)
@@ -340,7 +366,9 @@ class MailingDetailView(ReadAccessMixin, DetailView):
             "recipient_sample": mailing.clients.order_by("pk")[:10],
             "attempts_page": attempts.get_page(self.request.GET.get("page")),
             "is_owner": mailing.owner_id == user.pk,
-            "can_disable": mailing.status != Mailing.Status.DISABLED
+            "last_run": mailing_last_finished_run(mailing),
+            # A completed mailing runs no more: there is nothing left to disable.
+            "can_disable": mailing.status not in (Mailing.Status.DISABLED, Mailing.Status.COMPLETED)
             and (mailing.owner_id == user.pk or user.has_perm("mailings.disable_mailing")),
         }
 
@@ -383,15 +411,32 @@ class MailingDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
 
 @method_decorator(require_POST, name="dispatch")
 class MailingSendView(WriteAccessMixin, View):
-    """Send now: the request only records the wish; a worker sends."""
+    """Send now: the request only records the wish; a worker sends.
+
+    When an earlier run reached people, sending again reaches them again: the first
+    POST answers with a page saying how many already got it, and only a POST with
+    `confirm` from that page queues the run.
+    """
 
     model = Mailing
 
     def post(self, request, pk: int):
-        mailing = get_object_or_404(self.get_queryset(), pk=pk)
+        mailing = get_object_or_404(self.get_queryset().select_related("message"), pk=pk)
         if mailing.status == Mailing.Status.DISABLED:
             messages.error(request, gettext("A disabled mailing cannot be sent."))
-        elif enqueue_run(mailing=mailing) is False:
+            return redirect(mailing)
+        last_run = mailing_last_finished_run(mailing)
+        if last_run is not None and last_run.sent_count and not request.POST.get("confirm"):
+            return TemplateResponse(
+                request,
+                "mailings/mailing_send_confirm.html",
+                {
+                    "mailing": mailing,
+                    "last_run": last_run,
+                    "recipients": mailing_recipient_counts(mailing),
+                },
+            )
+        if enqueue_run(mailing=mailing) is False:
             messages.info(request, gettext("A run was already requested and has not started yet."))
         else:
             messages.success(request, gettext("The mailing is queued and will go out in a moment."))
@@ -411,6 +456,8 @@ class MailingDisableView(LoginRequiredMixin, View):
         mailing = get_object_or_404(mailings, pk=pk)
         if mailing.status == Mailing.Status.DISABLED:
             messages.info(request, gettext("The mailing was already disabled."))
+        elif mailing.status == Mailing.Status.COMPLETED:
+            messages.info(request, gettext("The mailing has completed: it does not run again."))
         else:
             mailing_disable(mailing=mailing)
             messages.success(request, gettext("The mailing has been disabled."))
@@ -419,6 +466,76 @@ class MailingDisableView(LoginRequiredMixin, View):
             if mailings_visible_to(request.user).filter(pk=pk).exists()
             else reverse("mailings:mailing_list")
         )
+
+
+# Runs
+
+
+class RunMixin(LoginRequiredMixin):
+    """The recipients of one run, narrowed by ?status= (a Delivery status). The run is
+    found through its mailing, so the mailing's reading rule (owner, or a manager)
+    decides: another user's run is 404."""
+
+    def get_queryset(self):
+        self.mailing = get_object_or_404(
+            mailings_visible_to(self.request.user).select_related("message", "owner"),
+            pk=self.kwargs["pk"],
+        )
+        self.attempt = get_object_or_404(self.mailing.attempts, pk=self.kwargs["attempt_id"])
+        deliveries = self.attempt.deliveries.all()
+        self.status = self.request.GET.get("status", "")
+        if self.status in Delivery.Status.values:
+            deliveries = deliveries.filter(status=self.status)
+        else:
+            self.status = ""
+        return deliveries
+
+
+class RunDetailView(ListControlsMixin, RunMixin, ListView):
+    template_name = "mailings/run_detail.html"
+    paginate_by = 50
+    context_object_name = "deliveries"
+    search_fields = ("email", "full_name")
+    sort_fields = {"added": "pk", "email": "email", "status": "status", "time": "sent_at"}
+    default_sort = "added"
+
+    def get_search_fields(self) -> tuple[str, ...]:
+        return self.search_fields
+
+    def get_context_data(self, **kwargs):
+        counts = dict(
+            self.attempt.deliveries.order_by()
+            .values_list("status")
+            .annotate(count=Count("*"))
+            .values_list("status", "count")
+        )
+        return {
+            **super().get_context_data(**kwargs),
+            "mailing": self.mailing,
+            "attempt": self.attempt,
+            "status": self.status,
+            "statuses": [
+                (value, label, counts.get(value, 0)) for value, label in Delivery.Status.choices
+            ],
+            "total": sum(counts.values()),
+            "oversight": sees_everything(self.request.user),
+        }
+
+
+class RunExportView(ListControlsMixin, RunMixin, View):
+    """The recipients the run page lists (same status and search), streamed as CSV."""
+
+    search_fields = RunDetailView.search_fields
+    sort_fields = RunDetailView.sort_fields
+    default_sort = RunDetailView.default_sort
+    get_search_fields = RunDetailView.get_search_fields
+
+    def get(self, request, *args, **kwargs):
+        lines = deliveries_csv_lines(self.get_queryset(), zone=timezone.get_current_timezone())
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        filename = f"run-{self.attempt.pk}-{self.attempt.started_at:%Y-%m-%d}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
 
 # Reports

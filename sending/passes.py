@@ -16,6 +16,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from mailings.imports import client_imports_run
+
 from . import holds
 from .claims import runs_claim_due
 from .conf import lease_seconds
@@ -50,10 +52,13 @@ def tick(
     on_progress: Callable[[], None] = lambda: None,
     enqueue: Enqueue | None = None,
 ) -> PassReport:
-    """One beat of a scheduler: its heartbeat for /healthz, the account emails, then a
+    """One beat of a scheduler: its heartbeat for /healthz, the account emails, the
+    uploaded client files (Celery workers import those in tasks of their own), then a
     pass over the mailings."""
     beat(source)
     queued_emails_send()
+    if enqueue is None:
+        client_imports_run(should_stop=should_stop)
     return run_pass(should_stop=should_stop, on_progress=on_progress, enqueue=enqueue)
 
 

@@ -9,7 +9,8 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory, manager
 from mailings.csv_files import clients_import
 from mailings.forms import MAX_IMPORT_BYTES
-from mailings.models import Client
+from mailings.imports import client_imports_run
+from mailings.models import Client, ClientImport
 from mailings.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +28,15 @@ def signed_in(csrf_client, owner):
 
 
 def upload(signed_in, content: str | bytes, name: str = "clients.csv"):
+    """Upload as a browser does, let a worker import it, and open the result page."""
     data = content.encode() if isinstance(content, str) else content
-    return signed_in.submit(
+    response = signed_in.submit(
         "/clients/import/", {"file": SimpleUploadedFile(name, data, content_type="text/csv")}
     )
+    if response.status_code != 302:
+        return response
+    assert client_imports_run() == 1
+    return signed_in.get(response["Location"])
 
 
 def test_it_imports_new_clients_and_shows_the_result(signed_in, owner):
@@ -41,7 +47,7 @@ def test_it_imports_new_clients_and_shows_the_result(signed_in, owner):
         "boris@example.org,Борис Петров,\n",
     )
     assert response.status_code == 200
-    assert response.context["result"].created == 2
+    assert response.context["job"].created_count == 2
     assert 'data-figure="created">2<' in response.content.decode()
     anna = Client.objects.get(email="anna@example.org")
     assert (anna.owner, anna.full_name, anna.comment) == (
@@ -61,15 +67,17 @@ def test_rows_with_errors_are_reported_with_their_line(signed_in, owner):
         "good@EXAMPLE.org,Повтор,\n"
         f"long@example.org,{'Я' * 300},\n",
     )
-    result = response.context["result"]
-    assert result.created == 1
-    assert [(e.line, e.email) for e in result.errors] == [
+    job = response.context["job"]
+    assert job.created_count == 1
+    assert [(e["line"], e["email"]) for e in job.errors] == [
         (3, "not-an-email"),
         (4, ""),
         (5, "good@EXAMPLE.org"),
         (6, "long@example.org"),
     ]
-    assert "2" in result.errors[2].reason  # points at the first occurrence
+    assert "2" in job.errors[2]["reason"]  # points at the first occurrence
+    assert job.error_count == 4
+    assert response.content.decode().count("<tr><td>") == 4
     assert list(Client.objects.values_list("email", flat=True)) == ["good@example.org"]
 
 
@@ -79,13 +87,13 @@ def test_an_existing_email_in_any_case_is_updated_not_doubled(signed_in, owner):
         owner=owner, email="gone@example.org", unsubscribed_at=timezone.now()
     )
     someone_else = ClientFactory(email="anna@example.org", full_name="Не трогать")
-    result = upload(
+    job = upload(
         signed_in,
         "email,full_name,comment\n"
         "anna@example.org,Анна Сергеевна,\n"  # empty comment keeps the old one
         "GONE@example.org,Ушедший,\n",
-    ).context["result"]
-    assert (result.created, result.updated, result.unchanged) == (0, 2, 0)
+    ).context["job"]
+    assert (job.created_count, job.updated_count, job.unchanged_count) == (0, 2, 0)
     anna = Client.objects.get(owner=owner, email__iexact="anna@example.org")
     assert (anna.email, anna.full_name, anna.comment) == (
         "Anna@Example.org",
@@ -124,7 +132,10 @@ def test_it_reads_the_files_spreadsheets_write(owner, payload):
 def test_a_file_without_an_email_column_is_refused(signed_in):
     response = upload(signed_in, "name,phone\nАнна,123\n")
     assert response.status_code == 200
-    assert "file" in response.context["form"].errors
+    job = response.context["job"]
+    assert job.status == ClientImport.Status.FAILED
+    assert "email" in job.failure
+    assert job.failure in response.content.decode()
     assert not Client.objects.exists()
 
 

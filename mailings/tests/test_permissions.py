@@ -10,7 +10,14 @@ from urllib.parse import quote
 import pytest
 
 from accounts.tests.factories import UserFactory, content_manager, manager
-from mailings.tests.factories import AttemptFactory, ClientFactory, MailingFactory, MessageFactory
+from mailings.imports import client_import_create
+from mailings.tests.factories import (
+    AttemptFactory,
+    ClientFactory,
+    DeliveryFactory,
+    MailingFactory,
+    MessageFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +46,9 @@ MATRIX = [
     ("POST", "/clients/{client}/edit/", row(LOGIN, 302, 404, 403, 404)),
     ("POST", "/clients/{client}/delete/", row(LOGIN, 302, 404, 403, 404)),
     ("GET", "/clients/import/", CREATE),
+    ("POST", "/clients/import/", row(LOGIN, 200, 200, 403, 200)),  # no file: the form again
+    ("GET", "/clients/import/{client_import}/", OWN_OBJECT),
+    ("GET", "/clients/import/{client_import}/progress/", OWN_OBJECT),
     ("GET", "/clients/export/", LIST),
     ("GET", "/messages/", LIST),
     ("GET", "/messages/new/", CREATE),
@@ -54,10 +64,13 @@ MATRIX = [
     ("GET", "/mailings/{mailing}/delete/", CHANGE),
     ("POST", "/mailings/{mailing}/edit/", row(LOGIN, 302, 404, 403, 404)),
     ("POST", "/mailings/{mailing}/delete/", row(LOGIN, 302, 404, 403, 404)),
-    ("POST", "/mailings/{mailing}/send/", row(LOGIN, 302, 404, 403, 404)),
+    # The mailing's last run reached people: the owner is asked first (200, a confirm page).
+    ("POST", "/mailings/{mailing}/send/", row(LOGIN, 200, 404, 403, 404)),
     ("GET", "/mailings/{mailing}/send/", row(405, 405, 405, 405, 405, 405)),
     ("POST", "/mailings/{mailing}/disable/", row(LOGIN, 302, 404, 302, 404)),
     ("GET", "/mailings/{mailing}/disable/", row(405, 405, 405, 405, 405, 405)),
+    ("GET", "/mailings/{mailing}/runs/{attempt}/", OWN_OBJECT),
+    ("GET", "/mailings/{mailing}/runs/{attempt}/export/", OWN_OBJECT),
     ("GET", "/reports/", LIST),
     ("GET", "/reports/export/", LIST),
     ("GET", "/manager/users/", MANAGER_ONLY),
@@ -74,7 +87,8 @@ def world():
     client = ClientFactory(owner=owner)
     message = MessageFactory(owner=owner)
     mailing = MailingFactory(owner=owner, message=message, clients=[client])
-    AttemptFactory(mailing=mailing)
+    attempt = AttemptFactory(mailing=mailing)
+    DeliveryFactory(attempt=attempt, client=client)
     return {
         "owner": owner,
         "other": UserFactory(),
@@ -86,6 +100,8 @@ def world():
             "message": message.pk,
             "spare_message": MessageFactory(owner=owner).pk,
             "mailing": mailing.pk,
+            "attempt": attempt.pk,
+            "client_import": client_import_create(owner=owner, data=b"email\na@example.org\n").pk,
             "target": None,
         },
         "form": {

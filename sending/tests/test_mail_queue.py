@@ -45,7 +45,10 @@ def test_sign_up_answers_at_once_while_the_smtp_server_hangs(csrf_client, smtp_s
     assert queued_emails_send() == 1
     (received,) = smtp_server.handler.parsed()
     assert received["To"] == "new@example.com"
-    assert "/accounts/confirm-email/" in received.get_payload(decode=True).decode()
+    # Plain text and HTML, both with the link.
+    parts = {part.get_content_type(): part for part in received.walk()}
+    for kind in ("text/plain", "text/html"):
+        assert "/accounts/confirm-email/" in parts[kind].get_payload(decode=True).decode()
     assert QueuedEmail.objects.get().status == "sent"
     assert queued_emails_send() == 0  # nothing is sent twice
 

@@ -18,7 +18,8 @@ BEAT_EVERY = 5.0
 class Command(BaseCommand):
     help = (
         "The embedded scheduler loop (used by `make run`): beats its heartbeat and, every "
-        "couple of seconds, claims and sends due mailings and resumes unfinished runs."
+        "couple of seconds, claims and sends due mailings, resumes unfinished runs and "
+        "imports uploaded client files."
     )
 
     def add_arguments(self, parser):

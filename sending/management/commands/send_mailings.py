@@ -11,7 +11,8 @@ from sending.passes import tick
 class Command(BaseCommand):
     help = (
         "One pass over due mailings: claim every due run and send it, resume unfinished "
-        "runs. Safe to run from cron every minute, even overlapping with itself."
+        "runs, import uploaded client files. Safe to run from cron every minute, even "
+        "overlapping with itself."
     )
 
     def add_arguments(self, parser):
