@@ -95,3 +95,19 @@ class CsrfClient:
 @pytest.fixture
 def csrf_client():
     return CsrfClient()
+
+
+@pytest.fixture
+def owner():
+    """A verified user with a workspace of their own (a file may override it, e.g. to
+    give them another time zone)."""
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def signed_in(csrf_client, owner):
+    """A browser-like client signed in as `owner`."""
+    csrf_client.force_login(owner)
+    return csrf_client

@@ -21,7 +21,7 @@ def user_block(*, actor: User, user: User) -> None:
 
 
 @transaction.atomic
-def user_unblock(*, actor: User, user: User) -> None:
+def user_unblock(*, user: User) -> None:
     if not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])

@@ -87,9 +87,7 @@ class QueuedEmail(models.Model):
         # The sender's scan: only the pending rows, not the growing history of sent ones.
         indexes = [
             models.Index(
-                fields=["next_try_at"],
-                condition=Q(status="pending"),
-                name="queued_email_pending_due",
+                fields=["next_try_at"], condition=Q(status="pending"), name="queued_email_pending"
             )
         ]
 
@@ -205,10 +203,10 @@ class Delivery(models.Model):
     objects = DeliveryQuerySet.as_manager()
 
     class Meta:
-        db_table = "mailings_delivery"
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["id"]
+        db_table = "mailings_delivery"
         constraints = [
             models.UniqueConstraint(fields=["attempt", "client"], name="delivery_once_per_run"),
         ]

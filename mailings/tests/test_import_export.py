@@ -15,17 +15,6 @@ from mailings.tests.factories import ClientFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def signed_in(csrf_client, owner):
-    csrf_client.force_login(owner)
-    return csrf_client
-
-
 def upload(signed_in, content: str | bytes, name: str = "clients.csv"):
     data = content.encode() if isinstance(content, str) else content
     return signed_in.submit(

@@ -10,12 +10,12 @@ from django.test import TestCase
 
 from config.celery import app as celery_app
 from conftest import require_tcp
+from mailings.tests.factories import mailing_to
 from sending import tasks
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass
 from sending.services import enqueue_run
 
-from .factories import mailing_to
 from .processes import ROOT, django_env, wait_for
 from .smtpd import SmtpServer, free_port
 
