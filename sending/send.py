@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from . import holds
@@ -94,8 +93,7 @@ def attempt_send(
             if run.stopping:
                 break
     finally:
-        with transaction.atomic():
-            run.ledger.write()
+        run.ledger.commit()
         transport.close()
         deliveries_hand_back(windows.untried())
     run.conclude()
@@ -124,20 +122,17 @@ class _Windows:
                 if not ids:
                     return
                 self.reached += len(ids)
-            with transaction.atomic():
-                self.ledger.write()
-                stop = self.should_stop()
-                rows = (
-                    []
-                    if stop
-                    else window_claim(
-                        attempt_id=self.attempt_id, size=size, ids=ids, now=timezone.now()
-                    )
-                )
-            if stop or (not rows and ids is None):
+            rows = self.ledger.commit(then=lambda ids=ids: self._claim(ids, size))
+            if rows is None or (not rows and ids is None):
                 return
             if rows:
                 yield rows
+
+    def _claim(self, ids: list[int] | None, size: int) -> list[Row] | None:
+        """The next window, or None when told to stop."""
+        if self.should_stop():
+            return None
+        return window_claim(attempt_id=self.attempt_id, size=size, ids=ids, now=timezone.now())
 
     def untried(self) -> list[int] | None:
         """The batch's ids never looked at, to hand back when it stopped early."""
