@@ -209,6 +209,10 @@ class _Run:
         """Pause sending if the server made us stop, else lift a hold it has proved
         wrong; then close the run if nothing of it is left."""
         report = self.report
+        if self.delivered_any:
+            # The server (or the disk) worked again: should it fail anew, the pause
+            # starts from the shortest cooldown instead of doubling the last one.
+            holds.hold_clear()
         if self.pause is not None:
             attempt_pause(
                 attempt_id=self.attempt_id, reason=self.pause.reason, reply=self.pause.reply
@@ -221,11 +225,8 @@ class _Run:
                 reply=self.breaker.last_error,
             )
             report.stopped = TransportHold.Reason.CONNECTION
-        else:
-            if self.delivered_any:
-                holds.hold_clear()
-            if self.last_error:
-                Attempt.objects.filter(pk=self.attempt_id).update(
-                    server_response=self.last_error[:2000]
-                )
+        elif self.last_error:
+            Attempt.objects.filter(pk=self.attempt_id).update(
+                server_response=self.last_error[:2000]
+            )
         report.finished = attempt_finish_if_done(attempt_id=self.attempt_id, reply=self.last_reply)
