@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from blog.cache import blog_version, post_cards
 from sending.heartbeat import last_beat
+from sending.progress import stalled_runs
 
 from .home import (
     FIGURES_TTL,
@@ -103,6 +104,15 @@ def _check_scheduler() -> dict:
     }
 
 
+def _check_runs() -> dict:
+    """Runs that made no progress for a minute while recipients wait."""
+    try:
+        stalled = stalled_runs()
+    except Exception as error:  # the database check reports why
+        return {"ok": False, "error": str(error)[:200]}
+    return {"ok": not stalled, "stalled": stalled}
+
+
 @never_cache
 def healthz(request):
     checks = {
@@ -110,6 +120,7 @@ def healthz(request):
         "cache": _check_cache(),
         "broker": _check_broker(),
         "scheduler": _check_scheduler(),
+        "runs": _check_runs(),
     }
     healthy = all(check["ok"] for check in checks.values())
     # Only a dead database makes the site unusable; the rest degrade it.

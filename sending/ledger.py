@@ -123,6 +123,14 @@ def deliveries_hand_back(delivery_ids: list[int] | None) -> None:
         )
 
 
+def batch_renew_lease(delivery_ids: list[int], *, until: datetime) -> None:
+    """A Celery task still sending its batch keeps the rows it has not reached yet."""
+    if delivery_ids:
+        Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.PENDING).update(
+            next_try_at=until
+        )
+
+
 @dataclass
 class Ledger:
     """Outcomes of the rows in flight, written in one statement per window.

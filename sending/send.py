@@ -5,15 +5,18 @@ No database transaction stays open while talking to the SMTP server: a window's 
 and the previous window's outcomes share one short transaction, then the window is sent.
 """
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
 from . import holds
+from .conf import batch_lease_seconds
 from .content import Renderer
-from .ledger import Ledger, Row, deliveries_hand_back, window_claim
+from .ledger import Ledger, Row, batch_renew_lease, deliveries_hand_back, window_claim
 from .models import Attempt, TransportHold
 from .runs import attempt_finish_if_done, attempt_pause
 from .smtp import (
@@ -110,6 +113,7 @@ class _Windows:
         self.attempt_id = attempt_id
         self.delivery_ids = delivery_ids
         self.reached = 0  # how many of delivery_ids have been looked at
+        self.renewed_at = time.monotonic()
         self.ledger = ledger
         self.should_stop = should_stop
 
@@ -132,7 +136,12 @@ class _Windows:
         """The next window, or None when told to stop."""
         if self.should_stop():
             return None
-        return window_claim(attempt_id=self.attempt_id, size=size, ids=ids, now=timezone.now())
+        now = timezone.now()
+        lease = batch_lease_seconds()
+        if ids is not None and time.monotonic() - self.renewed_at > lease / 3:
+            batch_renew_lease(self.untried(), until=now + timedelta(seconds=lease))
+            self.renewed_at = time.monotonic()
+        return window_claim(attempt_id=self.attempt_id, size=size, ids=ids, now=now)
 
     def untried(self) -> list[int] | None:
         """The batch's ids never looked at, to hand back when it stopped early."""
