@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench lint format messages makemessages seed clean
+.PHONY: install run test test-fast bench lint format messages makemessages seed clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ seed: install .env
 # Redis, RabbitMQ or Chromium skip with a reason when those are missing.
 test: install
 	$(BIN)/pytest
+
+# The edit-test loop: no slow, services or browser tests (a few seconds, not minutes).
+test-fast: install
+	$(BIN)/pytest -m "not slow and not services and not browser"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -126,6 +126,22 @@ def csrf_client():
     return CsrfClient()
 
 
+@pytest.fixture
+def owner():
+    """A verified user with a workspace of their own (a file may override it, e.g. to
+    give them another time zone)."""
+    from accounts.tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def signed_in(csrf_client, owner):
+    """A browser-like client signed in as `owner`."""
+    csrf_client.force_login(owner)
+    return csrf_client
+
+
 # Hypothesis: `default` keeps the whole suite under a minute in `make test`; CI sets
 # HYPOTHESIS_PROFILE=ci for ten times the examples. No deadline: a shared machine's
 # pauses are not the code's fault.

@@ -81,13 +81,12 @@ class UserListView(ManagerMixin, ListView):
 
 @method_decorator(require_POST, name="dispatch")
 class UserBlockView(ManagerMixin, View):
-    service = staticmethod(user_block)
     done_message = _("%(email)s is blocked: they cannot log in and their mailings do not run.")
 
     def post(self, request, pk: int):
         user = get_object_or_404(User, pk=pk)
         try:
-            self.service(actor=request.user, user=user)
+            self.apply(user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -101,7 +100,12 @@ class UserBlockView(ManagerMixin, View):
             return HttpResponseRedirect(next_url)
         return redirect("manager:users")
 
+    def apply(self, user: User) -> None:
+        user_block(actor=self.request.user, user=user)
+
 
 class UserUnblockView(UserBlockView):
-    service = staticmethod(user_unblock)
     done_message = _("%(email)s is unblocked.")
+
+    def apply(self, user: User) -> None:
+        user_unblock(actor=self.request.user, user=user)

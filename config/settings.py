@@ -202,7 +202,9 @@ SEND_RATE = env.float("SEND_RATE", default=50.0)
 # failures in a row stop a run for SEND_BREAKER_COOLDOWN seconds (doubling); a refused
 # login is re-checked every SEND_PAUSE_RECHECK seconds. SEND_WINDOW messages are marked
 # in flight at a time; one left in flight longer than SEND_LEASE seconds (a killed
-# worker) becomes `unknown`. Celery tasks carry SEND_BATCH_SIZE deliveries each.
+# worker) becomes `unknown`. Celery tasks carry SEND_BATCH_SIZE deliveries each; a batch
+# is leased to its task for SEND_BATCH_LEASE seconds, renewed while the task sends, so a
+# batch the broker lost is handed out again within about that long.
 SEND_MAX_TRIES = env.int("SEND_MAX_TRIES", default=5)
 SEND_RETRY_BACKOFF = env.float("SEND_RETRY_BACKOFF", default=60.0)
 SEND_RETRY_BACKOFF_MAX = env.float("SEND_RETRY_BACKOFF_MAX", default=3600.0)
@@ -212,6 +214,7 @@ SEND_PAUSE_RECHECK = env.float("SEND_PAUSE_RECHECK", default=600.0)
 SEND_WINDOW = env.int("SEND_WINDOW", default=10)
 SEND_LEASE = env.float("SEND_LEASE", default=900.0)
 SEND_BATCH_SIZE = env.int("SEND_BATCH_SIZE", default=200)
+SEND_BATCH_LEASE = env.float("SEND_BATCH_LEASE", default=30.0)
 # A private CA to trust for smtp+tls:// and smtp+ssl:// (a self-hosted relay).
 EMAIL_SSL_CAFILE = env.str("EMAIL_SSL_CAFILE", default="")
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
@@ -226,6 +229,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: unset broker means the embedded scheduler (run_scheduler) does the sending.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# A task is acknowledged once it has run (acks_late), and given back if its worker dies
+# (reject_on_worker_lost): a worker killed mid-batch does not lose the batch. The broker
+# redelivers an unacknowledged task only after visibility_timeout (Redis), so that is
+# kept far above the longest batch: a task still running is never run twice at once.
+# What a broker loses outright (a restart without persistence) the database lease
+# (SEND_BATCH_LEASE) brings back: beat hands out again the rows nobody renewed.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 from accounts.middleware import sessionless
 from blog.cache import blog_version, post_cards
 from sending.heartbeat import last_beat
+from sending.progress import stalled_runs
 
 from .home import (
     FIGURES_TTL,
@@ -111,6 +112,15 @@ def _check_scheduler(*, cache_ok: bool) -> dict:
     }
 
 
+def _check_runs() -> dict:
+    """Runs that made no progress for a minute while recipients wait."""
+    try:
+        stalled = stalled_runs()
+    except Exception as error:  # the database check reports why
+        return {"ok": False, "error": str(error)[:200]}
+    return {"ok": not stalled, "stalled": stalled}
+
+
 @never_cache
 @sessionless
 def healthz(request):
@@ -120,6 +130,7 @@ def healthz(request):
         "cache": cache_check,
         "broker": _check_broker(),
         "scheduler": _check_scheduler(cache_ok=cache_check["ok"]),
+        "runs": _check_runs(),
     }
     healthy = all(check["ok"] for check in checks.values())
     # Only a dead database makes the site unusable; the rest degrade it.

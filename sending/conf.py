@@ -23,3 +23,9 @@ def lease_seconds() -> float:
     """How long a row may stay in flight, or a batch handed to a worker, before it is
     taken to be abandoned by a process that died."""
     return settings.SEND_LEASE
+
+
+def batch_lease_seconds() -> float:
+    """How long a batch handed to a Celery task is its own; the task renews it while it
+    sends, so a batch the broker lost is handed out again after about this long."""
+    return settings.SEND_BATCH_LEASE

@@ -50,10 +50,6 @@ UNSUBSCRIBE_SALT = "sending.unsubscribe"
 TOKEN_PLACEHOLDER = "TOKEN"
 
 
-def unsubscribe_token(client_id: int) -> str:
-    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(client_id)
-
-
 def client_id_from_token(token: str) -> int | None:
     """The client a token was made for, or None when it was not made by us."""
     try:
@@ -61,12 +57,6 @@ def client_id_from_token(token: str) -> int | None:
     except (signing.BadSignature, ValueError, UnicodeDecodeError):
         return None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def render_placeholders(text: str, *, full_name: str, email: str) -> str:
-    """Replace the two known placeholders; everything else stays as written."""
-    values = {"full_name": full_name, "email": email}
-    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
 
 def _split(text: str) -> list[str]:

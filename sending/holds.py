@@ -37,6 +37,10 @@ def hold_record(*, reason: str, server_response: str, now=None) -> TransportHold
         openings = previous.openings + 1
     if reason == TransportHold.Reason.CONNECTION:
         wait = min(settings.SEND_BREAKER_COOLDOWN * 2 ** (openings - 1), MAX_COOLDOWN)
+    elif reason == TransportHold.Reason.LOCAL:
+        # A full disk is freed by someone, at no particular time: look again soon,
+        # always after the same wait.
+        wait = settings.SEND_BREAKER_COOLDOWN
     else:
         wait = settings.SEND_PAUSE_RECHECK
     hold, _created = TransportHold.objects.update_or_create(

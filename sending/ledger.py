@@ -7,11 +7,16 @@ Rows move only forward. Before a message is handed to the server its row is mark
 in `sending`: once their lease is over they become `unknown` (runs.deliveries_expire_leases).
 """
 
+import logging
+import time
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 
 from mailings.models import Client, Mailing
@@ -20,6 +25,11 @@ from .conf import retry_delay
 from .content import Recipient
 from .models import Attempt, Delivery
 from .smtp import RETRY, SENT, UNKNOWN
+
+log = logging.getLogger(__name__)
+
+# Waits between tries of a write the database did not answer: doubling, capped.
+RETRY_FIRST, RETRY_MAX = 0.2, 5.0
 
 
 def deliveries_insert(*, attempt: Attempt, mailing: Mailing) -> int:
@@ -113,9 +123,23 @@ def deliveries_hand_back(delivery_ids: list[int] | None) -> None:
         )
 
 
+def batch_renew_lease(delivery_ids: list[int], *, until: datetime) -> None:
+    """A Celery task still sending its batch keeps the rows it has not reached yet."""
+    if delivery_ids:
+        Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.PENDING).update(
+            next_try_at=until
+        )
+
+
 @dataclass
 class Ledger:
-    """Outcomes of the rows in flight, written in one statement per window."""
+    """Outcomes of the rows in flight, written in one statement per window.
+
+    Write-ahead: an outcome leaves memory only once the transaction recording it has
+    committed, and a write the database did not answer (a restart, a dropped
+    connection, a locked SQLite file) is tried again until it does. A blip therefore
+    turns no delivered message into `unknown`.
+    """
 
     done: list[Delivery] = field(default_factory=list)
     released: list[int] = field(default_factory=list)
@@ -141,15 +165,39 @@ class Ledger:
         """Not tried (the run stopped first): back to pending, as if never claimed."""
         self.released.append(row.id)
 
-    def write(self) -> None:
-        """Record what is held. Call inside a transaction."""
+    def commit(self, then: Callable[[], Any] = lambda: None) -> Any:
+        """Write what is held and run `then` in the same transaction; forget the
+        outcomes once it has committed. Returns what `then` returned."""
+        wait = RETRY_FIRST
+        while True:
+            try:
+                with transaction.atomic():
+                    self._write()
+                    result = then()
+            except (OperationalError, InterfaceError) as error:
+                if connection.in_atomic_block:
+                    raise  # the caller's transaction is lost: theirs to redo
+                log.warning("Recording outcomes failed, trying again in %.1f s: %s", wait, error)
+                _drop_connection()
+                time.sleep(wait)
+                wait = min(wait * 2, RETRY_MAX)
+                continue
+            self.done, self.released = [], []
+            return result
+
+    def _write(self) -> None:
         if self.done:
             _write_outcomes(self.done)
         if self.released:
             Delivery.objects.filter(pk__in=self.released, status=Delivery.Status.SENDING).update(
                 status=Delivery.Status.PENDING, claimed_at=None, next_try_at=None
             )
-        self.done, self.released = [], []
+
+
+def _drop_connection() -> None:
+    """The next query opens a fresh connection instead of reusing a broken one."""
+    with suppress(OperationalError, InterfaceError):
+        connection.close()
 
 
 OUTCOME_FIELDS = ("status", "server_response", "sent_at", "next_try_at")

@@ -27,13 +27,16 @@ class TransportHold(models.Model):
     `auth` and `config` mean the operator must fix EMAIL_URL: sending would only burn
     through recipients; they are re-checked now and then in case the server recovers on
     its own. `connection` is the circuit breaker: the server kept failing, so nothing is
-    sent until `retry_at`, with a growing pause each time it opens again.
+    sent until `retry_at`, with a growing pause each time it opens again. `local` is this
+    machine failing (no EMAIL_URL: the outbox folder is full or not writable): the
+    operator must act, and it is re-checked at a fixed, short interval.
     """
 
     class Reason(models.TextChoices):
         AUTH = "auth", _("The SMTP server refused our login")
         CONFIG = "config", _("The SMTP server address in EMAIL_URL is wrong")
         CONNECTION = "connection", _("The SMTP server is not answering")
+        LOCAL = "local", _("The outbox folder cannot be written")
 
     reason = models.CharField(_("reason"), max_length=16, choices=Reason)
     server_response = models.TextField(_("server response"), blank=True)
@@ -55,7 +58,7 @@ class TransportHold(models.Model):
 
     @property
     def needs_operator(self) -> bool:
-        return self.reason in (self.Reason.AUTH, self.Reason.CONFIG)
+        return self.reason in (self.Reason.AUTH, self.Reason.CONFIG, self.Reason.LOCAL)
 
 
 class QueuedEmail(models.Model):
@@ -87,9 +90,7 @@ class QueuedEmail(models.Model):
         # The sender's scan: only the pending rows, not the growing history of sent ones.
         indexes = [
             models.Index(
-                fields=["next_try_at"],
-                condition=Q(status="pending"),
-                name="queued_email_pending_due",
+                fields=["next_try_at"], condition=Q(status="pending"), name="queued_email_pending"
             )
         ]
 
@@ -205,10 +206,10 @@ class Delivery(models.Model):
     objects = DeliveryQuerySet.as_manager()
 
     class Meta:
-        db_table = "mailings_delivery"
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
         ordering = ["id"]
+        db_table = "mailings_delivery"
         constraints = [
             models.UniqueConstraint(fields=["attempt", "client"], name="delivery_once_per_run"),
         ]

@@ -18,5 +18,9 @@ def write_eml(raw: bytes) -> Path:
     directory = outbox_dir()
     name = f"{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
     tmp = directory / f".{name}.tmp"
-    tmp.write_bytes(raw)
-    return tmp.rename(directory / name)
+    try:
+        tmp.write_bytes(raw)
+        return tmp.rename(directory / name)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a half-written file must not stay behind
+        raise

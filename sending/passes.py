@@ -20,7 +20,7 @@ from mailings.imports import client_imports_run
 
 from . import holds
 from .claims import runs_claim_due
-from .conf import lease_seconds
+from .conf import batch_lease_seconds
 from .heartbeat import beat
 from .mail_queue import queued_emails_send
 from .models import Delivery, TransportHold
@@ -101,11 +101,12 @@ def run_pass(
 def attempt_enqueue_batches(*, attempt_id: int, now: datetime, enqueue: Enqueue) -> int:
     """Hand the due pending rows of a run to workers in batches of SEND_BATCH_SIZE ids.
 
-    The rows' `next_try_at` is pushed forward as a lease so that the next beat does not
-    enqueue them again; a lost task's rows come back after the lease. A task that runs
-    twice is harmless: it only takes rows that are still pending.
+    The rows' `next_try_at` is pushed forward as a short lease, which the task renews
+    while it sends, so that the next beat does not enqueue them again; the rows of a
+    task the broker lost come back after the lease. A task that runs twice is harmless:
+    it only takes rows that are still pending.
     """
-    lease_until = now + timedelta(seconds=lease_seconds())
+    lease_until = now + timedelta(seconds=batch_lease_seconds())
     due = (
         Delivery.objects.filter(attempt_id=attempt_id, status=Delivery.Status.PENDING)
         .filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))

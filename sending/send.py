@@ -5,16 +5,18 @@ No database transaction stays open while talking to the SMTP server: a window's 
 and the previous window's outcomes share one short transaction, then the window is sent.
 """
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from . import holds
+from .conf import batch_lease_seconds
 from .content import Renderer
-from .ledger import Ledger, Row, deliveries_hand_back, window_claim
+from .ledger import Ledger, Row, batch_renew_lease, deliveries_hand_back, window_claim
 from .models import Attempt, TransportHold
 from .runs import attempt_finish_if_done, attempt_pause
 from .smtp import (
@@ -94,8 +96,7 @@ def attempt_send(
             if run.stopping:
                 break
     finally:
-        with transaction.atomic():
-            run.ledger.write()
+        run.ledger.commit()
         transport.close()
         deliveries_hand_back(windows.untried())
     run.conclude()
@@ -112,6 +113,7 @@ class _Windows:
         self.attempt_id = attempt_id
         self.delivery_ids = delivery_ids
         self.reached = 0  # how many of delivery_ids have been looked at
+        self.renewed_at = time.monotonic()
         self.ledger = ledger
         self.should_stop = should_stop
 
@@ -124,20 +126,22 @@ class _Windows:
                 if not ids:
                     return
                 self.reached += len(ids)
-            with transaction.atomic():
-                self.ledger.write()
-                stop = self.should_stop()
-                rows = (
-                    []
-                    if stop
-                    else window_claim(
-                        attempt_id=self.attempt_id, size=size, ids=ids, now=timezone.now()
-                    )
-                )
-            if stop or (not rows and ids is None):
+            rows = self.ledger.commit(then=lambda ids=ids: self._claim(ids, size))
+            if rows is None or (not rows and ids is None):
                 return
             if rows:
                 yield rows
+
+    def _claim(self, ids: list[int] | None, size: int) -> list[Row] | None:
+        """The next window, or None when told to stop."""
+        if self.should_stop():
+            return None
+        now = timezone.now()
+        lease = batch_lease_seconds()
+        if ids is not None and time.monotonic() - self.renewed_at > lease / 3:
+            batch_renew_lease(self.untried(), until=now + timedelta(seconds=lease))
+            self.renewed_at = time.monotonic()
+        return window_claim(attempt_id=self.attempt_id, size=size, ids=ids, now=now)
 
     def untried(self) -> list[int] | None:
         """The batch's ids never looked at, to hand back when it stopped early."""
@@ -214,6 +218,10 @@ class _Run:
         """Pause sending if the server made us stop, else lift a hold it has proved
         wrong; then close the run if nothing of it is left."""
         report = self.report
+        if self.delivered_any:
+            # The server (or the disk) worked again: should it fail anew, the pause
+            # starts from the shortest cooldown instead of doubling the last one.
+            holds.hold_clear()
         if self.pause is not None:
             attempt_pause(
                 attempt_id=self.attempt_id, reason=self.pause.reason, reply=self.pause.reply
@@ -226,11 +234,8 @@ class _Run:
                 reply=self.breaker.last_error,
             )
             report.stopped = TransportHold.Reason.CONNECTION
-        else:
-            if self.delivered_any:
-                holds.hold_clear()
-            if self.last_error:
-                Attempt.objects.filter(pk=self.attempt_id).update(
-                    server_response=self.last_error[:2000]
-                )
+        elif self.last_error:
+            Attempt.objects.filter(pk=self.attempt_id).update(
+                server_response=self.last_error[:2000]
+            )
         report.finished = attempt_finish_if_done(attempt_id=self.attempt_id, reply=self.last_reply)

@@ -55,11 +55,12 @@ class ConnectionFailed(Exception):
 
 
 class SendingPaused(Exception):
-    """Sending must stop for everyone until the operator fixes EMAIL_URL (SPEC §3)."""
+    """Sending must stop for everyone until the operator fixes EMAIL_URL or, without it,
+    the outbox folder (SPEC §3)."""
 
     def __init__(self, reason: str, reply: str):
         super().__init__(reply)
-        self.reason = reason  # TransportHold.Reason value: "auth" or "config"
+        self.reason = reason  # TransportHold.Reason value: "auth", "config" or "local"
         self.reply = reply
 
 
@@ -313,7 +314,13 @@ class OutboxTransport:
         try:
             path = write_eml(data)
         except OSError as error:
-            return Outcome(RETRY, describe(error), broken=True)
+            # This machine's trouble (disk full, permission denied), not a mail server's:
+            # nothing was handed over, and every following message would fail the same.
+            reason = error.strerror or describe(error)
+            raise SendingPaused(
+                "local",
+                f"The outbox folder {settings.EMAIL_OUTBOX_DIR} cannot be written: {reason}",
+            ) from error
         return Outcome(SENT, f"250 Written to {path.name}")
 
     def abort(self) -> None:

@@ -44,7 +44,18 @@ def dispatch_mailing(mailing_id: int) -> dict:
     return {"claimed": report.claimed, "batches": report.batches, "held": bool(report.hold)}
 
 
-@shared_task(acks_late=True, ignore_result=True)
+# A batch whose run failed (the database or the SMTP connection away) is tried again,
+# waiting 2, 4, 8… up to 60 seconds; it only takes rows still pending, so a retry after
+# a partial run sends nothing twice.
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=None,
+)
 def send_batch(attempt_id: int, delivery_ids: list[int]) -> dict:
     report = attempt_send(attempt_id=attempt_id, delivery_ids=delivery_ids)
     return {"sent": report.sent, "failed": report.failed, "stopped": report.stopped}

@@ -13,14 +13,13 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from mailings.models import Client, Mailing
+from mailings.selectors import OVERSEER_PERMISSION
 
 from .content import client_id_from_token
 from .forms import ResendForm
 from .models import Attempt
 from .progress import mailing_progress
 from .services import attempt_resend, client_unsubscribe
-
-OVERSEER_PERMISSION = "mailings.view_all_mailings"
 
 
 def _mailing_for_reader(user, pk: int) -> Mailing:

@@ -127,3 +127,14 @@ def test_password_reset_sends_a_link(csrf_client):
     response = csrf_client.submit("/accounts/password/reset/", {"email": "forgot@example.com"})
     assert response.status_code == 302
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_account_for_the_same_mailbox_in_another_case():
+    from django.db import IntegrityError, transaction
+
+    from accounts.models import User
+
+    User.objects.create(email="anna@example.org")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(email="Anna@Example.org")  # around the manager, which lowers it

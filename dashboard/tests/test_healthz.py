@@ -67,3 +67,35 @@ def test_a_session_cookie_does_not_turn_the_503_into_a_500(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"]["ok"] is False
+
+
+def test_a_run_nobody_has_sent_for_a_minute_is_degraded(client, time_machine):
+    from mailings.tests.factories import mailing_to
+    from sending.passes import run_pass
+
+    mailing_to(3)
+    run_pass(enqueue=lambda attempt_id, ids: None)  # handed out, and lost by the broker
+    heartbeat.beat("test")
+    assert client.get("/healthz").json()["runs"] == {"ok": True, "stalled": []}
+    time_machine.move_to(timezone.now() + timedelta(minutes=2))
+    heartbeat.beat("test")
+    body = client.get("/healthz").json()
+    assert body["status"] == "degraded"
+    assert body["runs"]["ok"] is False
+    assert len(body["runs"]["stalled"]) == 1
+
+
+def test_a_run_that_keeps_sending_is_not_stalled(client, time_machine, settings, tmp_path):
+    from mailings.tests.factories import mailing_to
+    from sending.models import Delivery
+    from sending.passes import run_pass
+
+    settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
+    mailing_to(3)
+    run_pass(enqueue=lambda attempt_id, ids: None)
+    time_machine.move_to(timezone.now() + timedelta(minutes=2))
+    # A worker took one row a moment ago: the run is moving.
+    Delivery.objects.filter(pk=Delivery.objects.first().pk).update(
+        status="sending", claimed_at=timezone.now()
+    )
+    assert client.get("/healthz").json()["runs"] == {"ok": True, "stalled": []}

@@ -4,8 +4,8 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from blog.tests.factories import DraftFactory, PostFactory
-from dashboard.tests.factories import ClientFactory, MailingFactory
 from mailings.models import Mailing
+from mailings.tests.factories import ClientFactory, MailingFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

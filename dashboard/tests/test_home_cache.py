@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tests.factories import UserFactory
 from blog.tests.factories import PostFactory
 from dashboard.home import FIGURES_TTL
-from dashboard.tests.factories import ClientFactory, MailingFactory
 from mailings.models import Client, Mailing
+from mailings.tests.factories import ClientFactory, MailingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +23,6 @@ def figures(client) -> tuple[int, int, int]:
         int(re.search(rf'id="figure-{name}">([^<]*)<', page).group(1))
         for name in ("mailings", "running", "clients")
     )
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
 
 
 def shown_posts(page: str) -> list[int]:

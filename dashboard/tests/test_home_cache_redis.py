@@ -9,8 +9,8 @@ import pytest
 from accounts.tests.factories import UserFactory
 from blog.tests.factories import PostFactory
 from conftest import require_tcp
-from dashboard.tests.factories import ClientFactory, MailingFactory
 from mailings.models import Mailing
+from mailings.tests.factories import ClientFactory, MailingFactory
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

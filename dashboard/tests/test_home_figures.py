@@ -4,8 +4,8 @@ import pytest
 
 from accounts.tests.factories import UserFactory, manager
 from dashboard.home import Figures, compute_figures
-from dashboard.tests.factories import ClientFactory, MailingFactory
 from mailings.models import Mailing
+from mailings.tests.factories import ClientFactory, MailingFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test import Client
 from accounts.tests.factories import UserFactory
 from blog.tests.factories import PostFactory
 from dashboard.home import CARD_HOLE, CSRF_HOLE, SHARED_PAGE_CARDS, shared_page_key
-from dashboard.tests.factories import MailingFactory
+from mailings.tests.factories import MailingFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -1,11 +1,19 @@
+"""The workspace's rows for every app's tests, with named variants: `MailingFactory` (a
+daily mailing whose window opens tomorrow), `DueMailingFactory` (a one-off due now),
+`mailing_to(n)` (a due mailing with n fresh clients), and finished runs' Attempt and
+Delivery rows."""
+
 import datetime as dt
 
 import factory
+from django.core import signing
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from mailings.models import Client, Mailing, Message
+from sending.content import UNSUBSCRIBE_SALT
 from sending.models import Attempt, Delivery
+from sending.services import mailing_schedule
 
 
 class ClientFactory(factory.django.DjangoModelFactory):
@@ -27,6 +35,8 @@ class MessageFactory(factory.django.DjangoModelFactory):
 
 
 class MailingFactory(factory.django.DjangoModelFactory):
+    """A future mailing: daily for 30 days from tomorrow."""
+
     class Meta:
         model = Mailing
         skip_postgeneration_save = True
@@ -41,6 +51,34 @@ class MailingFactory(factory.django.DjangoModelFactory):
     def clients(self, create, extracted, **kwargs):
         if create and extracted:
             self.clients.set(extracted)
+
+
+class DueMailingFactory(MailingFactory):
+    """A one-off mailing due right now (start a minute ago)."""
+
+    start_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(minutes=1))
+    end_at = None
+    periodicity = Mailing.Periodicity.ONCE
+
+
+def mailing_to(count: int, *, owner=None, prefix: str = "reader", **kwargs) -> Mailing:
+    """A due mailing with `count` fresh clients (bulk-created: fast for large runs),
+    scheduled as the mailing form would."""
+    owner = owner or UserFactory()
+    clients = Client.objects.bulk_create(
+        Client(owner=owner, email=f"{prefix}{i}@example.org", full_name=f"Читатель {i}")
+        for i in range(count)
+    )
+    mailing = DueMailingFactory(owner=owner, **kwargs)
+    mailing.clients.set(clients)
+    if mailing.next_run_at is None and mailing.status == Mailing.Status.CREATED:
+        mailing_schedule(mailing=mailing)
+    return mailing
+
+
+def unsubscribe_token(client_id: int) -> str:
+    """The token of the client's unsubscribe link, as a sent email carries it."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(client_id)
 
 
 class AttemptFactory(factory.django.DjangoModelFactory):

@@ -10,17 +10,6 @@ from sending.models import Delivery
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def signed_in(csrf_client, owner):
-    csrf_client.force_login(owner)
-    return csrf_client
-
-
 def test_it_lists_only_the_owners_clients(signed_in, owner):
     ClientFactory(owner=owner, email="mine@example.org")
     ClientFactory(email="theirs@example.org")

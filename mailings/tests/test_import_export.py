@@ -16,17 +16,6 @@ from mailings.tests.factories import ClientFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def signed_in(csrf_client, owner):
-    csrf_client.force_login(owner)
-    return csrf_client
-
-
 def upload(signed_in, content: str | bytes, name: str = "clients.csv"):
     """Upload as a browser does, let a worker import it, and open the result page."""
     data = content.encode() if isinstance(content, str) else content

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client as HttpClient
 from django.utils import timezone
+from sending.tests.factories import mailing_to
 
 from accounts.tests.factories import UserFactory, manager
 from config.celery import app as celery_app
@@ -22,7 +23,6 @@ from mailings.models import Client, ClientImport
 from sending.heartbeat import last_beat
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass
-from sending.tests.factories import mailing_to
 from sending.tests.processes import manage, wait_for
 
 

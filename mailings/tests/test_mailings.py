@@ -24,12 +24,6 @@ def owner():
     return UserFactory(time_zone="Asia/Yekaterinburg")
 
 
-@pytest.fixture
-def signed_in(csrf_client, owner):
-    csrf_client.force_login(owner)
-    return csrf_client
-
-
 def local_input(value: dt.datetime, zone: str = "Asia/Yekaterinburg") -> str:
     return value.astimezone(zoneinfo.ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
 

@@ -1,21 +1,9 @@
 import pytest
 
-from accounts.tests.factories import UserFactory
 from mailings.models import Message
 from mailings.tests.factories import MailingFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def signed_in(csrf_client, owner):
-    csrf_client.force_login(owner)
-    return csrf_client
 
 
 def test_it_writes_a_message(signed_in, owner):

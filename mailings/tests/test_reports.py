@@ -48,12 +48,6 @@ def history(owner):
     return {"news": news, "promo": promo, "attempts": attempts}
 
 
-@pytest.fixture
-def signed_in(client, owner):
-    client.force_login(owner)
-    return client
-
-
 def totals_of(attempts) -> dict:
     return {
         "runs": len(attempts),

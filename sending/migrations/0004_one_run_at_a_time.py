@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("status", "pending")),
                 fields=["next_try_at"],
-                name="queued_email_pending_due",
+                name="queued_email_pending",
             ),
         ),
     ]

@@ -1,6 +1,7 @@
 from django import template
 from django.urls import reverse
 
+from mailings.selectors import sees_everything
 from sending.forms import ResendForm
 from sending.holds import hold_for_banner
 from sending.progress import mailing_progress
@@ -19,7 +20,7 @@ def progress_of(context, mailing) -> dict:
         attempt
         and attempt["resendable"]
         and mailing.owner_id == user.pk
-        and not user.has_perm("mailings.view_all_mailings")
+        and not sees_everything(user)
     )
     if progress["can_resend"]:
         progress["resend_url"] = reverse("sending:attempt_resend", args=[attempt["id"]])
@@ -31,3 +32,9 @@ def progress_of(context, mailing) -> dict:
 def sending_pause():
     """Sending is paused until the operator fixes the SMTP settings (or None)."""
     return hold_for_banner()
+
+
+@register.filter(name="sees_everything")
+def sees_everything_filter(user) -> bool:
+    """Managers oversee every workspace: `{% if user|sees_everything %}`."""
+    return sees_everything(user)

@@ -43,6 +43,26 @@ def django_env(**overrides) -> dict:
     return env
 
 
+def seed_mailing(count: int, *, env: dict) -> int:
+    """A due mailing to `count` clients, made in the database `env` points at; its id."""
+    seed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            "from mailings.tests.factories import mailing_to; "
+            f"print(mailing_to({count}).pk)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert seed.returncode == 0, seed.stderr
+    return int(seed.stdout.strip().splitlines()[-1])
+
+
 def manage(*args: str, env: dict | None = None, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "manage.py", *args],

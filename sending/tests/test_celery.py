@@ -1,21 +1,25 @@
 """Celery mode (CELERY_BROKER_URL set): the same dispatcher, split into idempotent batch
 tasks. Eager mode checks the wiring; the last test runs real workers on Redis."""
 
+import datetime as dt
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from django.test import TestCase
+from django.utils import timezone
 
 from config.celery import app as celery_app
 from conftest import require_tcp
+from mailings.tests.factories import mailing_to
 from sending import tasks
 from sending.models import Attempt, Delivery
-from sending.passes import run_pass
+from sending.passes import attempt_enqueue_batches, run_pass
+from sending.send import attempt_send
 from sending.services import enqueue_run
 
-from .factories import mailing_to
 from .processes import ROOT, django_env, wait_for
 from .smtpd import SmtpServer, free_port
 
@@ -100,6 +104,44 @@ def test_retries_come_back_with_a_later_beat(settings, smtp_server, eager):
     assert (retry.status, retry.tries) == (Delivery.Status.PENDING, 1)
     # The next beat hands the row out again once its backoff is over.
     assert handed_out()[0] == [(attempt_id, [retry.pk])]
+
+
+@pytest.mark.django_db
+def test_a_batch_the_broker_lost_is_handed_out_again_after_its_short_lease(
+    settings, smtp_server, eager, time_machine
+):
+    settings.SEND_BATCH_LEASE = 30
+    mailing_to(3)
+    [(attempt_id, ids)] = handed_out()[0]  # ...and the broker loses it
+    time_machine.move_to(timezone.now() + dt.timedelta(seconds=20))
+    assert handed_out()[0] == []  # its task may still be on its way
+    time_machine.move_to(timezone.now() + dt.timedelta(seconds=15))
+    assert handed_out()[0] == [(attempt_id, ids)]
+
+
+@pytest.mark.django_db
+def test_a_task_renews_the_lease_of_the_rows_it_has_not_reached_yet(settings, smtp_server, eager):
+    settings.SEND_BATCH_LEASE = 0.3
+    settings.SEND_WINDOW = 2
+    mailing_to(6)
+    [(attempt_id, ids)] = handed_out()[0]
+    beats = []
+
+    def progress() -> None:
+        if not beats:
+            time.sleep(0.35)  # the lease given at hand-out lapses during the first window
+            beats.append("lapsed")
+            return
+        # A beat now: the two rows this task has yet to reach must not be handed out
+        # again (without the renewal at the second window's claim they would be).
+        beats.append(
+            attempt_enqueue_batches(attempt_id=attempt_id, now=timezone.now(), enqueue=print)
+        )
+
+    report = attempt_send(attempt_id=attempt_id, delivery_ids=ids, on_progress=progress)
+    assert report.sent == 6
+    assert beats == ["lapsed", 0, 0]
+    assert set(smtp_server.copies().values()) == {1}
 
 
 @pytest.mark.slow

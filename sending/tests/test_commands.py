@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from mailings.models import Mailing
+from mailings.tests.factories import ClientFactory, MessageFactory, mailing_to
 from sending.claims import run_claim
 from sending.heartbeat import last_beat
 from sending.holds import hold_current, hold_record
 from sending.management.commands.send_mailings import only_one_pass
 from sending.models import Attempt
 
-from .factories import ClientFactory, MessageFactory, mailing_to
 from .processes import manage, wait_for
 from .smtpd import SmtpServer
 

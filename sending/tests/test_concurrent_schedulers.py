@@ -1,16 +1,14 @@
 """Two scheduler processes at once, on SQLite and on PostgreSQL: every client gets one copy."""
 
 import signal
-import subprocess
-import sys
 from urllib.parse import urlsplit
 
 import pytest
 
+from mailings.tests.factories import mailing_to
 from sending.models import Attempt
 
-from .factories import mailing_to
-from .processes import ROOT, django_env, manage, wait_for
+from .processes import django_env, manage, seed_mailing, wait_for
 from .smtpd import SmtpServer
 
 RECIPIENTS = 300
@@ -68,21 +66,7 @@ def test_two_schedulers_at_once_on_postgresql(postgres_database, settings):
     settings.EMAIL_URL = server.url
     env = django_env(DATABASE_URL=postgres_database)
     try:
-        seed = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import django; django.setup(); "
-                "from sending.tests.factories import mailing_to; "
-                f"print(mailing_to({RECIPIENTS}).pk)",
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert seed.returncode == 0, seed.stderr
+        seed_mailing(RECIPIENTS, env=env)
 
         def attempts() -> list[tuple[str, int]]:
             with psycopg.connect(postgres_database) as db:
@@ -103,21 +87,7 @@ def test_a_claim_that_waited_on_a_lock_sees_the_run_already_taken(postgres_datab
     import psycopg
 
     env = django_env(DATABASE_URL=postgres_database, EMAIL_URL="")
-    seed = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); "
-            "from sending.tests.factories import mailing_to; print(mailing_to(3).pk)",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert seed.returncode == 0, seed.stderr
-    mailing_id = int(seed.stdout.strip().splitlines()[-1])
+    mailing_id = seed_mailing(3, env=env)
     database = urlsplit(postgres_database).path.lstrip("/")
 
     with psycopg.connect(postgres_database) as claim_a:

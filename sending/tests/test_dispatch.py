@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from mailings.models import Client, Mailing
+from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory, mailing_to
 from sending.claims import run_claim
 from sending.heartbeat import wake_token
 from sending.models import Attempt, Delivery
@@ -15,8 +16,6 @@ from sending.passes import run_pass
 from sending.runs import LEASE_EXPIRED, STOPPED_BLOCKED, STOPPED_DISABLED
 from sending.send import attempt_send
 from sending.services import enqueue_run, mailing_disable
-
-from .factories import ClientFactory, MailingFactory, MessageFactory, mailing_to
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ def test_a_claim_records_one_pending_delivery_per_subscribed_client():
     owner = UserFactory()
     subscribed = ClientFactory.create_batch(3, owner=owner)
     gone = ClientFactory(owner=owner, unsubscribed_at=timezone.now())
-    mailing = MailingFactory(owner=owner, clients=[*subscribed, gone])
+    mailing = DueMailingFactory(owner=owner, clients=[*subscribed, gone])
     mailing.next_run_at = mailing.start_at
     mailing.save()
 
@@ -171,7 +170,7 @@ def test_send_now_waits_for_a_run_under_way_instead_of_overlapping_it():
 
 def test_a_run_without_recipients_is_recorded_and_closed():
     owner = UserFactory()
-    mailing = MailingFactory(
+    mailing = DueMailingFactory(
         owner=owner, clients=[ClientFactory(owner=owner, unsubscribed_at=timezone.now())]
     )
     enqueue_run(mailing=mailing)

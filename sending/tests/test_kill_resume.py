@@ -6,10 +6,10 @@ import time
 
 import pytest
 
+from mailings.tests.factories import mailing_to
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass
 
-from .factories import mailing_to
 from .processes import django_env, manage, wait_for
 from .smtpd import SmtpServer
 

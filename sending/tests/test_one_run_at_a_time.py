@@ -9,10 +9,10 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mailings.tests.factories import mailing_to
 from sending.models import Attempt
 
-from .factories import mailing_to
-from .processes import ROOT, django_env, manage, wait_for
+from .processes import ROOT, django_env, manage, seed_mailing, wait_for
 
 pytestmark = pytest.mark.services
 
@@ -35,10 +35,7 @@ def test_a_resend_and_a_claim_at_once_open_one_run(postgres_database):
     import psycopg
 
     env = django_env(DATABASE_URL=postgres_database, EMAIL_URL="")
-    seed = python("from sending.tests.factories import mailing_to; print(mailing_to(3).pk)", env)
-    out, err = seed.communicate(timeout=120)
-    assert seed.returncode == 0, err
-    mailing_id = int(out.strip().splitlines()[-1])
+    mailing_id = seed_mailing(3, env=env)
     first_run = manage("send_mailings", env=env)
     _out, err = first_run.communicate(timeout=120)
     assert first_run.returncode == 0, err

@@ -5,14 +5,13 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, manager
 from mailings.models import Mailing
+from mailings.tests.factories import mailing_to
 from sending.claims import run_claim
 from sending.holds import hold_record
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass
 from sending.progress import mailing_progress
 from sending.services import attempt_resend
-
-from .factories import mailing_to
 
 pytestmark = pytest.mark.django_db
 
@@ -31,17 +30,6 @@ def set_statuses(attempt, **counts):
             row.tries = 1
             row.server_response = f"{status} reply"
             row.save()
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def signed_in(csrf_client, owner):
-    csrf_client.force_login(owner)
-    return csrf_client
 
 
 def test_the_feed_counts_a_run_while_it_runs(signed_in, owner):
@@ -185,11 +173,17 @@ def test_the_resend_button_can_take_the_unknown_along(signed_in, owner):
     assert Delivery.objects.filter(status="pending").count() == 2
 
 
-def test_resend_is_a_post_for_the_owner_only(client, owner):
-    mailing = mailing_to(2, owner=owner)
-    attempt = claim(mailing)
+@pytest.fixture
+def failed_run(owner) -> Attempt:
+    """A finished run of two recipients, both failed."""
+    attempt = claim(mailing_to(2, owner=owner))
     set_statuses(attempt, failed=2)
     run_pass()
+    return attempt
+
+
+def test_resend_is_a_post_for_the_owner_only(client, owner, failed_run):
+    attempt = failed_run
     url = f"/attempts/{attempt.pk}/resend/"
     client.force_login(owner)
     assert client.get(url).status_code == 405
@@ -200,13 +194,9 @@ def test_resend_is_a_post_for_the_owner_only(client, owner):
     assert Delivery.objects.filter(status="failed").count() == 2
 
 
-def test_managers_see_progress_but_no_resend_form(client, owner):
-    mailing = mailing_to(2, owner=owner)
-    attempt = claim(mailing)
-    set_statuses(attempt, failed=2)
-    run_pass()
+def test_managers_see_progress_but_no_resend_form(client, failed_run):
     client.force_login(manager())
-    page = client.get(f"/mailings/{mailing.pk}/").content.decode()
+    page = client.get(f"/mailings/{failed_run.mailing_id}/").content.decode()
     assert 'id="mailing-progress"' in page
     assert 'id="resend-form"' not in page
 

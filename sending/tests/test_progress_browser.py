@@ -7,11 +7,10 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from mailings.models import Mailing
+from mailings.tests.factories import mailing_to
 from sending.claims import run_claim
 from sending.models import Attempt, Delivery
 from sending.runs import attempt_finish_if_done
-
-from .factories import mailing_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

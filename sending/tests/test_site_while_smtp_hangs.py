@@ -5,10 +5,9 @@ import time
 
 import pytest
 
-from sending.content import unsubscribe_token
+from mailings.tests.factories import mailing_to, unsubscribe_token
 from sending.models import Delivery
 
-from .factories import mailing_to
 from .processes import django_env, manage, wait_for
 from .smtpd import SmtpServer
 

@@ -8,12 +8,12 @@ import pytest
 from django.utils import timezone
 
 from mailings.models import Mailing
+from mailings.tests.factories import mailing_to
 from sending.holds import hold_clear, hold_current
 from sending.models import Attempt, Delivery, TransportHold
 from sending.passes import run_pass
 
 from .conftest import TEST_SMTP_TIMEOUT
-from .factories import mailing_to
 from .smtpd import SmtpServer, free_port
 
 pytestmark = pytest.mark.django_db

@@ -4,14 +4,15 @@ aiosmtpd with a certificate made for the test; a certificate we cannot trust pau
 import shutil
 import ssl
 import subprocess
+from contextlib import contextmanager
 
 import pytest
 
+from mailings.tests.factories import mailing_to
 from sending.holds import hold_current
 from sending.models import Attempt, TransportHold
 from sending.passes import run_pass
 
-from .factories import mailing_to
 from .smtpd import SmtpServer
 
 pytestmark = pytest.mark.django_db
@@ -37,42 +38,39 @@ def certificate(tmp_path_factory):
     return cert, context
 
 
+@contextmanager
+def serving(**options):
+    server = SmtpServer(**options).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def test_it_logs_in_after_starttls(certificate, settings):
     cert, context = certificate
-    server = SmtpServer(
-        users={"mailer": "s3cret"},
-        tls_context=context,
-        require_starttls=True,
-        auth_require_tls=True,
-    ).start()
-    try:
+    login = {"users": {"mailer": "s3cret"}, "require_starttls": True, "auth_require_tls": True}
+    with serving(tls_context=context, **login) as server:
         settings.EMAIL_SSL_CAFILE = str(cert)
         settings.EMAIL_URL = f"smtp+tls://mailer:s3cret@127.0.0.1:{server.port}"
         mailing_to(3)
         run_pass()
         assert Attempt.objects.get().status == Attempt.Status.SUCCESS
         assert len(server.copies()) == 3
-    finally:
-        server.stop()
 
 
 def test_it_sends_over_implicit_tls(certificate, settings):
     cert, context = certificate
-    server = SmtpServer(ssl_context=context).start()
-    try:
+    with serving(ssl_context=context) as server:
         settings.EMAIL_SSL_CAFILE = str(cert)
         settings.EMAIL_URL = f"smtp+ssl://127.0.0.1:{server.port}"
         mailing_to(2)
         run_pass()
         assert len(server.copies()) == 2
-    finally:
-        server.stop()
 
 
 def test_a_certificate_it_cannot_trust_pauses_sending(certificate, settings):
-    _cert, context = certificate
-    server = SmtpServer(ssl_context=context).start()
-    try:
+    with serving(ssl_context=certificate[1]) as server:
         settings.EMAIL_URL = f"smtp+ssl://127.0.0.1:{server.port}"  # no EMAIL_SSL_CAFILE
         mailing_to(2)
         run_pass()
@@ -80,8 +78,6 @@ def test_a_certificate_it_cannot_trust_pauses_sending(certificate, settings):
         assert hold.reason == TransportHold.Reason.CONFIG
         assert "CERTIFICATE_VERIFY_FAILED" in hold.server_response
         assert not server.copies()
-    finally:
-        server.stop()
 
 
 def test_starttls_asked_of_a_server_without_it_pauses_sending(smtp_server, settings):
@@ -90,3 +86,12 @@ def test_starttls_asked_of_a_server_without_it_pauses_sending(smtp_server, setti
     run_pass()
     assert hold_current().server_response == "The server does not offer STARTTLS"
     assert not smtp_server.copies()
+
+
+def test_both_transports_are_what_the_engine_sends_through(settings):
+    from sending.smtp import OutboxTransport, SmtpSettings, SmtpTransport, Transport
+
+    smtp = SmtpTransport(SmtpSettings.from_url("smtp://127.0.0.1:25", timeout=1))
+    assert isinstance(smtp, Transport)
+    assert isinstance(OutboxTransport(), Transport)
+    assert not isinstance(object(), Transport)

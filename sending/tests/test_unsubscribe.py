@@ -8,12 +8,10 @@ import pytest
 from django.test import Client as HttpClient
 
 from mailings.models import Client
-from sending.content import unsubscribe_token
+from mailings.tests.factories import ClientFactory, mailing_to, unsubscribe_token
 from sending.models import Attempt
 from sending.passes import run_pass
 from sending.services import enqueue_run
-
-from .factories import ClientFactory, mailing_to
 
 pytestmark = pytest.mark.django_db
 

@@ -13,6 +13,9 @@ log = logging.getLogger(__name__)
 
 # How often a long run beats the heartbeat that /healthz shows.
 BEAT_EVERY = 5.0
+# After a failed pass (the database, the cache or the broker away) the next one waits
+# longer, doubling from the interval up to this many seconds.
+MAX_BACKOFF = 60.0
 
 
 class Command(BaseCommand):
@@ -35,15 +38,22 @@ class Command(BaseCommand):
                 "CELERY_BROKER_URL is set: this loop hands batches to Celery workers."
             )
         self.stdout.write("Scheduler started.")
+        failures = 0
+        # Only SIGTERM and SIGINT end the loop: a failed pass is logged and tried again.
         while not self.stopping:
-            self.handle_one()
-            self.sleep(interval)
+            if self.handle_one():
+                failures = 0
+                self.sleep(interval)
+            else:
+                failures += 1
+                self.sleep(min(interval * 2**failures, MAX_BACKOFF), wake=False)
         self.stdout.write("Scheduler stopped.")
 
-    def handle_one(self) -> None:
-        close_old_connections()
+    def handle_one(self) -> bool:
+        """One tick; False when it failed."""
         self.last_beat = time.monotonic()
         try:
+            close_old_connections()
             enqueue = None
             if celery_enabled():
                 from sending.tasks import enqueue_batch as enqueue
@@ -54,9 +64,13 @@ class Command(BaseCommand):
                 enqueue=enqueue,
             )
         except Exception:
-            # A database hiccup must not end the loop: log it and try again next pass.
             log.exception("Scheduler pass failed")
-            close_old_connections()
+            try:
+                close_old_connections()  # a broken connection is replaced next pass
+            except Exception:
+                log.exception("Closing the database connection failed")
+            return False
+        return True
 
     def beat(self) -> None:
         now = time.monotonic()
@@ -67,11 +81,19 @@ class Command(BaseCommand):
     def stop(self, *args) -> None:
         self.stopping = True
 
-    def sleep(self, seconds: float) -> None:
-        """Sleep, but wake early when a mailing was just created or sent by hand."""
-        token = wake_token()
+    def sleep(self, seconds: float, *, wake: bool = True) -> None:
+        """Sleep, but (with `wake`) wake early when a mailing was just created or sent
+        by hand. Never raises: a cache that is away means no early wake-up."""
+        token = self.wake_token() if wake else None
         deadline = time.monotonic() + seconds
         while not self.stopping and time.monotonic() < deadline:
             time.sleep(0.2)
-            if wake_token() != token:
+            if wake and self.wake_token() != token:
                 return
+
+    @staticmethod
+    def wake_token() -> str | None:
+        try:
+            return wake_token()
+        except Exception:
+            return None
