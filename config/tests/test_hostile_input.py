@@ -27,8 +27,12 @@ from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
 from mailings.imports import client_imports_run
 from mailings.models import ClientImport
-from mailings.tests.factories import ClientFactory, DeliveryFactory, MailingFactory
-from sending.content import unsubscribe_token
+from mailings.tests.factories import (
+    ClientFactory,
+    DeliveryFactory,
+    MailingFactory,
+    unsubscribe_token,
+)
 
 ROLES = ("anonymous", "user", "other user", "manager", "content manager")
 OMIT = object()

@@ -12,7 +12,6 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client as HttpClient
 from django.utils import timezone
-from sending.tests.factories import mailing_to
 
 from accounts.tests.factories import UserFactory, manager
 from config.celery import app as celery_app
@@ -20,6 +19,7 @@ from mailings import imports
 from mailings.csv_files import clients_import
 from mailings.imports import client_import_create, client_import_process, client_imports_run
 from mailings.models import Client, ClientImport
+from mailings.tests.factories import mailing_to
 from sending.heartbeat import last_beat
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass

@@ -11,10 +11,10 @@ import pytest
 from django.utils import timezone
 
 from config.tests.services import redis_cache_settings
+from mailings.tests.factories import mailing_to
 from sending.heartbeat import last_beat
 from sending.models import Attempt, Delivery
 
-from .factories import mailing_to
 from .processes import ROOT, django_env, wait_for
 from .smtpd import SmtpServer
 
