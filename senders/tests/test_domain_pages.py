@@ -66,7 +66,9 @@ def test_check_shows_each_records_state(csrf_client, owner, dns_server):
 def test_a_dns_server_that_times_out_is_a_message_not_an_error(csrf_client, owner, silent_dns):
     domain = DomainFactory(owner=owner, domain="shop.test")
 
-    response = csrf_client.submit(f"/domains/{domain.pk}/check/", {}, form_url="/domains/", follow=True)
+    response = csrf_client.submit(
+        f"/domains/{domain.pk}/check/", {}, form_url="/domains/", follow=True
+    )
 
     assert response.status_code == 200
     assert "did not answer within" in response.content.decode()
