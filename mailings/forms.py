@@ -1,8 +1,10 @@
 from django import forms
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+
+from senders.models import Sender
 
 from .models import Attempt, Client, Mailing, Message
 from .selectors import subscribed_clients
@@ -117,7 +119,7 @@ class MailingForm(OwnedModelForm):
 
     class Meta:
         model = Mailing
-        fields = ["message", "start_at", "end_at", "periodicity", "clients"]
+        fields = ["message", "sender", "language", "start_at", "end_at", "periodicity", "clients"]
         field_classes = {"clients": ClientLabelField}
         widgets = {
             "start_at": DateTimeLocalInput(),
@@ -133,11 +135,34 @@ class MailingForm(OwnedModelForm):
             "pk", "email", "full_name", "unsubscribed_at"
         )
         self.fields["clients"].required = False
+        senders = Sender.objects.usable_by(self.owner)
+        self.fields["sender"].queryset = senders
+        self.fields["sender"].empty_label = _("The platform's address, with my name")
+        self.fields["sender"].help_text = _(
+            "Only confirmed senders are offered; add one under “Senders”."
+        )
+        # An older form (or a script) that sends no language keeps the default.
+        self.fields["language"].required = False
+        if not self.instance.pk:
+            default = senders.filter(is_default=True).first()
+            self.initial.setdefault("sender", default.pk if default else None)
+            current = translation.get_language() or ""
+            self.initial.setdefault(
+                "language",
+                current if current in dict(Mailing._meta.get_field("language").choices) else "ru",
+            )
         zone = timezone.get_current_timezone_name()
         self.fields["start_at"].help_text = _("Your time zone: %(zone)s.") % {"zone": zone}
         self.fields["end_at"].help_text = _(
             "No run starts after this time. Needed for daily, weekly and monthly mailings."
         )
+
+    def clean_language(self) -> str:
+        if self.cleaned_data.get("language"):
+            return self.cleaned_data["language"]
+        return (
+            self.instance.language if self.instance.pk else self.initial.get("language")
+        ) or "ru"
 
     def clean(self):
         cleaned = super().clean()

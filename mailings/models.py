@@ -98,6 +98,22 @@ class Mailing(models.Model):
     clients = models.ManyToManyField(
         Client, related_name="mailings", blank=True, verbose_name=_("clients")
     )
+    # None: the platform's address (DEFAULT_FROM_EMAIL) with the owner's name.
+    sender = models.ForeignKey(
+        "senders.Sender",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mailings",
+        verbose_name=_("sender"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="ru",
+        help_text=_("The language of the footer and of the unsubscribe page."),
+    )
     start_at = models.DateTimeField(_("first send"))
     end_at = models.DateTimeField(
         _("end"), null=True, blank=True, help_text=_("No run starts after this time.")

@@ -210,5 +210,3 @@ class DomainDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
     model = Domain
     success_url = reverse_lazy("senders:domain_list")
     success_message = _("The domain has been deleted.")
-
-

@@ -31,6 +31,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from mailings.models import Attempt, Client, Delivery, Mailing
+from senders.envelope import SigningUnavailable
 
 from . import holds
 from .content import Recipient, Renderer
@@ -442,8 +443,18 @@ def attempt_send(
     when `should_stop()` says so; whatever was not tried stays pending for a later pass.
     """
     report = SendReport()
-    attempt = Attempt.objects.select_related("mailing__message").filter(pk=attempt_id).first()
+    attempt = (
+        Attempt.objects.select_related("mailing__message", "mailing__owner")
+        .filter(pk=attempt_id)
+        .first()
+    )
     if attempt is None or attempt.status != Attempt.Status.IN_PROGRESS:
+        return report
+    try:
+        renderer = Renderer.for_mailing(attempt.mailing, attempt_id=attempt_id)
+    except SigningUnavailable as unsignable:
+        report.failed += attempt_stop(attempt_id=attempt_id, reason=str(unsignable))
+        report.finished = True
         return report
     if holds.hold_current() is not None:
         report.stopped = "hold"
@@ -456,8 +467,6 @@ def attempt_send(
         report.stopped = pause.reason
         _hand_back(delivery_ids)
         return report
-    message = attempt.mailing.message
-    renderer = Renderer(subject=message.subject, body=message.body, attempt_id=attempt_id)
     limiter = RateLimiter(settings.SEND_RATE)
     breaker = Breaker(settings.SEND_BREAKER_THRESHOLD)
     ledger = _Ledger()
@@ -493,7 +502,7 @@ def attempt_send(
                     email = renderer.render(row.recipient)
                     limiter.wait()
                     outcome = transport.send(
-                        envelope_from=renderer.envelope_from,
+                        envelope_from=email.envelope_from,
                         envelope_to=email.envelope_to,
                         data=email.data,
                     )
@@ -546,6 +555,18 @@ def attempt_send(
             Attempt.objects.filter(pk=attempt_id).update(server_response=last_error[:2000])
     report.finished = attempt_finish_if_done(attempt_id=attempt_id, reply=last_reply)
     return report
+
+
+def attempt_stop(*, attempt_id: int, reason: str) -> int:
+    """End a run that must not send (say, its signing key is unusable): every row not
+    yet sent fails with the reason, which the report and the owner's page show."""
+    stopped = Delivery.objects.filter(attempt_id=attempt_id, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.FAILED, server_response=reason[:2000]
+    )
+    Attempt.objects.filter(pk=attempt_id).update(server_response=reason[:2000])
+    attempt_finish_if_done(attempt_id=attempt_id)
+    log.warning("Run %s stopped: %s", attempt_id, reason)
+    return stopped
 
 
 def _hand_back(delivery_ids: list[int] | None) -> None:
