@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -144,13 +145,11 @@ class MailingForm(OwnedModelForm):
         # An older form (or a script) that sends no language keeps the default.
         self.fields["language"].required = False
         if not self.instance.pk:
+            # A new mailing: model defaults are in `initial` already, ours replace them.
             default = senders.filter(is_default=True).first()
-            self.initial.setdefault("sender", default.pk if default else None)
+            self.initial["sender"] = default.pk if default else None
             current = translation.get_language() or ""
-            self.initial.setdefault(
-                "language",
-                current if current in dict(Mailing._meta.get_field("language").choices) else "ru",
-            )
+            self.initial["language"] = current if current in dict(settings.LANGUAGES) else "ru"
         zone = timezone.get_current_timezone_name()
         self.fields["start_at"].help_text = _("Your time zone: %(zone)s.") % {"zone": zone}
         self.fields["end_at"].help_text = _(
