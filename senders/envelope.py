@@ -89,11 +89,13 @@ def envelope_for(mailing) -> Envelope:
                     "and add the domain again to get a new key."
                 ) from error
             signer = DkimSigner(domain=domain.domain, selector=domain.selector, key=key)
-        name, address, reply_to = sender.name, sender.email, sender.reply_to
+        # One line, whatever was stored: a line break in From would stop every email.
+        name = " ".join(sender.name.split())
+        address, reply_to = sender.email, sender.reply_to
         id_domain = sender.email_domain
         postal_address = sender.postal_address
     else:
-        name = owner.get_full_name() or owner.email
+        name = " ".join(owner.get_full_name().split()) or owner.email
         address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
         reply_to, id_domain, postal_address = owner.email, platform_domain(), ""
     return Envelope(

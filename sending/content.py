@@ -171,21 +171,21 @@ class Renderer:
                     "To unsubscribe, open this link: {url}"
                 )
             else:
-                # The sender is named, not the platform; the name may hold braces.
                 footer = _(
                     "You receive this email because you are on the mailing list of {sender}. "
                     "To unsubscribe, open this link: {url}"
-                ).replace("{sender}", envelope.sender_name.replace("{", "{{").replace("}", "}}"))
-            postal = ""
-            if envelope is not None and envelope.postal_address.strip():
-                postal = envelope.postal_address.strip().replace("{", "{{").replace("}", "}}")
-            self.text_footer = "\n\n-- \n" + footer + (f"\n{postal}" if postal else "")
-            self.html_footer = html.escape(footer).replace(
-                "{url}", '<a href="{url}">{label}</a>'
-            ) + (
-                "<br>" + html.escape(postal).replace("\r\n", "\n").replace("\n", "<br>")
-                if postal
-                else ""
+                )
+            # Split around the link once, the sender's name put in as plain text: user
+            # text never goes through str.format (a name may hold braces).
+            before, _link, after = footer.partition("{url}")
+            sender_name = envelope.sender_name if envelope else ""
+            before, after = (part.replace("{sender}", sender_name) for part in (before, after))
+            postal = envelope.postal_address.strip().replace("\r\n", "\n") if envelope else ""
+            self.text_footer = ("\n\n-- \n" + before, after + (f"\n{postal}" if postal else ""))
+            self.html_footer = (
+                html.escape(before),
+                html.escape(after)
+                + ("<br>" + html.escape(postal).replace("\n", "<br>") if postal else ""),
             )
             self.html_lang = translation.get_language()
         # The literal parts of the body, escaped for HTML once per run.
@@ -226,9 +226,10 @@ class Renderer:
         values = {"full_name": recipient.full_name, "email": recipient.email}
         url = self.unsubscribe_url(recipient.client_id)
         subject = self._fill(self.subject_parts, values).replace("\n", " ").replace("\r", " ")
-        text = self._fill(self.body_parts, values) + self.text_footer.format(url=url)
+        text = self._fill(self.body_parts, values) + url.join(self.text_footer)
         body_html = self._fill(self.body_html_parts, values, _html_block)
-        footer = self.html_footer.format(url=html.escape(url), label=url)
+        link = html.escape(url)
+        footer = f'<a href="{link}">{link}</a>'.join(self.html_footer)
         page = (
             f'<!DOCTYPE html><html lang="{self.html_lang}"><head><meta charset="utf-8">'
             f"</head><body><p>{body_html}</p>\n"

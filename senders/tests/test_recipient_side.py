@@ -79,3 +79,22 @@ def test_a_token_naming_another_owners_mailing_shows_no_sender(browser, mailing)
 
     assert "Shop Romashka" not in page
     assert stranger.email in page
+
+
+def test_a_sender_name_with_braces_and_line_breaks_cannot_break_an_email(mailing):
+    from sending.content import Recipient
+
+    sender = mailing.sender
+    sender.name = "Shop {url} {0} }{\r\nBcc: victim@example.org"
+    sender.postal_address = "Street {x}\r\n<b>1</b>"
+    sender.save()
+
+    email = Renderer.for_mailing(mailing, attempt_id=1).render(
+        Recipient(delivery_id=1, client_id=2, email="a@example.org", full_name="A")
+    )
+
+    head, _sep, body = email.data.partition(b"\r\n\r\n")
+    assert b"\r\nBcc:" not in head
+    assert b"Shop {url} {0} }{ Bcc: victim@example.org" in head
+    assert b"Street {x}" in body
+    assert b"Street {x}<br>&lt;b&gt;1&lt;/b&gt;" in body  # escaped in the HTML part
