@@ -39,7 +39,8 @@ def delivery_id_from_bounce(address: str) -> int | None:
 
 
 def platform_domain() -> str:
-    """The platform's own domain for ids: DEFAULT_FROM_EMAIL's, else the site's."""
+    """Our own domain for Message-ID and List-Id without a sender: DEFAULT_FROM_EMAIL's,
+    else the site's."""
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
     if not domain or domain == "localhost":
         domain = urlsplit(settings.SITE_URL).hostname or domain or "localhost"

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from email.policy import Compat32
 from email.utils import formatdate, parseaddr
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -23,7 +22,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from senders.envelope import Envelope, envelope_for
+from senders.envelope import Envelope, envelope_for, platform_domain
 
 
 class _Unfolded(Compat32):
@@ -100,15 +99,6 @@ def _html_block(text: str) -> str:
     )
 
 
-def message_id_domain() -> str:
-    """Our own domain for Message-ID: the sender's, else the site's."""
-    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    domain = address.rpartition("@")[2]
-    if not domain or domain == "localhost":
-        domain = urlsplit(settings.SITE_URL).hostname or domain or "localhost"
-    return domain
-
-
 @dataclass(frozen=True)
 class Recipient:
     delivery_id: int
@@ -151,7 +141,7 @@ class Renderer:
         if envelope is None:
             self.from_email = settings.DEFAULT_FROM_EMAIL
             self.envelope_from = parseaddr(sanitize_address(self.from_email, "utf-8"))[1]
-            self.domain = message_id_domain()
+            self.domain = platform_domain()
         else:
             self.from_email = envelope.from_header
             self.envelope_from = envelope.from_address
