@@ -82,7 +82,13 @@ def resolver() -> dns.resolver.Resolver:
                 % {"value": settings.DNS_RESOLVER}
             )
         answerer = dns.resolver.Resolver(configure=False)
-        answerer.nameservers = [host.strip("[]")]
+        try:
+            answerer.nameservers = [host.strip("[]")]
+        except ValueError as error:
+            raise ResolverMisconfigured(
+                _("DNS_RESOLVER must name the resolver by its IP address: %(error)s")
+                % {"error": error}
+            ) from error
         answerer.port = int(port)
     else:
         answerer = dns.resolver.Resolver()
@@ -143,7 +149,7 @@ def records_check(records: list[Record]) -> list[Result]:
             }
             results.append(Result(record.kind, record.name, record.value, ERROR, [], message))
             continue
-        except dns.exception.DNSException as error:
+        except (dns.exception.DNSException, OSError) as error:
             message = _("The DNS lookup failed: %(error)s") % {"error": error}
             results.append(Result(record.kind, record.name, record.value, ERROR, [], message))
             continue

@@ -26,7 +26,7 @@ def test_every_published_record_is_ok_and_the_domain_verified(dns_server, settin
 
     results = domain_check(domain=domain)
 
-    assert states(results) == {"dkim": OK, "spf": OK, "dmarc": OK, "return_path": OK}
+    assert states(results) == {"dkim": OK, "spf": OK, "dmarc": OK, "return_path": OK}, results
     domain.refresh_from_db()
     assert domain.verified_at is not None
     assert domain.checked_at is not None
@@ -39,7 +39,7 @@ def test_nothing_published_is_missing_and_not_verified(dns_server):
 
     results = domain_check(domain=domain)
 
-    assert states(results) == {"dkim": MISSING, "spf": MISSING, "dmarc": MISSING}
+    assert states(results) == {"dkim": MISSING, "spf": MISSING, "dmarc": MISSING}, results
     domain.refresh_from_db()
     assert domain.verified_at is None
 
@@ -58,7 +58,7 @@ def test_wrong_records_say_what_was_found(dns_server, settings):
 
     results = domain_check(domain=domain)
 
-    assert states(results) == {"dkim": WRONG, "spf": WRONG, "dmarc": WRONG}
+    assert states(results) == {"dkim": WRONG, "spf": WRONG, "dmarc": WRONG}, results
     spf = next(result for result in results if result["kind"] == "spf")
     assert spf["found"] == ["v=spf1 include:_spf.google.com ~all"]
     assert domain.verified_at is None
@@ -85,14 +85,21 @@ def test_a_dns_server_that_never_answers_is_a_clear_message(silent_dns):
     assert domain.verified_at is not None  # a failed lookup proves nothing either way
 
 
-def test_a_malformed_resolver_setting_is_a_clear_message(settings):
-    settings.DNS_RESOLVER = "localhost"
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("localhost", "DNS_RESOLVER must be host:port"),
+        ("resolver.example:53", "DNS_RESOLVER must name the resolver by its IP address"),
+    ],
+)
+def test_a_malformed_resolver_setting_is_a_clear_message(settings, value, message):
+    settings.DNS_RESOLVER = value
     domain = DomainFactory(domain="shop.test")
 
     results = domain_check(domain=domain)
 
     assert {result["state"] for result in results} == {ERROR}
-    assert "DNS_RESOLVER must be host:port" in results[0]["message"]
+    assert message in results[0]["message"]
 
 
 def test_only_one_account_can_verify_a_domain(dns_server):
@@ -105,4 +112,4 @@ def test_only_one_account_can_verify_a_domain(dns_server):
 
     squatter.refresh_from_db()
     assert squatter.verified_at is None
-    assert "verified by another account" in results[0]["message"]
+    assert "verified by another account" in results[0]["message"], results
