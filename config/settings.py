@@ -7,6 +7,7 @@ set; `manage.py check --deploy` is clean with just those.
 
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "sending",
     "blog",
     "dashboard",
+    "senders",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +228,21 @@ EMAIL_URL = env.str("EMAIL_URL", default="")
 EMAIL_BACKEND = "sending.mail_queue.QueuedEmailBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rassylka <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Senders and domains (senders/). Secrets at rest (DKIM keys) are encrypted with
+# FIELD_ENCRYPTION_KEY: a comma-separated list, the first encrypts, all decrypt (rotation).
+FIELD_ENCRYPTION_KEY = env.list("FIELD_ENCRYPTION_KEY", default=[]) or [SECRET_KEY]
+# VERP return paths bounce+<token>@BOUNCE_DOMAIN (empty: the sender's address).
+BOUNCE_DOMAIN = env.str("BOUNCE_DOMAIN", default="")
+# The resolver for domain checks as host:port (empty: the system's).
+DNS_RESOLVER = env.str("DNS_RESOLVER", default="")
+DNS_TIMEOUT = env.float("DNS_TIMEOUT", default=5.0)
+# What a user's SPF record should include so that our relay may send for their domain.
+SPF_INCLUDE = env.str("SPF_INCLUDE", default="") or (
+    BOUNCE_DOMAIN or urlsplit(SITE_URL).hostname or "localhost"
+)
+# The service part of Feedback-ID (mailing:user:service).
+FEEDBACK_ID_SERVICE = env.str("FEEDBACK_ID_SERVICE", default="rassylka")
 
 # Celery: unset broker means the embedded scheduler (run_scheduler) does the sending.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("blog/", include("blog.urls")),
     path("", include("mailings.urls")),
     path("", include("sending.urls")),
+    path("", include("senders.urls")),
     path("", include("dashboard.urls")),
 ]
 

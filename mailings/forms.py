@@ -1,12 +1,14 @@
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.db import connection
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from senders.models import Sender
 from sending.models import Attempt
 
 from .models import Client, Mailing, Message, validate_sane_date
@@ -148,7 +150,16 @@ class MailingForm(OwnedModelForm):
 
     class Meta:
         model = Mailing
-        fields = ["name", "message", "start_at", "end_at", "periodicity", "clients"]
+        fields = [
+            "name",
+            "message",
+            "sender",
+            "language",
+            "start_at",
+            "end_at",
+            "periodicity",
+            "clients",
+        ]
         field_classes = {"clients": ClientLabelField}
         widgets = {
             "start_at": DateTimeLocalInput(),
@@ -167,11 +178,32 @@ class MailingForm(OwnedModelForm):
         self.fields["name"].help_text = _(
             "Tells this mailing apart in lists and reports. Empty: the message's subject."
         )
+        senders = Sender.objects.usable_by(self.owner)
+        self.fields["sender"].queryset = senders
+        self.fields["sender"].empty_label = _("The platform's address, with my name")
+        self.fields["sender"].help_text = _(
+            "Only confirmed senders are offered; add one under “Senders”."
+        )
+        # An older form (or a script) that sends no language keeps the default.
+        self.fields["language"].required = False
+        if not self.instance.pk:
+            # A new mailing: model defaults are in `initial` already, ours replace them.
+            default = senders.filter(is_default=True).first()
+            self.initial["sender"] = default.pk if default else None
+            current = translation.get_language() or ""
+            self.initial["language"] = current if current in dict(settings.LANGUAGES) else "ru"
         zone = timezone.get_current_timezone_name()
         self.fields["start_at"].help_text = _("Your time zone: %(zone)s.") % {"zone": zone}
         self.fields["end_at"].help_text = _(
             "No run starts after this time. Needed for daily, weekly and monthly mailings."
         )
+
+    def clean_language(self) -> str:
+        if self.cleaned_data.get("language"):
+            return self.cleaned_data["language"]
+        return (
+            self.instance.language if self.instance.pk else self.initial.get("language")
+        ) or "ru"
 
     def clean(self):
         cleaned = super().clean()

@@ -125,6 +125,22 @@ class Mailing(models.Model):
     )
     # Tells apart two mailings of one message; the form fills in the subject when empty.
     name = models.CharField(_("name"), max_length=255, blank=True)
+    # None: the platform's address (DEFAULT_FROM_EMAIL) with the owner's name.
+    sender = models.ForeignKey(
+        "senders.Sender",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="mailings",
+        verbose_name=_("sender"),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="ru",
+        help_text=_("The language of the footer and of the unsubscribe page."),
+    )
     start_at = models.DateTimeField(_("first send"), validators=[validate_sane_date])
     end_at = models.DateTimeField(
         _("end"),

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from email.policy import Compat32
 from email.utils import formatdate, parseaddr
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -22,6 +21,8 @@ from django.core.mail.message import sanitize_address
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from senders.envelope import Envelope, envelope_for, platform_domain
 
 
 class _Unfolded(Compat32):
@@ -50,13 +51,22 @@ UNSUBSCRIBE_SALT = "sending.unsubscribe"
 TOKEN_PLACEHOLDER = "TOKEN"
 
 
-def client_id_from_token(token: str) -> int | None:
-    """The client a token was made for, or None when it was not made by us."""
+def _is_id(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def unsubscribe_target(token: str) -> tuple[int, int | None] | None:
+    """(client id, mailing id or None) a token was made for, or None when not made by us.
+    Tokens hold the client alone (older emails) or the client and the mailing."""
     try:
         value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
     except (signing.BadSignature, ValueError, UnicodeDecodeError):
         return None
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if _is_id(value):
+        return value, None
+    if isinstance(value, list) and len(value) == 2 and all(_is_id(v) for v in value):
+        return value[0], value[1]
+    return None
 
 
 def _split(text: str) -> list[str]:
@@ -73,15 +83,6 @@ def _html_block(text: str) -> str:
     )
 
 
-def message_id_domain() -> str:
-    """Our own domain for Message-ID: the sender's, else the site's."""
-    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    domain = address.rpartition("@")[2]
-    if not domain or domain == "localhost":
-        domain = urlsplit(settings.SITE_URL).hostname or domain or "localhost"
-    return domain
-
-
 @dataclass(frozen=True)
 class Recipient:
     delivery_id: int
@@ -94,42 +95,96 @@ class Recipient:
 class Email:
     envelope_to: str
     data: bytes
+    envelope_from: str = ""
 
 
 class Renderer:
-    """Builds the emails of one run; construct once, then `render()` per recipient."""
+    """Builds the emails of one run; construct once, then `render()` per recipient.
 
-    def __init__(self, *, subject: str, body: str, attempt_id: int, language: str | None = None):
+    With an `envelope` (senders.envelope_for: the mailing's sender, ids and DKIM signer)
+    the emails go out as that sender; without one, from DEFAULT_FROM_EMAIL as before.
+    """
+
+    def __init__(
+        self,
+        *,
+        subject: str,
+        body: str,
+        attempt_id: int,
+        language: str | None = None,
+        envelope: Envelope | None = None,
+        mailing_id: int | None = None,
+    ):
         self.attempt_id = attempt_id
+        self.mailing_id = mailing_id
+        self.envelope = envelope
         self.subject_parts = _split(subject.replace("\r", " ").replace("\n", " "))
         self.body_parts = _split(body)
-        self.from_email = settings.DEFAULT_FROM_EMAIL
-        self.envelope_from = parseaddr(sanitize_address(self.from_email, "utf-8"))[1]
-        self.domain = message_id_domain()
+        self.extra_headers: dict[str, str] = {}
+        self.reply_to: list[str] = []
+        if envelope is None:
+            self.from_email = settings.DEFAULT_FROM_EMAIL
+            self.envelope_from = parseaddr(sanitize_address(self.from_email, "utf-8"))[1]
+            self.domain = platform_domain()
+        else:
+            self.from_email = envelope.from_header
+            self.envelope_from = envelope.from_address
+            self.domain = envelope.domain
+            self.reply_to = [envelope.reply_to] if envelope.reply_to else []
+            self.extra_headers = {"List-Id": envelope.list_id, "Feedback-ID": envelope.feedback_id}
+        self.dkim = envelope.signer if envelope else None
         path = reverse("sending:unsubscribe", args=[TOKEN_PLACEHOLDER])
         self.unsubscribe_prefix, self.unsubscribe_suffix = (settings.SITE_URL + path).split(
             TOKEN_PLACEHOLDER
         )
         self.signer = signing.Signer(salt=UNSUBSCRIBE_SALT)
         with translation.override(language or settings.LANGUAGE_CODE):
-            self.text_footer = "\n\n-- \n" + _(
-                "You receive this email because you are on our mailing list. "
-                "To unsubscribe, open this link: {url}"
-            )
-            self.html_footer = html.escape(
-                _(
+            if envelope is None:
+                footer = _(
                     "You receive this email because you are on our mailing list. "
                     "To unsubscribe, open this link: {url}"
                 )
-            ).replace("{url}", '<a href="{url}">{label}</a>')
+            else:
+                footer = _(
+                    "You receive this email because you are on the mailing list of {sender}. "
+                    "To unsubscribe, open this link: {url}"
+                )
+            # Split around the link once, the sender's name put in as plain text: user
+            # text never goes through str.format (a name may hold braces).
+            before, _link, after = footer.partition("{url}")
+            sender_name = envelope.sender_name if envelope else ""
+            before, after = (part.replace("{sender}", sender_name) for part in (before, after))
+            postal = envelope.postal_address.strip().replace("\r\n", "\n") if envelope else ""
+            self.text_footer = ("\n\n-- \n" + before, after + (f"\n{postal}" if postal else ""))
+            self.html_footer = (
+                html.escape(before),
+                html.escape(after)
+                + ("<br>" + html.escape(postal).replace("\n", "<br>") if postal else ""),
+            )
             self.html_lang = translation.get_language()
         # The literal parts of the body, escaped for HTML once per run.
         self.body_html_parts = [
             part if index % 2 else _html_block(part) for index, part in enumerate(self.body_parts)
         ]
 
+    @classmethod
+    def for_mailing(cls, mailing, *, attempt_id: int) -> "Renderer":
+        """The renderer of one run of `mailing` (message, owner and sender loaded).
+        Raises senders.envelope.SigningUnavailable when its domain's key is unusable."""
+        return cls(
+            subject=mailing.message.subject,
+            body=mailing.message.body,
+            attempt_id=attempt_id,
+            language=mailing.language,
+            envelope=envelope_for(mailing),
+            mailing_id=mailing.pk,
+        )
+
     def unsubscribe_url(self, client_id: int) -> str:
-        token = self.signer.sign_object(client_id)
+        # With the mailing, the page speaks its language and names its sender.
+        token = self.signer.sign_object(
+            client_id if self.mailing_id is None else [client_id, self.mailing_id]
+        )
         return f"{self.unsubscribe_prefix}{token}{self.unsubscribe_suffix}"
 
     @staticmethod
@@ -145,9 +200,10 @@ class Renderer:
         values = {"full_name": recipient.full_name, "email": recipient.email}
         url = self.unsubscribe_url(recipient.client_id)
         subject = self._fill(self.subject_parts, values).replace("\n", " ").replace("\r", " ")
-        text = self._fill(self.body_parts, values) + self.text_footer.format(url=url)
+        text = self._fill(self.body_parts, values) + url.join(self.text_footer)
         body_html = self._fill(self.body_html_parts, values, _html_block)
-        footer = self.html_footer.format(url=html.escape(url), label=url)
+        link = html.escape(url)
+        footer = f'<a href="{link}">{link}</a>'.join(self.html_footer)
         page = (
             f'<!DOCTYPE html><html lang="{self.html_lang}"><head><meta charset="utf-8">'
             f"</head><body><p>{body_html}</p>\n"
@@ -158,6 +214,7 @@ class Renderer:
             text,
             self.from_email,
             [recipient.email],
+            reply_to=self.reply_to,
             headers={
                 # The same id on every try of one delivery: a receiver that got the
                 # message once may drop a copy the owner resends.
@@ -165,6 +222,7 @@ class Renderer:
                 "Date": formatdate(usegmt=True),
                 "List-Unsubscribe": f"<{url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                **self.extra_headers,
             },
         )
         message.attach_alternative(page, "text/html")
@@ -177,4 +235,12 @@ class Renderer:
         # No folding of our short headers: compat32 would break "List-Unsubscribe: <url>"
         # after the colon (legal, but some clients then show a leading space).
         mime.policy = UNFOLDED
-        return Email(envelope_to=envelope_to, data=mime.as_bytes(linesep="\r\n"))
+        data = mime.as_bytes(linesep="\r\n")
+        if self.dkim is not None:
+            data = self.dkim.sign(data)
+        envelope_from = (
+            self.envelope.return_path(recipient.delivery_id)
+            if self.envelope
+            else self.envelope_from
+        )
+        return Email(envelope_to=envelope_to, data=data, envelope_from=envelope_from)

@@ -105,3 +105,15 @@ def attempt_pause(*, attempt_id: int, reason: str, reply: str) -> None:
     holds.hold_record(reason=reason, server_response=reply)
     Attempt.objects.filter(pk=attempt_id).update(server_response=reply[:2000])
     log.warning("Sending stopped (%s): %s", reason, reply)
+
+
+def attempt_stop(*, attempt_id: int, reason: str) -> int:
+    """End a run that must not send (say, its signing key is unusable): every row not
+    yet sent fails with the reason, which the report and the owner's page show."""
+    stopped = Delivery.objects.filter(attempt_id=attempt_id, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.FAILED, server_response=reason[:2000]
+    )
+    Attempt.objects.filter(pk=attempt_id).update(server_response=reason[:2000])
+    attempt_finish_if_done(attempt_id=attempt_id)
+    log.warning("Run %s stopped: %s", attempt_id, reason)
+    return stopped

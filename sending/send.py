@@ -13,12 +13,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from senders.envelope import SigningUnavailable
+
 from . import holds
 from .conf import batch_lease_seconds
 from .content import Renderer
 from .ledger import Ledger, Row, batch_renew_lease, deliveries_hand_back, window_claim
 from .models import Attempt, TransportHold
-from .runs import attempt_finish_if_done, attempt_pause
+from .runs import attempt_finish_if_done, attempt_pause, attempt_stop
 from .smtp import (
     FAILED,
     SENT,
@@ -64,8 +66,19 @@ def attempt_send(
     when `should_stop()` says so; whatever was not tried stays pending for a later pass.
     """
     report = SendReport()
-    attempt = Attempt.objects.select_related("mailing__message").filter(pk=attempt_id).first()
+    attempt = (
+        Attempt.objects.select_related("mailing__message", "mailing__owner", "mailing__sender")
+        .filter(pk=attempt_id)
+        .first()
+    )
     if attempt is None or attempt.status != Attempt.Status.IN_PROGRESS:
+        return report
+    try:
+        renderer = Renderer.for_mailing(attempt.mailing, attempt_id=attempt_id)
+    except SigningUnavailable as unsignable:
+        # Nothing goes out unsigned from a domain that claims to sign.
+        report.failed += attempt_stop(attempt_id=attempt_id, reason=str(unsignable))
+        report.finished = True
         return report
     if holds.hold_current() is not None:
         report.stopped = "hold"
@@ -78,13 +91,7 @@ def attempt_send(
         report.stopped = pause.reason
         deliveries_hand_back(delivery_ids)
         return report
-    message = attempt.mailing.message
-    run = _Run(
-        attempt_id=attempt_id,
-        transport=transport,
-        renderer=Renderer(subject=message.subject, body=message.body, attempt_id=attempt_id),
-        report=report,
-    )
+    run = _Run(attempt_id=attempt_id, transport=transport, renderer=renderer, report=report)
     windows = _Windows(
         attempt_id=attempt_id, delivery_ids=delivery_ids, ledger=run.ledger, should_stop=should_stop
     )
@@ -180,7 +187,7 @@ class _Run:
             email = self.renderer.render(row.recipient)
             self.limiter.wait()
             outcome = self.transport.send(
-                envelope_from=self.renderer.envelope_from,
+                envelope_from=email.envelope_from,
                 envelope_to=email.envelope_to,
                 data=email.data,
             )

@@ -184,3 +184,12 @@ def client_unsubscribe(*, client: Client) -> bool:
     )
     client.refresh_from_db(fields=["unsubscribed_at"])
     return bool(changed)
+
+
+def client_resubscribe(*, client: Client) -> bool:
+    """The recipient changed their mind on the unsubscribe page (a confirming POST)."""
+    changed = Client.objects.filter(pk=client.pk, unsubscribed_at__isnull=False).update(
+        unsubscribed_at=None
+    )
+    client.refresh_from_db(fields=["unsubscribed_at"])
+    return bool(changed)

@@ -3,6 +3,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -14,12 +15,13 @@ from django.views.generic import TemplateView
 
 from mailings.models import Client, Mailing
 from mailings.selectors import OVERSEER_PERMISSION
+from senders.envelope import sender_of
 
-from .content import client_id_from_token
+from .content import unsubscribe_target
 from .forms import ResendForm
 from .models import Attempt
 from .progress import mailing_progress
-from .services import attempt_resend, client_unsubscribe
+from .services import attempt_resend, client_resubscribe, client_unsubscribe
 
 
 def _mailing_for_reader(user, pk: int) -> Mailing:
@@ -80,22 +82,52 @@ class UnsubscribeView(TemplateView):
     template_name = "sending/unsubscribe.html"
 
     def get_client(self) -> Client:
-        client_id = client_id_from_token(self.kwargs["token"])
-        client = Client.objects.filter(pk=client_id).first() if client_id else None
+        target = unsubscribe_target(self.kwargs["token"])
+        client = Client.objects.filter(pk=target[0]).first() if target else None
         if client is None:
             raise Http404
+        # A token from a mailing's email: the page speaks its language, names its sender.
+        self.mailing = (
+            Mailing.objects.select_related("owner", "sender")
+            .filter(pk=target[1], owner_id=client.owner_id)
+            .first()
+            if target[1]
+            else None
+        )
         return client
 
     def dispatch(self, request, *args, **kwargs):
+        self.mailing = None
         try:
             self.client = self.get_client()
         except Http404:
             return self.render_to_response({"invalid": True}, status=404)
-        return super().dispatch(request, *args, **kwargs)
+        language = self.mailing.language if self.mailing else translation.get_language()
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()
+        return response
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "client": self.client}
+        sender_name, postal_address = "", ""
+        if self.mailing is not None:
+            sender = sender_of(self.mailing)
+            owner = self.mailing.owner
+            sender_name = sender.name if sender else (owner.get_full_name() or owner.email)
+            postal_address = sender.postal_address if sender else ""
+        return {
+            **super().get_context_data(**kwargs),
+            "client": self.client,
+            "sender_name": sender_name,
+            "postal_address": postal_address,
+        }
 
     def post(self, request, *args, **kwargs):
+        # Only the page's own button resubscribes; a provider's one-click POST
+        # (List-Unsubscribe=One-Click) or any other POST unsubscribes.
+        if request.POST.get("action") == "resubscribe":
+            client_resubscribe(client=self.client)
+            return self.render_to_response(self.get_context_data(resubscribed=True))
         client_unsubscribe(client=self.client)
-        return self.render_to_response({"client": self.client, "done": True})
+        return self.render_to_response(self.get_context_data(done=True))

@@ -18,6 +18,7 @@ from mailings.tests.factories import (
     MailingFactory,
     MessageFactory,
 )
+from senders.tests.factories import DomainFactory, SenderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,22 @@ MATRIX = [
     ("GET", "/mailings/{mailing}/disable/", row(405, 405, 405, 405, 405, 405)),
     ("GET", "/mailings/{mailing}/runs/{attempt}/", OWN_OBJECT),
     ("GET", "/mailings/{mailing}/runs/{attempt}/export/", OWN_OBJECT),
+    ("GET", "/senders/", LIST),
+    ("GET", "/senders/new/", CREATE),
+    ("GET", "/senders/{sender}/", OWN_OBJECT),
+    ("GET", "/senders/{sender}/edit/", CHANGE),
+    ("GET", "/senders/{sender}/delete/", CHANGE),
+    ("POST", "/senders/{sender}/edit/", row(LOGIN, 302, 404, 403, 404)),
+    ("POST", "/senders/{sender}/confirm/", row(LOGIN, 302, 404, 403, 404)),
+    ("GET", "/senders/{sender}/confirm/", row(405, 405, 405, 405, 405, 405)),
+    ("POST", "/senders/{spare_sender}/delete/", row(LOGIN, 302, 404, 403, 404)),
+    ("GET", "/domains/", LIST),
+    ("GET", "/domains/new/", CREATE),
+    ("GET", "/domains/{domain}/", OWN_OBJECT),
+    ("GET", "/domains/{domain}/delete/", CHANGE),
+    ("POST", "/domains/{domain}/check/", row(LOGIN, 302, 404, 403, 404)),
+    ("GET", "/domains/{domain}/check/", row(405, 405, 405, 405, 405, 405)),
+    ("POST", "/domains/{spare_domain}/delete/", row(LOGIN, 302, 404, 403, 404)),
     ("GET", "/reports/", LIST),
     ("GET", "/reports/export/", LIST),
     ("GET", "/manager/users/", MANAGER_ONLY),
@@ -82,8 +99,11 @@ MATRIX = [
 
 
 @pytest.fixture
-def world():
+def world(settings):
+    # "Check" looks nothing up: a resolver setting it cannot use answers at once.
+    settings.DNS_RESOLVER = "no-resolver-in-this-test"
     owner = UserFactory()
+    sender = SenderFactory(owner=owner)
     client = ClientFactory(owner=owner)
     message = MessageFactory(owner=owner)
     mailing = MailingFactory(owner=owner, message=message, clients=[client])
@@ -102,11 +122,16 @@ def world():
             "mailing": mailing.pk,
             "attempt": attempt.pk,
             "client_import": client_import_create(owner=owner, data=b"email\na@example.org\n").pk,
+            "sender": sender.pk,
+            "spare_sender": SenderFactory(owner=owner).pk,
+            "domain": DomainFactory(owner=owner).pk,
+            "spare_domain": DomainFactory(owner=owner).pk,
             "target": None,
         },
         "form": {
             "/clients/": {"email": "changed@example.org", "full_name": "Изменено"},
             "/messages/": {"subject": "Изменено", "body": "Текст"},
+            "/senders/": {"name": "Изменено", "email": sender.email},
             "/mailings/": {
                 "message": message.pk,
                 "start_at": "2031-01-01T10:00",
@@ -169,7 +194,9 @@ def test_a_manager_changes_nothing_by_forged_posts(csrf_client, world):
     assert Message.objects.get(pk=ids["message"]).subject != "Изменено"
 
 
-@pytest.mark.parametrize("path", ["/clients/", "/messages/", "/mailings/"])
+@pytest.mark.parametrize(
+    "path", ["/clients/", "/messages/", "/mailings/", "/senders/", "/domains/"]
+)
 def test_an_empty_list_offers_a_create_button_to_owners_but_not_to_managers(client, path):
     client.force_login(UserFactory())
     assert f'href="{path}new/"' in client.get(path).content.decode()

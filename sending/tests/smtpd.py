@@ -49,6 +49,7 @@ class Recorder:
         self.faults = faults
         self.lock = threading.Lock()
         self.messages: list[tuple[str, bytes]] = []
+        self.return_paths: list[tuple[str, str]] = []  # (recipient, MAIL FROM) per message
         self.connections = 0
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -75,6 +76,7 @@ class Recorder:
         with self.lock:
             for rcpt in envelope.rcpt_tos:
                 self.messages.append((rcpt, envelope.original_content))
+                self.return_paths.append((rcpt, envelope.mail_from))
             number = len(self.messages)
         if self.faults.data_delay:
             await asyncio.sleep(self.faults.data_delay)

@@ -1,0 +1,112 @@
+"""What the sending engine asks of this app for one mailing: who it is from, where
+replies and bounces go, its list and feedback ids, and the DKIM signer when the
+sender's domain is verified (`envelope_for`), plus the VERP bounce tokens."""
+
+from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+
+from .keys import KeyUnusable
+from .models import Sender
+from .signing import DkimSigner
+
+BOUNCE_SALT = "senders.bounce"
+# "." instead of ":" keeps the token a plain local part (RFC 5321 dot-string).
+_bounce_signer = signing.Signer(salt=BOUNCE_SALT, sep=".")
+
+
+class SigningUnavailable(Exception):
+    """A domain that signs has a key we cannot use: send nothing rather than unsigned."""
+
+
+def bounce_address(delivery_id: int) -> str:
+    return f"bounce+{_bounce_signer.sign(str(delivery_id))}@{settings.BOUNCE_DOMAIN}"
+
+
+def delivery_id_from_bounce(address: str) -> int | None:
+    """The delivery a VERP return path was made for, or None when we did not make it."""
+    local = parseaddr(address)[1].rpartition("@")[0]
+    if not local.startswith("bounce+"):
+        return None
+    try:
+        value = _bounce_signer.unsign(local.removeprefix("bounce+"))
+    except signing.BadSignature:
+        return None
+    return int(value) if value.isdigit() else None
+
+
+def platform_domain() -> str:
+    """Our own domain for Message-ID and List-Id without a sender: DEFAULT_FROM_EMAIL's,
+    else the site's."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    if not domain or domain == "localhost":
+        domain = urlsplit(settings.SITE_URL).hostname or domain or "localhost"
+    return domain
+
+
+@dataclass(frozen=True)
+class Envelope:
+    from_header: str
+    from_address: str
+    reply_to: str
+    domain: str  # of Message-ID and List-Id
+    list_id: str
+    feedback_id: str
+    sender_name: str  # named in the footer and on the unsubscribe page
+    postal_address: str
+    signer: DkimSigner | None
+
+    def return_path(self, delivery_id: int) -> str:
+        if settings.BOUNCE_DOMAIN:
+            return bounce_address(delivery_id)
+        return self.from_address
+
+
+def sender_of(mailing) -> Sender | None:
+    """The mailing's sender while it stays usable; else None (the platform's address)."""
+    if mailing.sender_id is None:
+        return None
+    return Sender.objects.usable_by(mailing.owner_id).filter(pk=mailing.sender_id).first()
+
+
+def envelope_for(mailing) -> Envelope:
+    """Raises SigningUnavailable when the sender's verified domain has an unusable key."""
+    owner = mailing.owner
+    sender = sender_of(mailing)
+    signer = None
+    if sender is not None:
+        domain = sender.signing_domain()
+        if domain is not None:
+            try:
+                key = domain.private_key()
+            except KeyUnusable as error:
+                raise SigningUnavailable(
+                    f"Not sent: the DKIM key of {domain.domain} cannot be decrypted "
+                    "(FIELD_ENCRYPTION_KEY was changed?), and mail from a domain that "
+                    "signs is never sent unsigned. Restore the key setting, or delete "
+                    "and add the domain again to get a new key."
+                ) from error
+            signer = DkimSigner(domain=domain.domain, selector=domain.selector, key=key)
+        # One line, whatever was stored: a line break in From would stop every email.
+        name = " ".join(sender.name.split())
+        address, reply_to = sender.email, sender.reply_to
+        id_domain = sender.email_domain
+        postal_address = sender.postal_address
+    else:
+        name = " ".join(owner.get_full_name().split()) or owner.email
+        address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+        reply_to, id_domain, postal_address = owner.email, platform_domain(), ""
+    return Envelope(
+        from_header=formataddr((name, address)),
+        from_address=address,
+        reply_to=reply_to,
+        domain=id_domain,
+        list_id=f"<mailing-{mailing.pk}.{id_domain}>",
+        feedback_id=f"{mailing.pk}:{owner.pk}:{settings.FEEDBACK_ID_SERVICE}",
+        sender_name=name,
+        postal_address=postal_address,
+        signer=signer,
+    )

@@ -1,0 +1,69 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mailings.forms import OwnedModelForm
+
+from .models import Domain, Sender, email_domain
+from .services import domain_normalise, domain_verified_by_another
+
+
+class SenderForm(OwnedModelForm):
+    class Meta:
+        model = Sender
+        fields = ["name", "email", "reply_to", "postal_address", "is_default"]
+        widgets = {"postal_address": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "name": _("What recipients see as the sender, such as your shop's name."),
+            "email": _(
+                "Usable once it followed the link we send to it, or at once when its domain "
+                "is one of your verified domains."
+            ),
+            "reply_to": _("Where replies go; empty: to the sender's address."),
+        }
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        taken = Sender.objects.owned_by(self.owner).filter(email__iexact=email)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                _("You already have a sender with this address."), code="duplicate"
+            )
+        if domain_verified_by_another(owner=self.owner, address=email):
+            raise forms.ValidationError(
+                _(
+                    "The domain %(domain)s is verified by another account: only that account "
+                    "may send from its addresses."
+                ),
+                code="foreign_domain",
+                params={"domain": email_domain(email)},
+            )
+        return email
+
+    def save(self, commit: bool = True) -> Sender:
+        sender = super().save(commit=False)
+        if "email" in self.changed_data:
+            # A new address must prove itself again.
+            sender.confirmed_at = None
+        if commit:
+            sender.save()
+        return sender
+
+
+class DomainForm(forms.Form):
+    domain = forms.CharField(
+        label=_("Domain"),
+        max_length=253,
+        help_text=_("The part after @ in your sender addresses, such as shop.example."),
+    )
+
+    def __init__(self, *args, owner, **kwargs):
+        self.owner = owner
+        super().__init__(*args, **kwargs)
+
+    def clean_domain(self) -> str:
+        domain = domain_normalise(self.cleaned_data["domain"])
+        if Domain.objects.owned_by(self.owner).filter(domain=domain).exists():
+            raise forms.ValidationError(_("You have already added this domain."), code="duplicate")
+        return domain

@@ -1,0 +1,172 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mailings.models import OwnedQuerySet
+
+from . import keys
+
+
+def selector_new() -> str:
+    """Dated, so that a rotated key gets a new name and the old record can stay a while."""
+    return f"rs{timezone.now():%Y%m}"
+
+
+def email_domain(address: str) -> str:
+    """The domain part of an address, lower-case, IDN as punycode (how domains are kept)."""
+    domain = address.rpartition("@")[2].strip().rstrip(".").lower()
+    try:
+        return domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return domain
+
+
+class DomainQuerySet(OwnedQuerySet):
+    def verified(self):
+        return self.filter(verified_at__isnull=False)
+
+
+class Domain(models.Model):
+    """A domain a user sends from: its DKIM key and what the last DNS check found."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sender_domains"
+    )
+    # ASCII (an IDN is kept as punycode): what DNS and DKIM's d= use.
+    domain = models.CharField(_("domain"), max_length=253)
+    selector = models.CharField(_("DKIM selector"), max_length=63, default=selector_new)
+    private_key_encrypted = models.TextField(editable=False)
+    public_key = models.TextField(editable=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    # One entry per record: {"kind", "name", "expected", "state", "found"}.
+    check_results = models.JSONField(default=list, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = DomainQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "domain"],
+                name="domain_unique_per_owner",
+                violation_error_message=_("You have already added this domain."),
+            ),
+            # Anyone may add a domain, but only one account can prove it is theirs.
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=Q(verified_at__isnull=False),
+                name="domain_verified_once",
+                violation_error_message=_("This domain is verified by another account."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.unicode_domain
+
+    def get_absolute_url(self) -> str:
+        return reverse("senders:domain_detail", args=[self.pk])
+
+    @property
+    def unicode_domain(self) -> str:
+        try:
+            return self.domain.encode("ascii").decode("idna")
+        except UnicodeError:
+            return self.domain
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    def set_new_key(self) -> None:
+        key = keys.rsa_key_generate()
+        self.private_key_encrypted = keys.encrypt(keys.private_key_pem(key))
+        self.public_key = keys.public_key_base64(key)
+
+    def private_key(self):
+        """The DKIM signing key; raises keys.KeyUnusable when it cannot be decrypted."""
+        return keys.private_key_load(keys.decrypt(self.private_key_encrypted))
+
+
+class SenderQuerySet(OwnedQuerySet):
+    def usable_by(self, owner):
+        """The owner's senders that may appear in From: an address on a domain the owner
+        verified, or one that followed its confirmation link, unless another account
+        has verified that domain (then only its owner may send from it)."""
+        verified = Domain.objects.verified()
+        own = verified.filter(owner=owner).values("domain")
+        foreign = verified.exclude(owner=owner).values("domain")
+        return self.owned_by(owner).filter(
+            Q(email_domain__in=own) | (Q(confirmed_at__isnull=False) & ~Q(email_domain__in=foreign))
+        )
+
+
+class Sender(models.Model):
+    """A name and address a user's mailings go out from."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="senders"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("email"))
+    reply_to = models.EmailField(_("reply-to"), blank=True)
+    postal_address = models.TextField(
+        _("postal address"),
+        blank=True,
+        help_text=_("Shown in the footer of every email, as anti-spam laws ask."),
+    )
+    is_default = models.BooleanField(_("default sender"), default=False)
+    # When the address followed its confirmation link; cleared when the address changes.
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    email_domain = models.CharField(max_length=253, editable=False, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = SenderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sender")
+        verbose_name_plural = _("senders")
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "owner",
+                name="sender_email_unique_per_owner",
+                violation_error_message=_("You already have a sender with this address."),
+            ),
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=Q(is_default=True),
+                name="sender_one_default_per_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    def save(self, *args, **kwargs):
+        self.email_domain = email_domain(self.email)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("senders:sender_detail", args=[self.pk])
+
+    @property
+    def is_usable(self) -> bool:
+        return Sender.objects.usable_by(self.owner_id).filter(pk=self.pk).exists()
+
+    def signing_domain(self) -> Domain | None:
+        """The owner's verified domain of this address, whose key signs its mail."""
+        return (
+            Domain.objects.verified()
+            .filter(owner_id=self.owner_id, domain=self.email_domain)
+            .first()
+        )

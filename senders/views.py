@@ -1,0 +1,212 @@
+from django.contrib import messages
+from django.contrib.messages.views import SuccessMessageMixin
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
+from django.views.generic.base import TemplateView
+
+from mailings.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+
+from .dns_checks import KIND_LABELS, STATE_LABELS, records_for
+from .forms import DomainForm, SenderForm
+from .models import Domain, Sender
+from .selectors import domains_visible_to, senders_visible_to
+from .services import (
+    domain_add,
+    domain_check,
+    sender_confirm,
+    sender_confirmation_send,
+    sender_from_token,
+)
+
+
+class SenderReadMixin(ReadAccessMixin):
+    model = Sender
+
+    def get_queryset(self):
+        return senders_visible_to(self.request.user).select_related("owner")
+
+
+class DomainReadMixin(ReadAccessMixin):
+    model = Domain
+
+    def get_queryset(self):
+        return domains_visible_to(self.request.user).select_related("owner")
+
+
+# Senders
+
+
+class SenderListView(SenderReadMixin, ListView):
+    def get_context_data(self, **kwargs):
+        usable = set()
+        if not self.request.user.has_perm("mailings.view_all_mailings"):
+            usable = set(Sender.objects.usable_by(self.request.user).values_list("pk", flat=True))
+        return {**super().get_context_data(**kwargs), "usable_ids": usable}
+
+
+class SenderDetailView(SenderReadMixin, DetailView):
+    pass
+
+
+class SenderFormMixin(OwnerFormMixin, SuccessMessageMixin):
+    model = Sender
+    form_class = SenderForm
+
+    def form_valid(self, form):
+        owner = self.request.user
+        try:
+            with transaction.atomic():
+                first = not Sender.objects.owned_by(owner).exclude(pk=form.instance.pk).exists()
+                if form.cleaned_data.get("is_default") or first:
+                    Sender.objects.owned_by(owner).filter(is_default=True).exclude(
+                        pk=form.instance.pk
+                    ).update(is_default=False)
+                    form.instance.is_default = True
+                response = super().form_valid(form)
+        except IntegrityError:
+            form.add_error("email", gettext("You already have a sender with this address."))
+            return self.form_invalid(form)
+        sender = self.object
+        if sender.is_usable:
+            if "email" in form.changed_data:
+                messages.info(self.request, gettext("Its domain is verified: usable at once."))
+        elif sender.confirmed_at is None:
+            sender_confirmation_send(sender=sender)
+            messages.info(
+                self.request,
+                gettext("We sent a confirmation link to %(email)s.") % {"email": sender.email},
+            )
+        return response
+
+
+class SenderCreateView(SenderFormMixin, CreateView):
+    success_message = _("Sender %(email)s has been added.")
+
+
+class SenderUpdateView(SenderFormMixin, UpdateView):
+    success_message = _("Sender %(email)s has been saved.")
+
+
+class SenderDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
+    model = Sender
+    success_url = reverse_lazy("senders:sender_list")
+    success_message = _("The sender has been deleted.")
+
+
+@method_decorator(require_POST, name="dispatch")
+class SenderResendConfirmationView(WriteAccessMixin, View):
+    model = Sender
+
+    def post(self, request, pk: int):
+        sender = get_object_or_404(self.get_queryset(), pk=pk)
+        if sender.confirmed_at is None:
+            sender_confirmation_send(sender=sender)
+            messages.info(
+                request,
+                gettext("We sent a confirmation link to %(email)s.") % {"email": sender.email},
+            )
+        return redirect(sender)
+
+
+@method_decorator(never_cache, name="dispatch")
+class SenderConfirmView(TemplateView):
+    """The link in the confirmation email: GET asks (mail scanners open links), POST
+    confirms. Whoever holds the mailbox may confirm, signed in or not."""
+
+    template_name = "senders/sender_confirm.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.sender = sender_from_token(kwargs["token"])
+        if self.sender is None:
+            return self.render_to_response({"invalid": True}, status=404)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "sender": self.sender}
+
+    def post(self, request, *args, **kwargs):
+        sender_confirm(sender=self.sender)
+        return self.render_to_response({"sender": self.sender, "done": True})
+
+
+# Domains
+
+
+class DomainListView(DomainReadMixin, ListView):
+    pass
+
+
+def _results_for_display(domain: Domain) -> list[dict]:
+    checked = {result["name"]: result for result in domain.check_results}
+    rows = []
+    for record in records_for(domain):
+        result = checked.get(record.name, {})
+        state = result.get("state", "")
+        rows.append(
+            {
+                "record": record,
+                "kind_label": KIND_LABELS[record.kind],
+                "state": state,
+                "state_label": STATE_LABELS.get(state, ""),
+                "found": result.get("found", []),
+                "message": result.get("message", ""),
+            }
+        )
+    return rows
+
+
+class DomainDetailView(DomainReadMixin, DetailView):
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "rows": _results_for_display(self.object),
+        }
+
+
+class DomainCreateView(WriteAccessMixin, FormView):
+    model = Domain
+    form_class = DomainForm
+    template_name = "senders/domain_form.html"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "owner": self.request.user}
+
+    def form_valid(self, form):
+        domain, _created = domain_add(owner=self.request.user, domain=form.cleaned_data["domain"])
+        messages.success(
+            self.request,
+            gettext("Publish these records in the DNS of %(domain)s, then press “Check”.")
+            % {"domain": domain},
+        )
+        return redirect(domain)
+
+
+@method_decorator(require_POST, name="dispatch")
+class DomainCheckView(WriteAccessMixin, View):
+    model = Domain
+
+    def post(self, request, pk: int):
+        domain = get_object_or_404(self.get_queryset(), pk=pk)
+        results = domain_check(domain=domain)
+        problems = [result["message"] for result in results if result["message"]]
+        if problems:
+            messages.warning(request, problems[0])
+        elif domain.is_verified:
+            messages.success(request, gettext("The domain is verified: its mail is signed."))
+        else:
+            messages.info(request, gettext("The DKIM record is not published yet."))
+        return redirect(domain)
+
+
+class DomainDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
+    model = Domain
+    success_url = reverse_lazy("senders:domain_list")
+    success_message = _("The domain has been deleted.")
