@@ -140,8 +140,8 @@ class MessageViewSet(ApiViewMixin, viewsets.ModelViewSet):
         except ProtectedError:
             raise Conflict(
                 gettext(
-                    "This message is used by the mailings listed below, so it cannot be "
-                    "deleted. Delete those mailings or give them another message first."
+                    "This message is used by mailings, so it cannot be deleted. Delete those "
+                    "mailings or give them another message first."
                 )
             ) from None
 
