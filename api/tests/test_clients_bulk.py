@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_bulk_adds_new_and_updates_existing_by_email_any_case(world, owner_api):
-    kept = ClientFactory(owner=world["owner"], email="Kept@Example.org", full_name="Old", comment="c")
+    kept = ClientFactory(
+        owner=world["owner"], email="Kept@Example.org", full_name="Old", comment="c"
+    )
     response = owner_api.post(
         "/api/v1/clients/bulk/",
         {
@@ -40,7 +42,10 @@ def test_bulk_adds_new_and_updates_existing_by_email_any_case(world, owner_api):
         ([{"email": "a@example.org"}, {"email": "not an address"}], "email"),
         ([{"email": "a@example.org"}, {"email": 5}], "email"),
         ([{"email": "a@example.org"}, {"full_name": "no email"}], "email"),
-        ([{"email": "a@example.org"}, {"email": "b@example.org", "full_name": "x" * 256}], "full_name"),
+        (
+            [{"email": "a@example.org"}, {"email": "b@example.org", "full_name": "x" * 256}],
+            "full_name",
+        ),
         ([{"email": "a@example.org"}, {"email": "b@example.org", "comment": "\x00"}], "comment"),
     ],
 )

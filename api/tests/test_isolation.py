@@ -88,9 +88,7 @@ def test_each_caller_gets_what_the_rules_say(world, caller, method, path, body, 
         body = {**body, "email": "theirs@example.org"} if "email" in body else body
     counts = (Client.objects.count(), Message.objects.count(), Mailing.objects.count())
 
-    response = getattr(bearer(tokens[caller]), method)(
-        path.format_map(world), body, format="json"
-    )
+    response = getattr(bearer(tokens[caller]), method)(path.format_map(world), body, format="json")
 
     assert response.status_code == expected(caller, method, path, owner_answer), response.content
     if response.status_code >= 400:
