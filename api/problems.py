@@ -3,6 +3,7 @@ status and detail, and `errors` (field → messages) when the input was refused.
 
 from http import HTTPStatus
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
@@ -64,9 +65,13 @@ def problem_exception_handler(exc, context):
             errors=errors,
         )
     else:
+        if isinstance(exc, Http404):
+            # Django's own 404 carries no words (or a model's name): the same for every row.
+            exc = exceptions.NotFound()
         detail = getattr(exc, "detail", "")
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
-        body = problem(status_code=response.status_code, code=code, detail=_flat(detail))
+        text = _flat(detail) or HTTPStatus(response.status_code).description
+        body = problem(status_code=response.status_code, code=code, detail=text)
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
