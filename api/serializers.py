@@ -174,3 +174,11 @@ class BulkResultSerializer(serializers.Serializer):
 class SendResultSerializer(serializers.Serializer):
     queued = serializers.BooleanField()
     detail = serializers.CharField()
+
+
+class ReportTotalsSerializer(serializers.Serializer):
+    runs = serializers.IntegerField()
+    successful = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    messages_sent = serializers.IntegerField()
+    messages_failed = serializers.IntegerField()

@@ -16,6 +16,7 @@ router.register("attempts", views.AttemptViewSet, basename="attempt")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("reports/totals/", views.ReportTotalsView.as_view(), name="report_totals"),
     path("", include(router.urls)),
     re_path(r"^.*$", views.not_found, name="not_found"),
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import (
@@ -18,10 +19,13 @@ from rest_framework.decorators import (
     throttle_classes,
 )
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
+from mailings.forms import ReportFilterForm
 from mailings.models import Client, Mailing, Message
+from mailings.reports import attempt_totals, attempts_filtered
 from mailings.selectors import (
     attempts_visible_to,
     clients_visible_to,
@@ -237,3 +241,27 @@ class AttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 def not_found(request, *args, **kwargs):
     """Any other path under /api/v1/: a problem document, not the site's HTML page."""
     raise NotFound()
+
+
+class ReportTotalsView(ApiViewMixin, GenericAPIView):
+    """The report page's totals, filtered by the report page's own filter form."""
+
+    serializer_class = serializers.ReportTotalsSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date_from", OpenApiTypes.DATE),
+            OpenApiParameter("date_to", OpenApiTypes.DATE),
+            OpenApiParameter("mailing", OpenApiTypes.INT),
+            OpenApiParameter("status", enum=Attempt.Status.values),
+        ]
+    )
+    def get(self, request):
+        form = ReportFilterForm(request.GET, mailings=mailings_visible_to(request.user))
+        if not form.is_valid():
+            raise ValidationError(serializers.form_errors(form))
+        filters = {key: value for key, value in form.cleaned_data.items() if value}
+        attempts = attempts_filtered(
+            attempts_visible_to(request.user), zone=timezone.get_current_timezone(), **filters
+        )
+        return Response(self.get_serializer(attempt_totals(attempts)).data)

@@ -108,6 +108,15 @@ ENDPOINTS = [
         "/api/v1/attempts/", fields={**LIST, "mailing": hostile.integers, "status": hostile.text}
     ),
     Endpoint("/api/v1/attempts/{attempt}/deliveries/", fields={**LIST, "status": hostile.text}),
+    Endpoint(
+        "/api/v1/reports/totals/",
+        fields={
+            "date_from": hostile.dates,
+            "date_to": hostile.dates,
+            "mailing": hostile.integers,
+            "status": hostile.text,
+        },
+    ),
 ]
 
 path_values = st.one_of(

@@ -51,6 +51,7 @@ ENDPOINTS = [
     ("get", "/api/v1/attempts/", None, 200),
     ("get", "/api/v1/attempts/{attempt}/", None, 200),
     ("get", "/api/v1/attempts/{attempt}/deliveries/", None, 200),
+    ("get", "/api/v1/reports/totals/", None, 200),
 ]
 CALLERS = ["owner", "other user", "manager", "read-only", "anonymous", "revoked", "expired"]
 
@@ -142,3 +143,16 @@ def test_another_users_ids_in_a_body_are_a_field_error(world, owner_api, change)
         m.replace(str(world["stranger_" + field.rstrip("s")]), "X") for m in errors[field]
     ]
     assert Mailing.objects.count() == before
+
+
+@pytest.mark.parametrize("caller, runs", [("owner", 1), ("manager", 2), ("other user", 1)])
+def test_report_totals_count_the_runs_the_caller_sees(world, caller, runs):
+    response = bearer(world["tokens"][caller]).get("/api/v1/reports/totals/")
+    assert response.json()["runs"] == runs
+    filtered = bearer(world["tokens"][caller]).get(
+        "/api/v1/reports/totals/", {"mailing": world["stranger_mailing"]}
+    )
+    if caller == "owner":  # another user's mailing is not one of the choices
+        assert filtered.status_code == 400 and "mailing" in filtered.json()["errors"]
+    else:
+        assert filtered.json()["runs"] == 1
