@@ -192,3 +192,25 @@ def test_list_endpoints_use_the_same_queries_for_any_page_size(world, owner_api,
     assert many == few
     # The token, the two permission lookups (who oversees) and the page itself.
     assert max(many.values()) <= 4
+
+
+def test_a_parallel_request_with_the_same_key_undoes_this_one(world, owner_api):
+    """The other request records the key while this one works (a receiver stands in for
+    it): this one's insert of the key fails, so its own work is rolled back: a 409."""
+    from django.db.models.signals import post_save
+
+    def the_other_request_finishes(sender, instance, created, **kwargs):
+        IdempotentRequest.objects.create(
+            owner=world["owner"], key="race", fingerprint="other", status_code=201, body={}
+        )
+
+    post_save.connect(the_other_request_finishes, sender=Client)
+    try:
+        response = owner_api.post(
+            "/api/v1/clients/", {"email": "race@example.org"}, HTTP_IDEMPOTENCY_KEY="race"
+        )
+    finally:
+        post_save.disconnect(the_other_request_finishes, sender=Client)
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    assert not Client.objects.filter(email="race@example.org").exists()
