@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "blog",
     "dashboard",
     "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +269,11 @@ SPECTACULAR_SETTINGS = {
         "DeliveryStatusEnum": "sending.models.Delivery.Status",
     },
 }
+
+# Webhooks (webhooks/): sent on each scheduler beat. Requests to private, loopback and
+# link-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE is set (tests, intranets).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
 
 # Security. Off by default only where DEBUG (local HTTP development) needs it.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

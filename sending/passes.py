@@ -7,6 +7,7 @@ Nothing is claimed or sent while sending is on hold. Any pass may run at any tim
 any number of processes: rows move only forward, so nothing is sent twice.
 """
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,6 +30,9 @@ from .runs import (
     unfinished_attempts,
 )
 from .send import SendReport, attempt_send
+from .signals import ticked
+
+log = logging.getLogger(__name__)
 
 # Hands one batch (attempt id, delivery ids) to a worker: tasks.enqueue_batch.
 Enqueue = Callable[[int, list[int]], None]
@@ -54,7 +58,11 @@ def tick(
     pass over the mailings."""
     beat(source)
     queued_emails_send()
-    return run_pass(should_stop=should_stop, on_progress=on_progress, enqueue=enqueue)
+    report = run_pass(should_stop=should_stop, on_progress=on_progress, enqueue=enqueue)
+    for listener, outcome in ticked.send_robust(sender=tick):
+        if isinstance(outcome, Exception):
+            log.error("Tick listener %s failed", listener.__qualname__, exc_info=outcome)
+    return report
 
 
 def run_pass(
