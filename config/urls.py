@@ -7,6 +7,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
     path("accounts/api-tokens/", include("api.token_urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("manager/", include("accounts.manager_urls")),
