@@ -83,3 +83,23 @@ def test_a_disabled_endpoint_can_be_enabled_again(client, owner):
 
 def test_the_pages_need_a_login(client):
     assert client.get("/webhooks/").status_code == 302
+
+
+def test_the_admin_lists_endpoints_tokens_and_messages_without_secrets(admin_client):
+    from api.models import ApiToken
+
+    endpoint = Endpoint.objects.create(
+        owner=UserFactory(), url="https://example.org/", event_types=[]
+    )
+    token, _text = ApiToken.issue(owner=endpoint.owner, name="t")
+    for path in [
+        "/admin/webhooks/endpoint/",
+        f"/admin/webhooks/endpoint/{endpoint.pk}/change/",
+        "/admin/webhooks/webhookmessage/",
+        "/admin/api/apitoken/",
+        f"/admin/api/apitoken/{token.pk}/change/",
+    ]:
+        response = admin_client.get(path)
+        assert response.status_code == 200, path
+        page = response.content.decode()
+        assert endpoint.secret not in page and token.secret_hash not in page
