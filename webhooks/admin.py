@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import Endpoint, WebhookMessage
 
@@ -11,6 +12,7 @@ class EndpointAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
     exclude = ["secret"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(WebhookMessage)
