@@ -6,9 +6,13 @@ from django.dispatch import receiver
 from sending.conf import celery_enabled
 from sending.signals import ticked
 
+from .models import Endpoint
+
 
 @receiver(ticked)
 def send_webhooks(sender, **kwargs):
+    if not Endpoint.objects.filter(is_active=True).exists():
+        return  # the usual case: one query per beat, no task
     if celery_enabled():
         from .tasks import webhooks_send
 

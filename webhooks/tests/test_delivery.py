@@ -134,3 +134,19 @@ def test_an_unreachable_endpoint_is_an_error_not_a_crash(settings):
     webhooks_pass()
     message = WebhookMessage.objects.get()
     assert message.error and message.tries == 1 and message.response_status is None
+
+
+def test_with_celery_the_beat_hands_them_to_a_worker_task(endpoint, receiver, settings):
+    from config.celery import app as celery_app
+    from sending import tasks
+
+    settings.CELERY_BROKER_URL = "memory://"
+    celery_app.conf.task_always_eager = True
+    try:
+        finished_run(endpoint.owner)
+        tasks.dispatch_due()
+    finally:
+        celery_app.conf.task_always_eager = False
+    celery_app.loader.import_default_modules()
+    assert "webhooks.tasks.webhooks_send" in celery_app.tasks
+    assert {payload["type"] for payload in receiver.payloads()} == {"run.started", "run.finished"}
