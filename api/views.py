@@ -84,9 +84,6 @@ class ApiViewMixin(IdempotentPostMixin):
             return self.visible()
         return self.model.objects.owned_by(self.request.user)
 
-    def perform_create(self, serializer):
-        serializer.save()
-
 
 class ClientViewSet(ApiViewMixin, viewsets.ModelViewSet):
     model = Client
