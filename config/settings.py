@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "allauth.account",
     "bootstrap",
     "django_bootstrap5",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # ours
     "accounts",
     "mailings",
@@ -73,6 +77,8 @@ INSTALLED_APPS = [
     "blog",
     "dashboard",
     "senders",
+    "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +270,47 @@ CELERY_BEAT_SCHEDULE = {
     "sending-dispatch": {"task": "sending.tasks.dispatch_due", "schedule": 5.0},
     "client-imports": {"task": "mailings.tasks.client_imports_run", "schedule": 30.0},
 }
+
+# The REST API (/api/v1/, api/): personal Bearer tokens, JSON only, problem details for
+# errors. API_RATE: requests per token (per address without one); API_MAX_BODY_BYTES:
+# the largest JSON body taken (10,000 clients in one bulk call fit).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=5 * 1024 * 1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.WorkspaceAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.limits.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("API_RATE", default="1200/min")},
+    "DEFAULT_PARSER_CLASSES": ["api.limits.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rassylka API",
+    "DESCRIPTION": "Clients, messages, mailings and their runs. "
+    "Authenticate with `Authorization: Bearer <token>` (tokens at /accounts/api-tokens/).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI from our own static files (drf-spectacular-sidecar), not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "MailingStatusEnum": "mailings.models.Mailing.Status",
+        "AttemptStatusEnum": "sending.models.Attempt.Status",
+        "DeliveryStatusEnum": "sending.models.Delivery.Status",
+    },
+}
+
+# Webhooks (webhooks/): sent on each scheduler beat. Requests to private, loopback and
+# link-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE is set (tests, intranets).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
 
 # Security. Off by default only where DEBUG (local HTTP development) needs it.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

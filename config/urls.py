@@ -5,6 +5,9 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("api.urls")),
+    path("accounts/api-tokens/", include("api.token_urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("manager/", include("accounts.manager_urls")),

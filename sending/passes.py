@@ -7,6 +7,7 @@ Nothing is claimed or sent while sending is on hold. Any pass may run at any tim
 any number of processes: rows move only forward, so nothing is sent twice.
 """
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -31,6 +32,9 @@ from .runs import (
     unfinished_attempts,
 )
 from .send import SendReport, attempt_send
+from .signals import ticked
+
+log = logging.getLogger(__name__)
 
 # Hands one batch (attempt id, delivery ids) to a worker: tasks.enqueue_batch.
 Enqueue = Callable[[int, list[int]], None]
@@ -53,13 +57,17 @@ def tick(
     enqueue: Enqueue | None = None,
 ) -> PassReport:
     """One beat of a scheduler: its heartbeat for /healthz, the account emails, the
-    uploaded client files (Celery workers import those in tasks of their own), then a
-    pass over the mailings."""
+    uploaded client files (Celery workers import those in tasks of their own), a pass
+    over the mailings, then the `ticked` listeners (webhooks' outgoing messages)."""
     beat(source)
     queued_emails_send()
     if enqueue is None:
         client_imports_run(should_stop=should_stop)
-    return run_pass(should_stop=should_stop, on_progress=on_progress, enqueue=enqueue)
+    report = run_pass(should_stop=should_stop, on_progress=on_progress, enqueue=enqueue)
+    for listener, outcome in ticked.send_robust(sender=tick):
+        if isinstance(outcome, Exception):
+            log.error("Tick listener %s failed", listener.__qualname__, exc_info=outcome)
+    return report
 
 
 def run_pass(

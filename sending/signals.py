@@ -6,3 +6,7 @@ from django.dispatch import Signal
 
 # mailing_id: the mailing to look at now, or None for the account emails' queue.
 work_queued = Signal()
+
+# A scheduler beat happened (embedded loop or Celery beat): other rooms (webhooks) do
+# their periodic work on it without the engine knowing them.
+ticked = Signal()

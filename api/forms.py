@@ -1,0 +1,35 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from mailings.forms import DateInput
+from mailings.models import validate_sane_date
+
+from .models import ApiToken
+
+
+class ApiTokenForm(forms.ModelForm):
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        widget=DateInput(),
+        validators=[validate_sane_date],
+        help_text=_("Leave empty for a token that does not expire."),
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "read_only"]
+
+    def clean_expires_on(self):
+        day = self.cleaned_data.get("expires_on")
+        if day and day <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a day after today."))
+        return day
+
+    def expires_at(self):
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        midnight = timezone.datetime.combine(day, timezone.datetime.min.time())
+        return timezone.make_aware(midnight)

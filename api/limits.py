@@ -1,0 +1,42 @@
+"""How much one request may carry, and how often one token may ask."""
+
+from io import BytesIO
+
+from django.conf import settings
+from rest_framework.parsers import JSONParser
+from rest_framework.throttling import SimpleRateThrottle
+
+from .problems import RequestTooLarge
+
+
+class LimitedJSONParser(JSONParser):
+    """JSON, refused with a 413 beyond API_MAX_BODY_BYTES before it is read into memory.
+
+    DRF reads the request stream itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE (which
+    guards `request.body`) would not apply.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.API_MAX_BODY_BYTES
+        request = (parser_context or {}).get("request")
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0) if request else 0
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            raise RequestTooLarge()
+        data = stream.read(limit + 1) if stream is not None else b""
+        if len(data) > limit:
+            raise RequestTooLarge()
+        return super().parse(BytesIO(data), media_type, parser_context)
+
+
+class TokenRateThrottle(SimpleRateThrottle):
+    """Per token (per address for requests without one); 429 with Retry-After beyond."""
+
+    scope = "token"
+
+    def get_cache_key(self, request, view):
+        token = request.auth
+        ident = f"token-{token.pk}" if getattr(token, "pk", None) else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

@@ -1,0 +1,184 @@
+"""The API's shapes. Input is checked by the web's own ModelForms (same rules, same
+messages, same ownership of referenced ids); these classes only add JSON types."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from mailings.forms import ClientForm, MailingForm, MessageForm
+from mailings.models import Mailing
+from sending.models import Attempt, Delivery
+
+BULK_MAX = 10_000
+
+
+def form_errors(form: forms.BaseForm) -> dict[str, list[str]]:
+    return {
+        ("non_field_errors" if name == forms.forms.NON_FIELD_ERRORS else name): list(errors)
+        for name, errors in form.errors.items()
+    }
+
+
+class FormValidatedSerializer(serializers.Serializer):
+    """Runs the web form on the typed input, and saves through it (form.save())."""
+
+    form_class: type[forms.ModelForm]
+    # Serializer attribute → form field, where they differ.
+    form_names: dict[str, str] = {}
+
+    def current_values(self, instance) -> dict:
+        """What a partial update leaves as it is, in the form's terms."""
+        values = {}
+        for name in self.form_class._meta.fields:
+            field = instance._meta.get_field(name)
+            if field.many_to_many:
+                values[name] = list(getattr(instance, name).values_list("pk", flat=True))
+            else:
+                values[name] = getattr(instance, field.attname)
+        return values
+
+    def validate(self, attrs):
+        owner = self.context["request"].user
+        typed = {self.form_names.get(name, name): value for name, value in attrs.items()}
+        instance = self.instance or self.form_class._meta.model(owner=owner)
+        data = {**self.current_values(instance), **typed} if self.instance else typed
+        form = self.form_class(data=data, instance=instance, owner=owner)
+        if not form.is_valid():
+            raise serializers.ValidationError(form_errors(form))
+        self.form = form
+        return attrs
+
+    def create(self, validated_data):
+        return self.form.save()
+
+    def update(self, instance, validated_data):
+        return self.form.save()
+
+
+class ClientSerializer(FormValidatedSerializer):
+    form_class = ClientForm
+
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.CharField()
+    full_name = serializers.CharField(required=False, allow_blank=True)
+    comment = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    unsubscribed_at = serializers.DateTimeField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class MessageSerializer(FormValidatedSerializer):
+    form_class = MessageForm
+
+    id = serializers.IntegerField(read_only=True)
+    subject = serializers.CharField()
+    body = serializers.CharField(trim_whitespace=False)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class ClientIdsField(serializers.ListField):
+    """A mailing's recipients as client ids (written as a list, read from the relation)."""
+
+    child = serializers.IntegerField()
+
+    def to_representation(self, data):
+        return list(data.order_by("pk").values_list("pk", flat=True))
+
+
+class MailingSerializer(FormValidatedSerializer):
+    form_class = MailingForm
+    form_names = {"message_id": "message"}
+
+    id = serializers.IntegerField(read_only=True)
+    message = serializers.IntegerField(
+        source="message_id", help_text=_("The id of one of your messages.")
+    )
+    clients = ClientIdsField(
+        required=False, help_text=_("Ids of your clients; or set all_subscribed.")
+    )
+    all_subscribed = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        help_text=_("Every client of yours who has not unsubscribed, as of now."),
+    )
+    start_at = serializers.DateTimeField()
+    end_at = serializers.DateTimeField(required=False, allow_null=True)
+    periodicity = serializers.ChoiceField(choices=Mailing.Periodicity.choices)
+    status = serializers.ChoiceField(choices=Mailing.Status.choices, read_only=True)
+    next_run_at = serializers.DateTimeField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class MailingListSerializer(MailingSerializer):
+    """A page of mailings: the recipient count instead of every recipient's id."""
+
+    clients = None
+    recipient_count = serializers.IntegerField(read_only=True)
+
+
+class AttemptSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Attempt
+        fields = [
+            "id",
+            "mailing",
+            "trigger",
+            "status",
+            "started_at",
+            "finished_at",
+            "server_response",
+            "total_count",
+            "sent_count",
+            "failed_count",
+            "unknown_count",
+        ]
+        read_only_fields = fields
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "client",
+            "email",
+            "full_name",
+            "status",
+            "server_response",
+            "tries",
+            "sent_at",
+        ]
+        read_only_fields = fields
+
+
+class BulkClientsSerializer(serializers.Serializer):
+    """Up to 10,000 clients matched by email (any case): new ones are added, existing
+    ones get the fields given (a field left out is left as it is)."""
+
+    clients = serializers.ListField(
+        child=serializers.DictField(),
+        allow_empty=False,
+        max_length=BULK_MAX,
+        help_text=_("Objects with email and, optionally, full_name and comment."),
+    )
+
+
+class BulkResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class SendResultSerializer(serializers.Serializer):
+    queued = serializers.BooleanField()
+    detail = serializers.CharField()
+
+
+class ReportTotalsSerializer(serializers.Serializer):
+    runs = serializers.IntegerField()
+    successful = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    messages_sent = serializers.IntegerField()
+    messages_failed = serializers.IntegerField()

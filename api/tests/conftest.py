@@ -1,0 +1,48 @@
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.tests.factories import UserFactory, manager
+from api.models import ApiToken
+from mailings.tests.factories import ClientFactory, DeliveryFactory, MailingFactory
+
+
+def bearer(text: str | None) -> APIClient:
+    api = APIClient()
+    if text:
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {text}")
+    return api
+
+
+@pytest.fixture
+def world(db):
+    """An owner with one of everything, a stranger with the same, a manager; a token each."""
+    owner, stranger = UserFactory(time_zone="UTC"), UserFactory()
+    rows = {}
+    for prefix, user in (("", owner), ("stranger_", stranger)):
+        client = ClientFactory(owner=user)
+        mailing = MailingFactory(owner=user, clients=[client])
+        delivery = DeliveryFactory(attempt__mailing=mailing, client=client, status="failed")
+        rows |= {
+            f"{prefix}client": client.pk,
+            f"{prefix}message": mailing.message_id,
+            f"{prefix}mailing": mailing.pk,
+            f"{prefix}attempt": delivery.attempt_id,
+        }
+    overseer = manager()
+    return {
+        **rows,
+        "owner": owner,
+        "stranger": stranger,
+        "tokens": {
+            "owner": ApiToken.issue(owner=owner, name="shop")[1],
+            "other user": ApiToken.issue(owner=stranger, name="crm")[1],
+            "manager": ApiToken.issue(owner=overseer, name="audit")[1],
+            "read-only": ApiToken.issue(owner=owner, name="report", read_only=True)[1],
+            "anonymous": None,
+        },
+    }
+
+
+@pytest.fixture
+def owner_api(world):
+    return bearer(world["tokens"]["owner"])

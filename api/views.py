@@ -1,0 +1,264 @@
+"""/api/v1/: thin views over the selectors and services the web pages use."""
+
+import zoneinfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from mailings.forms import ReportFilterForm
+from mailings.models import Client, Mailing, Message
+from mailings.reports import attempt_totals, attempts_filtered
+from mailings.selectors import (
+    attempts_visible_to,
+    clients_visible_to,
+    mailings_visible_to,
+    mailings_with_recipient_counts,
+    messages_visible_to,
+)
+from mailings.services import ClientRowsInvalid, clients_upsert
+from sending.models import Attempt, Delivery
+from sending.services import enqueue_run, mailing_disable, mailing_schedule
+
+from . import filters, serializers
+from .idempotency import IdempotentPostMixin
+from .problems import Conflict
+
+
+class NewestFirst(CursorPagination):
+    ordering = "-pk"
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+class OldestFirst(NewestFirst):
+    ordering = "pk"
+
+
+class ApiViewMixin(IdempotentPostMixin):
+    """Reads see what the web's selectors show the user; writes touch only their own rows
+    (permissions.WorkspaceAccess turns managers and read-only tokens away first)."""
+
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = NewestFirst
+    # Longer numbers are no row's id (and would overflow the database's integer).
+    lookup_value_regex = r"[0-9]{1,18}"
+    model: type
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Datetimes without an offset are the user's local time, as in the forms.
+        if request.user.is_authenticated and request.user.time_zone:
+            timezone.activate(zoneinfo.ZoneInfo(request.user.time_zone))
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        timezone.deactivate()
+        return response
+
+    def visible(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the shape
+            return self.model.objects.none()
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return self.visible()
+        return self.model.objects.owned_by(self.request.user)
+
+
+class ClientViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    model = Client
+    serializer_class = serializers.ClientSerializer
+    filterset_class = filters.ClientFilter
+    pagination_class = OldestFirst
+
+    def visible(self):
+        return clients_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer)
+
+    def _save(self, serializer):
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            # The same email saved by a parallel request between validation and insert.
+            message = gettext("You already have a client with this email.")
+            raise ValidationError({"email": [message]}) from None
+
+    @extend_schema(
+        request=serializers.BulkClientsSerializer, responses=serializers.BulkResultSerializer
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """Add or update up to 10,000 clients by email in one call; all or nothing."""
+        payload = serializers.BulkClientsSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            result = clients_upsert(owner=request.user, rows=payload.validated_data["clients"])
+        except ClientRowsInvalid as invalid:
+            raise ValidationError({"clients": invalid.errors}) from None
+        except IntegrityError:
+            raise Conflict(
+                gettext("Your clients changed while the request was read. Please send it again.")
+            ) from None
+        return Response(serializers.BulkResultSerializer(result).data)
+
+
+class MessageViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    model = Message
+    serializer_class = serializers.MessageSerializer
+
+    def visible(self):
+        return messages_visible_to(self.request.user)
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError:
+            raise Conflict(
+                gettext(
+                    "This message is used by mailings, so it cannot be deleted. Delete those "
+                    "mailings or give them another message first."
+                )
+            ) from None
+
+
+class MailingViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    model = Mailing
+    filterset_class = filters.MailingFilter
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return serializers.MailingListSerializer
+        return serializers.MailingSerializer
+
+    def visible(self):
+        mailings = mailings_visible_to(self.request.user)
+        if self.action == "list":
+            return mailings_with_recipient_counts(mailings)
+        return mailings
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer)
+
+    def _save(self, serializer):
+        with transaction.atomic():
+            mailing = serializer.save()
+            # The engine decides status and next run; a due first run is queued on commit.
+            mailing_schedule(mailing=mailing)
+
+    @extend_schema(request=None, responses={202: serializers.SendResultSerializer})
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        """Send now: the request records the wish; a worker sends."""
+        mailing = self.get_object()
+        if mailing.status == Mailing.Status.DISABLED:
+            raise Conflict(gettext("A disabled mailing cannot be sent."))
+        if not enqueue_run(mailing=mailing):
+            raise Conflict(gettext("A run was already requested and has not started yet."))
+        detail = gettext("The mailing is queued and will go out in a moment.")
+        return Response({"queued": True, "detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses=serializers.MailingSerializer)
+    @action(detail=True, methods=["post"])
+    def disable(self, request, pk=None):
+        """Stop the mailing for good (idempotent)."""
+        mailing = self.get_object()
+        if mailing.status != Mailing.Status.DISABLED:
+            mailing_disable(mailing=mailing)
+        mailing.refresh_from_db()
+        return Response(serializers.MailingSerializer(mailing, context={"request": request}).data)
+
+
+class AttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Runs of mailings, newest first; each run's recipients under `deliveries/`."""
+
+    model = Attempt
+    serializer_class = serializers.AttemptSerializer
+    filterset_class = filters.AttemptFilter
+
+    def visible(self):
+        return attempts_visible_to(self.request.user)
+
+    def filter_queryset(self, queryset):
+        if self.action == "deliveries":
+            return queryset
+        return super().filter_queryset(queryset)
+
+    @extend_schema(
+        responses=serializers.DeliverySerializer(many=True),
+        parameters=[OpenApiParameter("status", enum=Delivery.Status.values)],
+    )
+    @action(
+        detail=True, serializer_class=serializers.DeliverySerializer, pagination_class=OldestFirst
+    )
+    def deliveries(self, request, pk=None):
+        attempt = get_object_or_404(self.visible(), pk=pk)
+        rows = filters.DeliveryFilter(
+            request.GET, queryset=attempt.deliveries.all(), request=request
+        )
+        if not rows.is_valid():
+            raise ValidationError(rows.errors)
+        page = self.paginate_queryset(rows.qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@authentication_classes([])
+@permission_classes([])
+@throttle_classes([])
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/v1/: a problem document, not the site's HTML page."""
+    raise NotFound()
+
+
+class ReportTotalsView(ApiViewMixin, GenericAPIView):
+    """The report page's totals, filtered by the report page's own filter form."""
+
+    serializer_class = serializers.ReportTotalsSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date_from", OpenApiTypes.DATE),
+            OpenApiParameter("date_to", OpenApiTypes.DATE),
+            OpenApiParameter("mailing", OpenApiTypes.INT),
+            OpenApiParameter("status", enum=Attempt.Status.values),
+        ]
+    )
+    def get(self, request):
+        form = ReportFilterForm(request.GET, mailings=mailings_visible_to(request.user))
+        if not form.is_valid():
+            raise ValidationError(serializers.form_errors(form))
+        filters = {key: value for key, value in form.cleaned_data.items() if value}
+        attempts = attempts_filtered(
+            attempts_visible_to(request.user), zone=timezone.get_current_timezone(), **filters
+        )
+        return Response(self.get_serializer(attempt_totals(attempts)).data)

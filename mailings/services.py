@@ -1,0 +1,117 @@
+"""Writes on clients that span many rows (the pages' single-row writes go through forms)."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .csv_files import BATCH_SIZE, EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, _update_names
+from .models import Client
+
+UPSERT_FIELDS = ("email", "full_name", "comment")
+
+
+class ClientRowsInvalid(Exception):
+    """Some rows were refused; nothing was written. `errors`: row index → field → messages."""
+
+    def __init__(self, errors: dict[int, dict[str, list[str]]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _row_errors(row, index: int, seen: dict[str, int]) -> dict[str, list[str]]:
+    if not isinstance(row, dict):
+        return {"non_field_errors": [_("Each client is an object with an email.")]}
+    errors: dict[str, list[str]] = {}
+    for name in UPSERT_FIELDS:
+        value = row.get(name)
+        if value is not None and not isinstance(value, str):
+            errors[name] = [_("Not a valid string.")]
+        elif isinstance(value, str) and "\x00" in value:
+            errors[name] = [_("Null characters are not allowed.")]
+    if errors:
+        return errors
+    email = (row.get("email") or "").strip()
+    if not email:
+        return {"email": [_("The email is missing.")]}
+    try:
+        if len(email) > EMAIL_MAX_LENGTH:
+            raise ValidationError("too long")
+        validate_email(email)
+    except ValidationError:
+        return {"email": [_("This is not a valid email address.")]}
+    if len(row.get("full_name") or "") > NAME_MAX_LENGTH:
+        message = _("The name is longer than %(max)d characters.") % {"max": NAME_MAX_LENGTH}
+        return {"full_name": [message]}
+    key = email.lower()
+    if key in seen:
+        return {"email": [_("The same email as client %(index)d.") % {"index": seen[key]}]}
+    seen[key] = index
+    return {}
+
+
+@transaction.atomic
+def clients_upsert(*, owner, rows: list) -> UpsertResult:
+    """Add the owner's new clients and update existing ones (matched by email, any case)
+    in a few statements; every row is checked first and one bad row writes nothing.
+
+    A field a row leaves out keeps its value; unsubscribed clients stay unsubscribed.
+    """
+    seen: dict[str, int] = {}
+    errors = {
+        index: problems
+        for index, row in enumerate(rows)
+        if (problems := _row_errors(row, index, seen))
+    }
+    if errors:
+        raise ClientRowsInvalid(errors)
+
+    existing: dict[str, tuple[int, str, str]] = {}
+    keys = list(seen)
+    for start in range(0, len(keys), BATCH_SIZE):
+        found = (
+            Client.objects.owned_by(owner)
+            .annotate(key=Lower("email"))
+            .filter(key__in=keys[start : start + BATCH_SIZE])
+            .values_list("key", "pk", "full_name", "comment")
+        )
+        existing.update((key, (pk, name, comment)) for key, pk, name, comment in found)
+
+    result = UpsertResult()
+    to_create: list[Client] = []
+    to_update: list[tuple[str, str, int]] = []
+    for row in rows:
+        email = row["email"].strip()
+        full_name, comment = row.get("full_name"), row.get("comment")
+        if email.lower() in existing:
+            pk, old_name, old_comment = existing[email.lower()]
+            new_name = old_name if full_name is None else full_name.strip()
+            new_comment = old_comment if comment is None else comment
+            if (new_name, new_comment) == (old_name, old_comment):
+                result.unchanged += 1
+            else:
+                to_update.append((new_name, new_comment, pk))
+        else:
+            to_create.append(
+                Client(
+                    owner=owner,
+                    email=email,
+                    full_name=(full_name or "").strip(),
+                    comment=comment or "",
+                )
+            )
+    Client.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+    _update_names(to_update, now=timezone.now())
+    result.created, result.updated = len(to_create), len(to_update)
+    return result
