@@ -18,16 +18,28 @@ DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 TXT_STRING_MAX = 255
 
 
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port() -> int:
+    """A port free for UDP and TCP alike (dnsmasq listens on both)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            with socket.socket() as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+
+
+class PortTaken(RuntimeError):
+    pass
 
 
 class DnsServer:
     def __init__(self, records: dict[str, list[str]]):
         self.records = records
-        self.port = free_udp_port()
+        self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     @property
@@ -55,6 +67,16 @@ class DnsServer:
         return arguments
 
     def start(self) -> "DnsServer":
+        # Between choosing a port and dnsmasq binding it another process (an outgoing
+        # connection's ephemeral port, on a busy machine) may take it: choose again.
+        for _ in range(5):
+            try:
+                return self._start()
+            except PortTaken:
+                self.port = free_port()
+        return self._start()
+
+    def _start(self) -> "DnsServer":
         self.process = subprocess.Popen(
             self._arguments(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -64,7 +86,11 @@ class DnsServer:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"dnsmasq stopped: {self.process.stderr.read().decode()}")
+                error = self.process.stderr.read().decode()
+                self.process.stderr.close()
+                if "Address already in use" in error:
+                    raise PortTaken(error)
+                raise RuntimeError(f"dnsmasq stopped: {error}")
             try:
                 resolver.resolve("ready.probe.test", "TXT")
             except dns.resolver.NXDOMAIN:
