@@ -19,9 +19,21 @@ TXT_STRING_MAX = 255
 
 
 def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free for UDP and TCP both: dnsmasq listens on the two."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = udp.getsockname()[1]
+            with socket.socket() as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+
+
+class PortTaken(Exception):
+    pass
 
 
 class DnsServer:
@@ -55,6 +67,15 @@ class DnsServer:
         return arguments
 
     def start(self) -> "DnsServer":
+        # Another process may take the port between our check and dnsmasq's bind.
+        for _attempt in range(5):
+            try:
+                return self._start()
+            except PortTaken:
+                self.port = free_udp_port()
+        raise RuntimeError("dnsmasq found no free port in 5 attempts")
+
+    def _start(self) -> "DnsServer":
         self.process = subprocess.Popen(
             self._arguments(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -64,7 +85,11 @@ class DnsServer:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"dnsmasq stopped: {self.process.stderr.read().decode()}")
+                error = self.process.stderr.read().decode()
+                self.process.stderr.close()
+                if "in use" in error:
+                    raise PortTaken(error)
+                raise RuntimeError(f"dnsmasq stopped: {error}")
             try:
                 resolver.resolve("ready.probe.test", "TXT")
             except dns.resolver.NXDOMAIN:
