@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .dns_checks import OK, records_check, records_for
+from .dns_checks import ERROR, OK, records_check, records_for
 from .models import Domain, Sender, email_domain
 
 CONFIRM_SALT = "senders.confirm"
@@ -91,7 +91,7 @@ def domain_check(*, domain: Domain) -> list[dict]:
             dkim["message"] = _(
                 "This domain is verified by another account: only one account may send from it."
             )
-    elif dkim["state"] != "error" and domain.verified_at is not None:
+    elif dkim["state"] != ERROR and domain.verified_at is not None:
         Domain.objects.filter(pk=domain.pk).update(verified_at=None)
         domain.verified_at = None
     domain.check_results = results

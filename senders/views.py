@@ -13,6 +13,7 @@ from django.views.generic import CreateView, DeleteView, DetailView, FormView, L
 from django.views.generic.base import TemplateView
 
 from mailings.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from mailings.selectors import sees_everything
 
 from .dns_checks import KIND_LABELS, STATE_LABELS, records_for
 from .forms import DomainForm, SenderForm
@@ -47,7 +48,7 @@ class DomainReadMixin(ReadAccessMixin):
 class SenderListView(SenderReadMixin, ListView):
     def get_context_data(self, **kwargs):
         usable = set()
-        if not self.request.user.has_perm("mailings.view_all_mailings"):
+        if not sees_everything(self.request.user):
             usable = set(Sender.objects.usable_by(self.request.user).values_list("pk", flat=True))
         return {**super().get_context_data(**kwargs), "usable_ids": usable}
 

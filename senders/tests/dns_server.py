@@ -18,8 +18,8 @@ DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 TXT_STRING_MAX = 255
 
 
-def free_port() -> int:
-    """A port free for UDP and TCP alike (dnsmasq listens on both)."""
+def free_udp_port() -> int:
+    """A port free for UDP and TCP both: dnsmasq listens on the two."""
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
             udp.bind(("127.0.0.1", 0))
@@ -32,14 +32,14 @@ def free_port() -> int:
                 return port
 
 
-class PortTaken(RuntimeError):
+class PortTaken(Exception):
     pass
 
 
 class DnsServer:
     def __init__(self, records: dict[str, list[str]]):
         self.records = records
-        self.port = free_port()
+        self.port = free_udp_port()
         self.process: subprocess.Popen | None = None
 
     @property
@@ -67,14 +67,13 @@ class DnsServer:
         return arguments
 
     def start(self) -> "DnsServer":
-        # Between choosing a port and dnsmasq binding it another process (an outgoing
-        # connection's ephemeral port, on a busy machine) may take it: choose again.
-        for _ in range(5):
+        # Another process may take the port between our check and dnsmasq's bind.
+        for _attempt in range(5):
             try:
                 return self._start()
             except PortTaken:
-                self.port = free_port()
-        return self._start()
+                self.port = free_udp_port()
+        raise RuntimeError("dnsmasq found no free port in 5 attempts")
 
     def _start(self) -> "DnsServer":
         self.process = subprocess.Popen(
@@ -88,7 +87,7 @@ class DnsServer:
             if self.process.poll() is not None:
                 error = self.process.stderr.read().decode()
                 self.process.stderr.close()
-                if "Address already in use" in error:
+                if "in use" in error:
                     raise PortTaken(error)
                 raise RuntimeError(f"dnsmasq stopped: {error}")
             try:
