@@ -29,3 +29,18 @@ def test_every_string_has_a_russian_translation(path):
         )
     ]
     assert untranslated == []
+
+
+ALL_CATALOGUES = sorted(
+    path
+    for path in ROOT.glob("**/locale/*/LC_MESSAGES/django.po")
+    if ".venv" not in path.parts and "var" not in path.parts
+)
+
+
+@pytest.mark.parametrize("path", ALL_CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_catalogue_is_fuzzy_as_a_whole(path):
+    # `pybabel compile` (make messages) silently skips a catalogue whose header is fuzzy,
+    # as makemessages writes it: every string of that app then shows in English.
+    with path.open("rb") as handle:
+        assert not read_po(handle).fuzzy
