@@ -38,8 +38,9 @@ makemessages: $(VENV)/.installed
 
 run: install .env
 	$(MANAGE) migrate --noinput
-	@test -f var/.demo-seeded || ($(MANAGE) seed_demo && touch var/.demo-seeded)
-	@$(MANAGE) seed_demo --logins
+	@# The first seed prints the logins itself; later starts only repeat them.
+	@if test -f var/.demo-seeded; then $(MANAGE) seed_demo --logins; \
+		else $(MANAGE) seed_demo && touch var/.demo-seeded; fi
 	@echo ""
 	@echo "  Rassylka is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
 	@echo "  Emails go to var/outbox/ as .eml files unless EMAIL_URL is set in .env"
