@@ -14,6 +14,7 @@ import re
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -172,6 +173,7 @@ class SmtpTransport:
         self.config = config
         self.smtp: smtplib.SMTP | None = None
         self.mail_options: list[str] = []
+        self.dialogues = 0  # messages handed over (or refused) on this connection
 
     def ensure_open(self) -> None:
         if self.smtp is not None:
@@ -233,6 +235,7 @@ class SmtpTransport:
             raise ConnectionFailed(describe(error)) from error
         self.smtp = smtp
         self.mail_options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
+        self.dialogues = 0
 
     def _command(self, send) -> tuple[int, str]:
         """Run one step; any transport trouble or an unreadable reply means a broken link."""
@@ -256,11 +259,25 @@ class SmtpTransport:
             self.abort()
         return Outcome(RETRY if code < 500 else FAILED, reply)
 
+    def _mail(self, envelope_from: str) -> tuple[int, str]:
+        """MAIL FROM. A server may close a connection it found idle (with or without a
+        421): on a connection that has served before, that is no failure of ours and
+        nothing was handed over, so the command is tried once more on a fresh one."""
+        try:
+            return self._command(lambda: self.smtp.mail(envelope_from, self.mail_options))
+        except _Broken:
+            if not self.dialogues:
+                raise
+        self.abort()
+        self.ensure_open()  # ConnectionFailed or SendingPaused go to the caller
+        return self._command(lambda: self.smtp.mail(envelope_from, self.mail_options))
+
     def send(self, *, envelope_from: str, envelope_to: str, data: bytes) -> Outcome:
         """Hand one message to the server. Call ensure_open() first."""
-        smtp = self.smtp
         try:
-            code, reply = self._command(lambda: smtp.mail(envelope_from, self.mail_options))
+            code, reply = self._mail(envelope_from)
+            smtp = self.smtp
+            self.dialogues += 1
             if code != 250:
                 return self._refused(code, reply)
             code, reply = self._command(lambda: smtp.rcpt(envelope_to))
@@ -338,37 +355,44 @@ def transport_from_settings() -> Transport:
 
 
 class RateLimiter:
-    """At most `rate` messages a second from this process (0 or less: no limit)."""
+    """At most `rate` messages a second from this process (0 or less: no limit), shared
+    by all the connections of a worker: each caller books the next free slot."""
 
     def __init__(self, rate: float):
         self.interval = 1.0 / rate if rate and rate > 0 else 0.0
         self.next_at = 0.0
+        self.lock = threading.Lock()
 
     def wait(self) -> None:
         if not self.interval:
             return
-        now = time.monotonic()
-        start = max(now, self.next_at)
+        with self.lock:
+            now = time.monotonic()
+            start = max(now, self.next_at)
+            self.next_at = start + self.interval
         if start > now:
             time.sleep(start - now)
-        self.next_at = start + self.interval
 
 
 class Breaker:
-    """Opens after `threshold` connection failures in a row; any good reply resets it."""
+    """Opens after `threshold` connection failures in a row, counted across all the
+    connections of a worker; any good reply resets it."""
 
     def __init__(self, threshold: int):
         self.threshold = max(1, threshold)
         self.failures = 0
         self.last_error = ""
+        self.lock = threading.Lock()
 
     @property
     def is_open(self) -> bool:
         return self.failures >= self.threshold
 
     def failure(self, reply: str) -> None:
-        self.failures += 1
-        self.last_error = reply
+        with self.lock:
+            self.failures += 1
+            self.last_error = reply
 
     def success(self) -> None:
-        self.failures = 0
+        with self.lock:
+            self.failures = 0
