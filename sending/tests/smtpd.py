@@ -37,6 +37,8 @@ class Faults:
         self.drop_mid_data = set()  # recipients whose connection is cut inside DATA
         self.rcpt_replies = {}  # recipient -> reply to RCPT TO (e.g. "451 ..." or "550 ...")
         self.data_replies = {}  # recipient -> reply to the final dot (message not kept)
+        self.reply_delay = 0.0  # seconds before every reply: a server far away
+        self.max_connections = None  # more at once are greeted with 421 and closed
 
     def heal(self) -> None:
         self.__init__()
@@ -51,6 +53,9 @@ class Recorder:
         self.messages: list[tuple[str, bytes]] = []
         self.return_paths: list[tuple[str, str]] = []  # (recipient, MAIL FROM) per message
         self.connections = 0
+        self.active = 0  # connections open now
+        self.peak = 0  # the most connections ever open at once
+        self.refused = 0  # connections greeted with 421 (max_connections)
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.faults.mail_delay:
@@ -93,11 +98,30 @@ class Recorder:
 
 class FaultySMTP(SMTP):
     async def _handle_client(self):
-        self.event_handler.connections += 1
-        if self.event_handler.faults.no_greeting:
+        recorder = self.event_handler
+        recorder.connections += 1
+        if recorder.faults.no_greeting:
             await asyncio.sleep(3600)
             return
-        await super()._handle_client()
+        limit = recorder.faults.max_connections
+        if limit is not None and recorder.active >= limit:
+            recorder.refused += 1
+            await self.push("421 4.7.0 Too many connections, try again later")
+            self.transport.close()
+            return
+        recorder.active += 1
+        recorder.peak = max(recorder.peak, recorder.active)
+        try:
+            await super()._handle_client()
+        finally:
+            recorder.active -= 1
+
+    async def push(self, status):
+        # The last line of a reply waits: one round trip to a distant server.
+        delay = self.event_handler.faults.reply_delay
+        if delay and status[3:4] != "-":
+            await asyncio.sleep(delay)
+        await super().push(status)
 
     async def smtp_DATA(self, arg):
         recipients = set(self.envelope.rcpt_tos) if self.envelope else set()

@@ -212,9 +212,7 @@ def test_it_survives_a_garbage_reply(smtp_server):
     assert_nobody_twice(smtp_server)
 
 
-def test_a_connection_dropped_in_the_middle_of_data_is_unknown_not_resent(
-    smtp_server, connections
-):
+def test_a_connection_dropped_in_the_middle_of_data_is_unknown_not_resent(smtp_server, connections):
     mailing_to(RECIPIENTS)
     dropped = {"reader3@example.org", "reader8@example.org"}
     smtp_server.faults.drop_mid_data = set(dropped)
