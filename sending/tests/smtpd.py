@@ -37,11 +37,16 @@ class Faults:
         self.drop_mid_data = set()  # recipients whose connection is cut inside DATA
         self.rcpt_replies = {}  # recipient -> reply to RCPT TO (e.g. "451 ..." or "550 ...")
         self.data_replies = {}  # recipient -> reply to the final dot (message not kept)
-        self.reply_delay = 0.0  # seconds before every reply: a server far away
+        self.reply_delay = 0.0  # seconds each reply travels: a server far away
+        self.pipelining = False  # offer PIPELINING (RFC 2920) in the reply to EHLO
+        self.data_without_recipients = False  # 354 to DATA even after every RCPT failed
         self.max_connections = None  # more at once are greeted with 421 and closed
 
     def heal(self) -> None:
+        """Every fault off; how far away the server is and what it offers stay."""
+        reply_delay, pipelining = self.reply_delay, self.pipelining
         self.__init__()
+        self.reply_delay, self.pipelining = reply_delay, pipelining
 
 
 class Recorder:
@@ -56,6 +61,12 @@ class Recorder:
         self.active = 0  # connections open now
         self.peak = 0  # the most connections ever open at once
         self.refused = 0  # connections greeted with 421 (max_connections)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.faults.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.faults.mail_delay:
@@ -106,7 +117,7 @@ class FaultySMTP(SMTP):
         limit = recorder.faults.max_connections
         if limit is not None and recorder.active >= limit:
             recorder.refused += 1
-            await self.push("421 4.7.0 Too many connections, try again later")
+            await SMTP.push(self, "421 4.7.0 Too many connections, try again later")
             self.transport.close()
             return
         recorder.active += 1
@@ -117,14 +128,25 @@ class FaultySMTP(SMTP):
             recorder.active -= 1
 
     async def push(self, status):
-        # The last line of a reply waits: one round trip to a distant server.
         delay = self.event_handler.faults.reply_delay
-        if delay and status[3:4] != "-":
-            await asyncio.sleep(delay)
-        await super().push(status)
+        if not delay:
+            await super().push(status)
+            return
+        # Each reply arrives `delay` later while the server reads on, as over a long
+        # line: a client waiting for every reply pays a round trip per command, one
+        # that pipelines pays it once for its batch. Replies stay in order.
+        due = max(self.loop.time() + delay, getattr(self, "last_due", 0) + 1e-6)
+        self.last_due = due
+        self.loop.call_at(due, self._writer.write, f"{status}\r\n".encode())
 
     async def smtp_DATA(self, arg):
         recipients = set(self.envelope.rcpt_tos) if self.envelope else set()
+        if not recipients and self.event_handler.faults.data_without_recipients:
+            # Whatever the client sends next is taken as content, up to a lone dot.
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            await self._reader.readuntil(b"\r\n.\r\n")
+            await self.push("554 5.5.1 No valid recipients")
+            return
         if recipients & self.event_handler.faults.drop_mid_data:
             await self.push("354 End data with <CR><LF>.<CR><LF>")
             await self._reader.readuntil(b"\r\n")  # the first line of the message

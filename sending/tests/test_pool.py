@@ -172,3 +172,41 @@ def test_send_rate_holds_for_the_whole_pool(smtp_server, settings):
     # Twenty gaps of 25 ms at least, however many connections share them.
     assert elapsed >= 0.5
     assert_everyone_once(smtp_server, 21)
+
+
+def test_a_pipelining_server_gets_everything_once_and_refusals_keep_their_meaning(smtp_server):
+    smtp_server.faults.pipelining = True
+    smtp_server.faults.reply_delay = 0.005
+    smtp_server.faults.rcpt_replies = {
+        "reader4@example.org": "550 5.1.1 User unknown",
+        "reader9@example.org": "451 4.7.1 Greylisted",
+    }
+    smtp_server.faults.data_replies = {"reader13@example.org": "554 5.7.1 Spam"}
+    mailing_to(RECIPIENTS)
+    run_pass()
+    assert statuses() == {"sent": RECIPIENTS - 3, "failed": 2, "pending": 1}
+    assert Delivery.objects.get(status=Delivery.Status.PENDING).email == "reader9@example.org"
+    # A refused envelope leaves the connection usable: no reconnection for it.
+    assert smtp_server.handler.connections <= 10
+    copies = smtp_server.copies()
+    assert copies == {f"reader{i}@example.org": 1 for i in range(RECIPIENTS) if i not in (4, 9, 13)}
+
+    smtp_server.faults.heal()
+    attempt = finish(smtp_server)
+    assert attempt.status == Attempt.Status.FAILURE
+    assert (attempt.sent_count, attempt.failed_count) == (RECIPIENTS - 2, 2)
+
+
+def test_a_pipelining_server_taking_data_after_refusing_the_recipient(smtp_server):
+    """It answers 354 to the pipelined DATA of a message whose RCPT it refused: the
+    client cannot go on with that connection, drops it and sends the rest on others."""
+    smtp_server.faults.pipelining = True
+    smtp_server.faults.data_without_recipients = True
+    smtp_server.faults.rcpt_replies = {"reader5@example.org": "550 5.1.1 User unknown"}
+    mailing_to(RECIPIENTS)
+    run_pass()
+    assert statuses() == {"sent": RECIPIENTS - 1, "failed": 1}
+    assert Delivery.objects.get(status=Delivery.Status.FAILED).email == "reader5@example.org"
+    expected = {f"reader{i}@example.org": 1 for i in range(RECIPIENTS) if i != 5}
+    assert smtp_server.copies() == expected
+    assert hold_current() is None

@@ -21,11 +21,18 @@ pytestmark = pytest.mark.django_db
 RECIPIENTS = 12
 
 
-@pytest.fixture(autouse=True, params=[1, 10], ids=["one-connection", "pool-of-10"])
+@pytest.fixture(
+    autouse=True,
+    params=[(1, False), (10, False), (10, True)],
+    ids=["one-connection", "pool-of-10", "pool-of-10-pipelining"],
+)
 def connections(request, settings) -> int:
-    """Every fault, over one connection and over the default pool (SMTP_CONNECTIONS)."""
-    settings.SMTP_CONNECTIONS = request.param
-    return request.param
+    """Every fault, over one connection, over the default pool (SMTP_CONNECTIONS), and
+    over the pool with a server offering PIPELINING."""
+    settings.SMTP_CONNECTIONS, pipelining = request.param
+    if "smtp_server" in request.fixturenames:
+        request.getfixturevalue("smtp_server").faults.pipelining = pipelining
+    return settings.SMTP_CONNECTIONS
 
 
 def timed_pass():
