@@ -1,13 +1,16 @@
 """`make bench`, sending at a distance: one worker's throughput when every reply of the
 SMTP server comes after 0, 20 or 50 ms (a relay in another data centre), over 1, 5, 10
 and 20 connections (SMTP_CONNECTIONS), and the pool's efficiency: throughput over
-(connections × the rate of one connection measured in the same run).
+(connections × the rate of one connection measured in the same run). With a delay, the
+same again with the sink offering PIPELINING (RFC 2920): one round trip for MAIL, RCPT
+and DATA instead of three.
 
 Each cell is one `run_pass` in its own process on a copy of one seeded SQLite database,
 against the sink of bench/sending.py in another process; SEND_RATE off. A cell sends
 enough messages to last a few seconds: BENCH_LATENCY_PER_CONNECTION (30) per connection
 with a delay, BENCH_LATENCY_FAST (2,000) without. `python -m bench bench.latency` runs
-only this part.
+only this part; BENCH_LATENCY_DELAYS and BENCH_LATENCY_CONNECTIONS (comma-separated)
+pick the rows.
 """
 
 import os
@@ -17,17 +20,19 @@ from pathlib import Path
 
 from .sending import Sink, _env, _run
 
-DELAYS_MS = [0, 20, 50]
-CONNECTIONS = [1, 5, 10, 20]
+DELAYS_MS = [int(ms) for ms in os.environ.get("BENCH_LATENCY_DELAYS", "0,20,50").split(",")]
+CONNECTIONS = [int(n) for n in os.environ.get("BENCH_LATENCY_CONNECTIONS", "1,5,10,20").split(",")]
 PER_CONNECTION = int(os.environ.get("BENCH_LATENCY_PER_CONNECTION", 30))
 FAST = int(os.environ.get("BENCH_LATENCY_FAST", 2_000))
 
 
-def _cell(template: Path, var_dir: Path, *, delay_ms: int, connections: int) -> dict:
+def _cell(
+    template: Path, var_dir: Path, *, delay_ms: int, connections: int, pipelining: bool
+) -> dict:
     recipients = FAST if not delay_ms else max(40, PER_CONNECTION * connections)
     var_dir.mkdir()
     shutil.copy(template / "bench.sqlite3", var_dir / "bench.sqlite3")
-    sink = Sink(delay_ms)
+    sink = Sink(delay_ms, pipelining=pipelining)
     try:
         env = _env(
             var_dir,
@@ -59,21 +64,23 @@ def main() -> None:
         _run("seed", str(largest), env=_env(template))
         print(f"  {'reply delay':>11}  {'connections':>11}  {'msg/s':>8}  {'efficiency':>10}")
         for delay_ms in DELAYS_MS:
-            single = None
-            for connections in CONNECTIONS:
-                cell = _cell(
-                    template,
-                    tmp / f"{delay_ms}-{connections}",
-                    delay_ms=delay_ms,
-                    connections=connections,
-                )
-                single = single or cell["rate"]
-                efficiency = cell["rate"] / (connections * single)
-                print(
-                    f"  {delay_ms:>8} ms  {connections:>11}  {cell['rate']:>8,.0f}  "
-                    f"{efficiency:>10.2f}",
-                    flush=True,
-                )
+            for pipelining in [False, True] if delay_ms else [False]:
+                single = None
+                for connections in CONNECTIONS:
+                    cell = _cell(
+                        template,
+                        tmp / f"{delay_ms}-{connections}-{pipelining}",
+                        delay_ms=delay_ms,
+                        connections=connections,
+                        pipelining=pipelining,
+                    )
+                    single = single or cell["rate"]
+                    efficiency = cell["rate"] / (connections * single)
+                    print(
+                        f"  {delay_ms:>8} ms  {connections:>11}  {cell['rate']:>8,.0f}  "
+                        f"{efficiency:>10.2f}{'  PIPELINING' if pipelining else ''}",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":
