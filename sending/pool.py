@@ -28,11 +28,13 @@ from .smtp import Breaker, ConnectionFailed, Outcome, RateLimiter, SendingPaused
 @dataclass
 class Handed:
     """What became of one message given to the pool: an outcome, an error raised before
-    the message could be handed over, or neither (not tried: the pool was halted)."""
+    the message could be handed over, or neither (not tried: the pool was halted); or a
+    crash, an error nobody expected, for the sending thread to raise."""
 
     row: Row
     outcome: Outcome | None = None
     error: ConnectionFailed | SendingPaused | None = None
+    crash: Exception | None = None
 
 
 class ConnectionPool:
@@ -122,9 +124,15 @@ class ConnectionPool:
                 if self.stopping:
                     self.results.put(Handed(row))
                     continue
-                if not self._send(number, transport, row, email):
-                    self.jobs.put(job)  # for the connections the server keeps
-                    return
+                try:
+                    if not self._send(number, transport, row, email):
+                        self.jobs.put(job)  # for the connections the server keeps
+                        return
+                except Exception as crash:
+                    # The sending thread must hear of it, or it would wait forever.
+                    transport.abort()
+                    self.connected[number] = False
+                    self.results.put(Handed(row, crash=crash))
         finally:
             transport.close()
 

@@ -117,9 +117,11 @@ def attempt_send(
         run.pool.halt()  # what has not started yet comes back untried
         raise
     finally:
-        run.close()
-        run.ledger.commit()
-        deliveries_hand_back(windows.untried())
+        try:
+            run.close()
+        finally:
+            run.ledger.commit()
+            deliveries_hand_back(windows.untried())
     run.conclude()
     return report
 
@@ -215,7 +217,12 @@ class _Run:
         self._take(self.pool.close())
 
     def _take(self, handed: list[Handed]) -> None:
+        crashes = []
         for one in handed:
+            if one.crash is not None:
+                # Left in flight, as when this thread itself fails: unknown after the lease.
+                crashes.append(one.crash)
+                continue
             if one.outcome is not None:
                 self._note(one.row, one.outcome)
                 continue
@@ -223,6 +230,8 @@ class _Run:
                 self.pause = one.error
             # Not handed over (no connection, a pause, the pool halted): as if never claimed.
             self.ledger.release(one.row)
+        if crashes:
+            raise crashes[0]
 
     def _note(self, row: Row, outcome: Outcome) -> None:
         if not outcome.broken:

@@ -210,3 +210,27 @@ def test_a_pipelining_server_taking_data_after_refusing_the_recipient(smtp_serve
     expected = {f"reader{i}@example.org": 1 for i in range(RECIPIENTS) if i != 5}
     assert smtp_server.copies() == expected
     assert hold_current() is None
+
+
+def test_an_unexpected_error_in_a_connection_thread_reaches_the_worker(smtp_server, monkeypatch):
+    """A bug in the dialogue must not leave the sending thread waiting forever for an
+    outcome: it is raised there, the others' outcomes are written, and the message it
+    was carrying stays in flight (unknown once its lease is over)."""
+    from sending.smtp import SmtpTransport
+
+    send = SmtpTransport.send
+
+    def send_or_crash(self, *, envelope_from, envelope_to, data):
+        if envelope_to == "reader7@example.org":
+            raise RuntimeError("a bug")
+        return send(self, envelope_from=envelope_from, envelope_to=envelope_to, data=data)
+
+    monkeypatch.setattr(SmtpTransport, "send", send_or_crash)
+    mailing_to(RECIPIENTS)
+    with pytest.raises(RuntimeError, match="a bug"):
+        run_pass()
+    counts = statuses()
+    assert Delivery.objects.get(status=Delivery.Status.SENDING).email == "reader7@example.org"
+    assert counts["sending"] == 1
+    assert counts["sent"] == len(smtp_server.copies()) >= 1
+    assert set(smtp_server.copies().values()) == {1}
