@@ -102,6 +102,7 @@ def attempt_send(
         attempt_id=attempt_id,
         delivery_ids=delivery_ids,
         size=max(settings.SEND_WINDOW, 2 * run.connections),
+        in_flight=lambda: run.pool.in_flight,
         ledger=run.ledger,
         should_stop=should_stop,
     )
@@ -127,30 +128,35 @@ def attempt_send(
 
 
 class _Windows:
-    """The rows to send, claimed SEND_WINDOW at a time: the run's due pending rows until
+    """The rows to send, claimed `size` at a time: the run's due pending rows until
     none is left, or (a Celery batch) only those among `delivery_ids`, each id looked at
     once. Each claim shares its transaction with the previous window's outcomes: two
-    statements per window plus one SELECT."""
+    statements per window plus one SELECT. Rows still in flight from the previous window
+    count towards the next one, so that a killed worker never leaves more than `size`
+    rows `sending`."""
 
-    def __init__(self, *, attempt_id: int, delivery_ids, size: int, ledger: Ledger, should_stop):
+    def __init__(
+        self, *, attempt_id: int, delivery_ids, size: int, in_flight, ledger: Ledger, should_stop
+    ):
         self.attempt_id = attempt_id
         self.delivery_ids = delivery_ids
         self.size = size
+        self.in_flight = in_flight
         self.reached = 0  # how many of delivery_ids have been looked at
         self.renewed_at = time.monotonic()
         self.ledger = ledger
         self.should_stop = should_stop
 
     def __iter__(self) -> Iterator[list[Row]]:
-        size = self.size
         while True:
+            size = max(1, self.size - self.in_flight())
             ids = None
             if self.delivery_ids is not None:
                 ids = self.delivery_ids[self.reached : self.reached + size]
                 if not ids:
                     return
                 self.reached += len(ids)
-            rows = self.ledger.commit(then=lambda ids=ids: self._claim(ids, size))
+            rows = self.ledger.commit(then=lambda ids=ids, size=size: self._claim(ids, size))
             if rows is None or (not rows and ids is None):
                 return
             if rows:
@@ -209,8 +215,10 @@ class _Run:
         self._take(self.pool.ready())
 
     def settle(self) -> None:
-        """Before the next window: one message in flight per connection at most."""
-        self._take(self.pool.collect(keep=self.connections))
+        """Before the next window: one message in flight per connection at most, so
+        that they stay busy while it is claimed; over one connection, none (a window
+        at a time, as it always was)."""
+        self._take(self.pool.collect(keep=self.connections if self.connections > 1 else 0))
 
     def close(self) -> None:
         """Wait for the messages in flight and end the connections."""

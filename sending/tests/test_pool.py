@@ -138,7 +138,7 @@ def test_connections_closed_by_the_server_while_idle_are_opened_again(settings):
     # Nobody was charged a failed try for the server's hang-up.
     assert set(Delivery.objects.values_list("tries", flat=True)) == {1}
     assert_everyone_once(server, 18)
-    assert len(windows) == 3
+    assert len(windows) >= 3  # idle pauses between windows, each past the 0.3 s
     assert server.handler.connections > windows[0]  # the pool did reconnect
 
 
