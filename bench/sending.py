@@ -84,12 +84,14 @@ def _run(*args: str, env: dict) -> dict:
 
 
 class Sink:
-    """An aiosmtpd server in its own process that counts messages and keeps none."""
+    """An aiosmtpd server in its own process that counts messages and keeps none, and
+    delays every reply by `delay_ms` when it plays a relay far away."""
 
-    def __init__(self):
+    def __init__(self, delay_ms: float = 0, *, pipelining: bool = False):
         self.port = _free_port()
+        args = [str(self.port), str(delay_ms), *(["pipelining"] if pipelining else [])]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.sending", "sink", str(self.port)],
+            [sys.executable, "-m", "bench.sending", "sink", *args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
@@ -106,20 +108,46 @@ class Sink:
 # The parts, each run as `python -m bench.sending <part> ...`
 
 
-def part_sink(port: str) -> None:
+def part_sink(port: str, delay_ms: str = "0", pipelining: str = "") -> None:
     import asyncio
 
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
+
+    delay = float(delay_ms) / 1000
+
+    class Distant(SMTP):
+        """Each reply arrives `delay` later while the server reads on, as over a long
+        line (the test server's reply_delay); with PIPELINING offered, when asked."""
+
+        last_due = 0.0
+
+        async def push(self, status):
+            if not delay:
+                await super().push(status)
+                return
+            self.last_due = max(self.loop.time() + delay, self.last_due + 1e-6)
+            self.loop.call_at(self.last_due, self._writer.write, f"{status}\r\n".encode())
+
+    class DistantController(Controller):
+        def factory(self):
+            return Distant(self.handler, **self.SMTP_kwargs)
 
     class Count:
         accepted = 0
+
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            session.host_name = hostname
+            if pipelining:
+                responses.insert(-1, "250-PIPELINING")
+            return responses
 
         async def handle_DATA(self, server, session, envelope):
             self.accepted += len(envelope.rcpt_tos)
             return "250 2.0.0 Ok"
 
     handler = Count()
-    controller = Controller(handler, hostname="127.0.0.1", port=int(port))
+    controller = DistantController(handler, hostname="127.0.0.1", port=int(port))
     controller.start()
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
@@ -177,14 +205,21 @@ def part_seed(clients: str, signed: str = "") -> None:
     print(json.dumps({"mailing": mailing.pk}))
 
 
-def part_engine() -> None:
+def part_engine(recipients: str = "") -> None:
+    """One run_pass; with `recipients`, the seeded mailing is cut down to that many."""
     import django
 
     django.setup()
     from django.db import connection
 
+    from mailings.models import Mailing
     from sending.models import Attempt
     from sending.passes import run_pass
+
+    if recipients:
+        through = Mailing.clients.through.objects
+        keep = through.order_by("pk").values_list("pk", flat=True)[int(recipients) - 1]
+        through.filter(pk__gt=keep).delete()
 
     queries = 0
 

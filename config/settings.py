@@ -205,6 +205,9 @@ STORAGES = {
 # Email: .eml files in var/outbox/ unless EMAIL_URL names an SMTP server (SPEC §5).
 SMTP_TIMEOUT = env.float("SMTP_TIMEOUT", default=10.0)
 SEND_RATE = env.float("SEND_RATE", default=50.0)
+# Connections each worker keeps busy with the SMTP server (SPEC §6 "Sending at a distance"):
+# a relay 20 ms away allows one connection about 15 messages a second.
+SMTP_CONNECTIONS = env.int("SMTP_CONNECTIONS", default=10)
 # The sending engine (sending/). A temporary failure is retried SEND_MAX_TRIES times with
 # a backoff doubling from SEND_RETRY_BACKOFF seconds; SEND_BREAKER_THRESHOLD connection
 # failures in a row stop a run for SEND_BREAKER_COOLDOWN seconds (doubling); a refused

@@ -1,8 +1,11 @@
-"""Sending one run: its pending rows (or one Celery batch of them) over one connection,
-a window of SEND_WINDOW rows at a time.
+"""Sending one run: its pending rows (or one Celery batch of them) over up to
+SMTP_CONNECTIONS connections (sending/pool.py), a window of SEND_WINDOW rows at a time
+(at least two per connection, so that every connection has its next message waiting).
 
 No database transaction stays open while talking to the SMTP server: a window's claim
-and the previous window's outcomes share one short transaction, then the window is sent.
+and the outcomes that came back meanwhile share one short transaction. Messages are
+built in this thread, and every query runs here; the connections' threads do network
+only.
 """
 
 import time
@@ -20,17 +23,17 @@ from .conf import batch_lease_seconds
 from .content import Renderer
 from .ledger import Ledger, Row, batch_renew_lease, deliveries_hand_back, window_claim
 from .models import Attempt, TransportHold
+from .pool import ConnectionPool, Handed
 from .runs import attempt_finish_if_done, attempt_pause, attempt_stop
 from .smtp import (
     FAILED,
     SENT,
     UNKNOWN,
     Breaker,
-    ConnectionFailed,
     Outcome,
     RateLimiter,
     SendingPaused,
-    Transport,
+    SmtpTransport,
     transport_from_settings,
 )
 
@@ -60,7 +63,8 @@ def attempt_send(
     should_stop: Callable[[], bool] = lambda: False,
     on_progress: Callable[[], None] = lambda: None,
 ) -> SendReport:
-    """Send the pending rows of one run (or only `delivery_ids`) over one connection.
+    """Send the pending rows of one run (or only `delivery_ids`) over a pool of
+    connections.
 
     Stops early when the circuit breaker opens, when the server refuses our login, or
     when `should_stop()` says so; whatever was not tried stays pending for a later pass.
@@ -91,49 +95,68 @@ def attempt_send(
         report.stopped = pause.reason
         deliveries_hand_back(delivery_ids)
         return report
-    run = _Run(attempt_id=attempt_id, transport=transport, renderer=renderer, report=report)
+    # An outbox folder has no round trips to overlap.
+    connections = settings.SMTP_CONNECTIONS if isinstance(transport, SmtpTransport) else 1
+    run = _Run(attempt_id=attempt_id, connections=connections, renderer=renderer, report=report)
     windows = _Windows(
-        attempt_id=attempt_id, delivery_ids=delivery_ids, ledger=run.ledger, should_stop=should_stop
+        attempt_id=attempt_id,
+        delivery_ids=delivery_ids,
+        size=max(settings.SEND_WINDOW, 2 * run.connections),
+        in_flight=lambda: run.pool.in_flight,
+        ledger=run.ledger,
+        should_stop=should_stop,
     )
     try:
         for rows in windows:
             for row in rows:
                 run.send_one(row)
+            run.settle()
             on_progress()
             if run.stopping:
                 break
+    except BaseException:
+        run.pool.halt()  # what has not started yet comes back untried
+        raise
     finally:
-        run.ledger.commit()
-        transport.close()
-        deliveries_hand_back(windows.untried())
+        try:
+            run.close()
+        finally:
+            run.ledger.commit()
+            deliveries_hand_back(windows.untried())
     run.conclude()
     return report
 
 
 class _Windows:
-    """The rows to send, claimed SEND_WINDOW at a time: the run's due pending rows until
+    """The rows to send, claimed `size` at a time: the run's due pending rows until
     none is left, or (a Celery batch) only those among `delivery_ids`, each id looked at
     once. Each claim shares its transaction with the previous window's outcomes: two
-    statements per window plus one SELECT."""
+    statements per window plus one SELECT. Rows still in flight from the previous window
+    count towards the next one, so that a killed worker never leaves more than `size`
+    rows `sending`."""
 
-    def __init__(self, *, attempt_id: int, delivery_ids, ledger: Ledger, should_stop):
+    def __init__(
+        self, *, attempt_id: int, delivery_ids, size: int, in_flight, ledger: Ledger, should_stop
+    ):
         self.attempt_id = attempt_id
         self.delivery_ids = delivery_ids
+        self.size = size
+        self.in_flight = in_flight
         self.reached = 0  # how many of delivery_ids have been looked at
         self.renewed_at = time.monotonic()
         self.ledger = ledger
         self.should_stop = should_stop
 
     def __iter__(self) -> Iterator[list[Row]]:
-        size = settings.SEND_WINDOW
         while True:
+            size = max(1, self.size - self.in_flight())
             ids = None
             if self.delivery_ids is not None:
                 ids = self.delivery_ids[self.reached : self.reached + size]
                 if not ids:
                     return
                 self.reached += len(ids)
-            rows = self.ledger.commit(then=lambda ids=ids: self._claim(ids, size))
+            rows = self.ledger.commit(then=lambda ids=ids, size=size: self._claim(ids, size))
             if rows is None or (not rows and ids is None):
                 return
             if rows:
@@ -158,16 +181,22 @@ class _Windows:
 
 
 class _Run:
-    """What one call of attempt_send holds while it sends: the connection, the limits,
-    the outcomes not yet written, and what the run's conclusion will need."""
+    """What one call of attempt_send holds while it sends: the connections, the limits
+    (one rate and one breaker for all the connections), the outcomes not yet written,
+    and what the run's conclusion will need."""
 
-    def __init__(self, *, attempt_id: int, transport: Transport, renderer: Renderer, report):
+    def __init__(self, *, attempt_id: int, connections: int, renderer: Renderer, report):
         self.attempt_id = attempt_id
-        self.transport = transport
+        self.connections = max(1, connections)
         self.renderer = renderer
         self.report = report
-        self.limiter = RateLimiter(settings.SEND_RATE)
         self.breaker = Breaker(settings.SEND_BREAKER_THRESHOLD)
+        self.pool = ConnectionPool(
+            size=self.connections,
+            transport_factory=transport_from_settings,
+            limiter=RateLimiter(settings.SEND_RATE),
+            breaker=self.breaker,
+        )
         self.ledger = Ledger()
         self.pause: SendingPaused | None = None
         self.last_reply = self.last_error = ""
@@ -178,34 +207,42 @@ class _Run:
         return self.pause is not None or self.breaker.is_open
 
     def send_one(self, row: Row) -> None:
-        """One recipient: render, hand over, and note the outcome for the ledger."""
+        """One recipient: render and give to the pool; note the outcomes back already."""
         if self.stopping:
             self.ledger.release(row)
             return
-        try:
-            self.transport.ensure_open()
-            email = self.renderer.render(row.recipient)
-            self.limiter.wait()
-            outcome = self.transport.send(
-                envelope_from=email.envelope_from,
-                envelope_to=email.envelope_to,
-                data=email.data,
-            )
-        except ConnectionFailed as failure:
-            self.breaker.failure(failure.reply)
-            self.ledger.release(row)
-            return
-        except SendingPaused as paused:
-            self.pause = paused
-            self.ledger.release(row)
-            return
-        self._note(row, outcome)
+        self.pool.give(row, self.renderer.render(row.recipient))
+        self._take(self.pool.ready())
+
+    def settle(self) -> None:
+        """Before the next window: one message in flight per connection at most, so
+        that they stay busy while it is claimed; over one connection, none (a window
+        at a time, as it always was)."""
+        self._take(self.pool.collect(keep=self.connections if self.connections > 1 else 0))
+
+    def close(self) -> None:
+        """Wait for the messages in flight and end the connections."""
+        self._take(self.pool.close())
+
+    def _take(self, handed: list[Handed]) -> None:
+        crashes = []
+        for one in handed:
+            if one.crash is not None:
+                # Left in flight, as when this thread itself fails: unknown after the lease.
+                crashes.append(one.crash)
+                continue
+            if one.outcome is not None:
+                self._note(one.row, one.outcome)
+                continue
+            if isinstance(one.error, SendingPaused):
+                self.pause = one.error
+            # Not handed over (no connection, a pause, the pool halted): as if never claimed.
+            self.ledger.release(one.row)
+        if crashes:
+            raise crashes[0]
 
     def _note(self, row: Row, outcome: Outcome) -> None:
-        if outcome.broken:
-            self.breaker.failure(outcome.reply)
-        else:
-            self.breaker.success()
+        if not outcome.broken:
             self.delivered_any = True
         self.ledger.record(row, outcome.status, outcome.reply, timezone.now())
         report = self.report

@@ -14,6 +14,7 @@ import re
 import smtplib
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -172,6 +173,9 @@ class SmtpTransport:
         self.config = config
         self.smtp: smtplib.SMTP | None = None
         self.mail_options: list[str] = []
+        self.dialogues = 0  # messages handed over (or refused) on this connection
+        self.pipelining = False  # the server takes MAIL, RCPT and DATA at once (RFC 2920)
+        self.unread = 0  # replies to pipelined commands not read yet
 
     def ensure_open(self) -> None:
         if self.smtp is not None:
@@ -233,6 +237,8 @@ class SmtpTransport:
             raise ConnectionFailed(describe(error)) from error
         self.smtp = smtp
         self.mail_options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
+        self.pipelining = smtp.has_extn("pipelining")
+        self.dialogues = self.unread = 0
 
     def _command(self, send) -> tuple[int, str]:
         """Run one step; any transport trouble or an unreadable reply means a broken link."""
@@ -251,22 +257,66 @@ class SmtpTransport:
             self.close()
             raise SendingPaused("auth", reply)
         try:
+            # The server answers the pipelined commands after a refused one as well.
+            for _ in range(self.unread):
+                self.unread -= 1
+                if self.smtp.getreply()[0] == 354:
+                    # It waits for the content of a message it refused: no safe way on.
+                    raise smtplib.SMTPException("DATA accepted after a refused envelope")
             self.smtp.rset()
         except (OSError, smtplib.SMTPException):
             self.abort()
         return Outcome(RETRY if code < 500 else FAILED, reply)
 
+    def _mail(self, envelope_from: str, envelope_to: str) -> tuple[int, str]:
+        """MAIL FROM (with PIPELINING, RCPT TO and DATA in the same packet) and its reply.
+
+        A server may close a connection it found idle (with or without a 421): on a
+        connection that has served before, that is no failure of ours and nothing was
+        handed over, so the command is tried once more on a fresh one."""
+        try:
+            return self._command(lambda: self._start(envelope_from, envelope_to))
+        except _Broken:
+            if not self.dialogues:
+                raise
+        self.abort()
+        self.ensure_open()  # ConnectionFailed or SendingPaused go to the caller
+        return self._command(lambda: self._start(envelope_from, envelope_to))
+
+    def _start(self, envelope_from: str, envelope_to: str) -> tuple[int, bytes]:
+        smtp = self.smtp
+        if not self.pipelining:
+            return smtp.mail(envelope_from, self.mail_options)
+        options = "".join(f" {option}" for option in self.mail_options)
+        smtp.send(
+            f"MAIL FROM:{smtplib.quoteaddr(envelope_from)}{options}\r\n"
+            f"RCPT TO:{smtplib.quoteaddr(envelope_to)}\r\nDATA\r\n"
+        )
+        self.unread = 3
+        return self._reply()
+
+    def _reply(self) -> tuple[int, bytes]:
+        self.unread -= 1
+        return self.smtp.getreply()
+
     def send(self, *, envelope_from: str, envelope_to: str, data: bytes) -> Outcome:
         """Hand one message to the server. Call ensure_open() first."""
-        smtp = self.smtp
         try:
-            code, reply = self._command(lambda: smtp.mail(envelope_from, self.mail_options))
+            code, reply = self._mail(envelope_from, envelope_to)
+            smtp = self.smtp
+            self.dialogues += 1
             if code != 250:
                 return self._refused(code, reply)
-            code, reply = self._command(lambda: smtp.rcpt(envelope_to))
+            if self.pipelining:
+                code, reply = self._command(self._reply)
+            else:
+                code, reply = self._command(lambda: smtp.rcpt(envelope_to))
             if code not in (250, 251, 252):
                 return self._refused(code, reply)
-            code, reply = self._command(lambda: (smtp.putcmd("data"), smtp.getreply())[1])
+            if self.pipelining:
+                code, reply = self._command(self._reply)
+            else:
+                code, reply = self._command(lambda: (smtp.putcmd("data"), smtp.getreply())[1])
             if code != 354:
                 return self._refused(code, reply)
         except _Broken as broken:
@@ -338,37 +388,44 @@ def transport_from_settings() -> Transport:
 
 
 class RateLimiter:
-    """At most `rate` messages a second from this process (0 or less: no limit)."""
+    """At most `rate` messages a second from this process (0 or less: no limit), shared
+    by all the connections of a worker: each caller books the next free slot."""
 
     def __init__(self, rate: float):
         self.interval = 1.0 / rate if rate and rate > 0 else 0.0
         self.next_at = 0.0
+        self.lock = threading.Lock()
 
     def wait(self) -> None:
         if not self.interval:
             return
-        now = time.monotonic()
-        start = max(now, self.next_at)
+        with self.lock:
+            now = time.monotonic()
+            start = max(now, self.next_at)
+            self.next_at = start + self.interval
         if start > now:
             time.sleep(start - now)
-        self.next_at = start + self.interval
 
 
 class Breaker:
-    """Opens after `threshold` connection failures in a row; any good reply resets it."""
+    """Opens after `threshold` connection failures in a row, counted across all the
+    connections of a worker; any good reply resets it."""
 
     def __init__(self, threshold: int):
         self.threshold = max(1, threshold)
         self.failures = 0
         self.last_error = ""
+        self.lock = threading.Lock()
 
     @property
     def is_open(self) -> bool:
         return self.failures >= self.threshold
 
     def failure(self, reply: str) -> None:
-        self.failures += 1
-        self.last_error = reply
+        with self.lock:
+            self.failures += 1
+            self.last_error = reply
 
     def success(self) -> None:
-        self.failures = 0
+        with self.lock:
+            self.failures = 0

@@ -37,9 +37,16 @@ class Faults:
         self.drop_mid_data = set()  # recipients whose connection is cut inside DATA
         self.rcpt_replies = {}  # recipient -> reply to RCPT TO (e.g. "451 ..." or "550 ...")
         self.data_replies = {}  # recipient -> reply to the final dot (message not kept)
+        self.reply_delay = 0.0  # seconds each reply travels: a server far away
+        self.pipelining = False  # offer PIPELINING (RFC 2920) in the reply to EHLO
+        self.data_without_recipients = False  # 354 to DATA even after every RCPT failed
+        self.max_connections = None  # more at once are greeted with 421 and closed
 
     def heal(self) -> None:
+        """Every fault off; how far away the server is and what it offers stay."""
+        reply_delay, pipelining = self.reply_delay, self.pipelining
         self.__init__()
+        self.reply_delay, self.pipelining = reply_delay, pipelining
 
 
 class Recorder:
@@ -51,6 +58,15 @@ class Recorder:
         self.messages: list[tuple[str, bytes]] = []
         self.return_paths: list[tuple[str, str]] = []  # (recipient, MAIL FROM) per message
         self.connections = 0
+        self.active = 0  # connections open now
+        self.peak = 0  # the most connections ever open at once
+        self.refused = 0  # connections greeted with 421 (max_connections)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.faults.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.faults.mail_delay:
@@ -93,14 +109,44 @@ class Recorder:
 
 class FaultySMTP(SMTP):
     async def _handle_client(self):
-        self.event_handler.connections += 1
-        if self.event_handler.faults.no_greeting:
+        recorder = self.event_handler
+        recorder.connections += 1
+        if recorder.faults.no_greeting:
             await asyncio.sleep(3600)
             return
-        await super()._handle_client()
+        limit = recorder.faults.max_connections
+        if limit is not None and recorder.active >= limit:
+            recorder.refused += 1
+            await SMTP.push(self, "421 4.7.0 Too many connections, try again later")
+            self.transport.close()
+            return
+        recorder.active += 1
+        recorder.peak = max(recorder.peak, recorder.active)
+        try:
+            await super()._handle_client()
+        finally:
+            recorder.active -= 1
+
+    async def push(self, status):
+        delay = self.event_handler.faults.reply_delay
+        if not delay:
+            await super().push(status)
+            return
+        # Each reply arrives `delay` later while the server reads on, as over a long
+        # line: a client waiting for every reply pays a round trip per command, one
+        # that pipelines pays it once for its batch. Replies stay in order.
+        due = max(self.loop.time() + delay, getattr(self, "last_due", 0) + 1e-6)
+        self.last_due = due
+        self.loop.call_at(due, self._writer.write, f"{status}\r\n".encode())
 
     async def smtp_DATA(self, arg):
         recipients = set(self.envelope.rcpt_tos) if self.envelope else set()
+        if not recipients and self.event_handler.faults.data_without_recipients:
+            # Whatever the client sends next is taken as content, up to a lone dot.
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            await self._reader.readuntil(b"\r\n.\r\n")
+            await self.push("554 5.5.1 No valid recipients")
+            return
         if recipients & self.event_handler.faults.drop_mid_data:
             await self.push("354 End data with <CR><LF>.<CR><LF>")
             await self._reader.readuntil(b"\r\n")  # the first line of the message

@@ -30,7 +30,8 @@ def test_a_killed_sender_is_resumed_without_doubles_or_losses(settings):
     sender = manage(
         "send_mailing",
         str(mailing.pk),
-        env=django_env(SEND_WINDOW=WINDOW, SEND_LEASE=LEASE, SMTP_TIMEOUT=5),
+        # Two connections: the pool at work, its window no wider than WINDOW.
+        env=django_env(SEND_WINDOW=WINDOW, SMTP_CONNECTIONS=2, SEND_LEASE=LEASE, SMTP_TIMEOUT=5),
     )
     try:
         wait_for(lambda: len(server.messages) >= 60, timeout=30, what="60 messages in the sink")

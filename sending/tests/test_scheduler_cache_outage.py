@@ -33,7 +33,9 @@ def test_the_scheduler_keeps_sending_through_a_cache_outage(
     call waits for its timeout, Redis comes back with its data."""
     settings.CACHES = redis_cache_settings(private_redis.url())
     server = SmtpServer().start()
-    server.faults.data_delay = 0.02  # a run of several seconds: the outage falls inside it
+    # A run of several seconds, the outage inside it: 0.2 s per message on each of the
+    # pool's ten connections.
+    server.faults.data_delay = 0.2
     settings.EMAIL_URL = server.url
     log_path = tmp_path / "scheduler.log"
     scheduler = subprocess.Popen(

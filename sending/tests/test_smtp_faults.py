@@ -21,6 +21,20 @@ pytestmark = pytest.mark.django_db
 RECIPIENTS = 12
 
 
+@pytest.fixture(
+    autouse=True,
+    params=[(1, False), (10, False), (10, True)],
+    ids=["one-connection", "pool-of-10", "pool-of-10-pipelining"],
+)
+def connections(request, settings) -> int:
+    """Every fault, over one connection, over the default pool (SMTP_CONNECTIONS), and
+    over the pool with a server offering PIPELINING."""
+    settings.SMTP_CONNECTIONS, pipelining = request.param
+    if "smtp_server" in request.fixturenames:
+        request.getfixturevalue("smtp_server").faults.pipelining = pipelining
+    return settings.SMTP_CONNECTIONS
+
+
 def timed_pass():
     started = time.monotonic()
     report = run_pass()
@@ -65,11 +79,11 @@ def test_it_delivers_everything_to_a_healthy_server(smtp_server):
     assert mailing.status == Mailing.Status.COMPLETED
 
 
-def test_it_reuses_one_connection_for_the_whole_batch(smtp_server):
+def test_it_reuses_its_connections_for_the_whole_batch(smtp_server, connections):
     mailing_to(RECIPIENTS)
     run_pass()
     assert len(smtp_server.copies()) == RECIPIENTS
-    assert smtp_server.handler.connections == 1
+    assert 1 <= smtp_server.handler.connections <= connections
 
 
 def test_it_retries_when_replies_are_slower_than_the_timeout(smtp_server):
@@ -205,7 +219,7 @@ def test_it_survives_a_garbage_reply(smtp_server):
     assert_nobody_twice(smtp_server)
 
 
-def test_a_connection_dropped_in_the_middle_of_data_is_unknown_not_resent(smtp_server):
+def test_a_connection_dropped_in_the_middle_of_data_is_unknown_not_resent(smtp_server, connections):
     mailing_to(RECIPIENTS)
     dropped = {"reader3@example.org", "reader8@example.org"}
     smtp_server.faults.drop_mid_data = set(dropped)
@@ -218,7 +232,10 @@ def test_a_connection_dropped_in_the_middle_of_data_is_unknown_not_resent(smtp_s
     assert set(unknown.values_list("email", flat=True)) == dropped
     assert "closed" in unknown.first().server_response.lower()
     # The connection was opened again for the messages after each drop.
-    assert smtp_server.handler.connections == 3
+    if connections == 1:
+        assert smtp_server.handler.connections == 3
+    else:
+        assert smtp_server.handler.connections <= connections + 2
 
     smtp_server.faults.heal()
     run_pass()
