@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from .dns_server import DnsServer, SilentServer, require_dnsmasq
 
@@ -27,3 +28,11 @@ def silent_dns(settings):
     settings.DNS_TIMEOUT = 0.5
     yield server
     server.close()
+
+
+@pytest.fixture
+def english(settings):
+    """Messages asserted by their English wording: the interface's default is Russian."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

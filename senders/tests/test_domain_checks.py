@@ -8,7 +8,7 @@ from senders.services import domain_check
 
 from .factories import DomainFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def states(results) -> dict[str, str]:

@@ -7,7 +7,7 @@ from senders.models import Domain
 
 from .factories import DomainFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

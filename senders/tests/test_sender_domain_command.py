@@ -8,7 +8,7 @@ from accounts.tests.factories import UserFactory
 from senders import keys
 from senders.models import Domain
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 LINE = re.compile(r'^(\S+) TXT "([^"]+)"$')
 

@@ -10,7 +10,7 @@ from sending.models import QueuedEmail
 
 from .factories import DomainFactory, SenderFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 FORM = {"name": "Лавка Ивановых", "reply_to": "", "postal_address": "Москва, ул. Лесная, 1"}
 
