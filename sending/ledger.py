@@ -33,7 +33,8 @@ RETRY_FIRST, RETRY_MAX = 0.2, 5.0
 
 
 def deliveries_insert(*, attempt: Attempt, mailing: Mailing) -> int:
-    """One Delivery per subscribed client of the owner, copied by the database itself.
+    """One Delivery per active client of the owner (not unsubscribed, bounced or
+    complained), copied by the database itself.
 
     INSERT ... SELECT instead of bulk_create: no recipient passes through Python, so a
     run of 100,000 clients costs one statement and no memory.
@@ -47,9 +48,8 @@ def deliveries_insert(*, attempt: Attempt, mailing: Mailing) -> int:
 
     into = columns(delivery, "attempt", "client", "email", "full_name", "status")
     into += columns(delivery, "server_response", "tries")
-    c_id, c_email, c_name, c_owner, c_unsubscribed = (
-        f"c.{column}"
-        for column in columns(client, "id", "email", "full_name", "owner", "unsubscribed_at")
+    c_id, c_email, c_name, c_owner, c_status = (
+        f"c.{column}" for column in columns(client, "id", "email", "full_name", "owner", "status")
     )
     m_client, m_mailing = (f"m.{column}" for column in columns(through, "client", "mailing"))
     sql = (
@@ -57,10 +57,19 @@ def deliveries_insert(*, attempt: Attempt, mailing: Mailing) -> int:
         f"SELECT %s, {c_id}, {c_email}, {c_name}, %s, '', 0 "
         f"FROM {quote(client.db_table)} c INNER JOIN {quote(through.db_table)} m "
         f"ON {m_client} = {c_id} "
-        f"WHERE {m_mailing} = %s AND {c_owner} = %s AND {c_unsubscribed} IS NULL"
+        f"WHERE {m_mailing} = %s AND {c_owner} = %s AND {c_status} = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [attempt.pk, Delivery.Status.PENDING, mailing.pk, mailing.owner_id])
+        cursor.execute(
+            sql,
+            [
+                attempt.pk,
+                Delivery.Status.PENDING,
+                mailing.pk,
+                mailing.owner_id,
+                Client.Status.ACTIVE,
+            ],
+        )
         return cursor.rowcount
 
 
@@ -95,14 +104,13 @@ def window_claim(*, attempt_id: int, size: int, ids: list[int] | None, now: date
     else:
         rows = rows.filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
     picked = list(
-        rows.values_list(
-            "pk", "tries", "email", "full_name", "client_id", "client__unsubscribed_at"
-        )[:size]
+        rows.values_list("pk", "tries", "email", "full_name", "client_id", "client__status")[:size]
     )
     keep, gone = [], []
-    for pk, tries, email, full_name, client_id, unsubscribed_at in picked:
-        if client_id is None or unsubscribed_at is not None:
-            gone.append(pk)  # deleted or unsubscribed since the run started: not a recipient
+    for pk, tries, email, full_name, client_id, client_status in picked:
+        if client_id is None or client_status != Client.Status.ACTIVE:
+            # Deleted, unsubscribed, bounced or complained since the run started.
+            gone.append(pk)
         else:
             keep.append(Row(pk, tries, Recipient(pk, client_id, email, full_name)))
     if gone:

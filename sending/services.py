@@ -178,18 +178,22 @@ def attempt_resend(*, attempt: Attempt, include_unknown: bool = False) -> int:
 
 
 def client_unsubscribe(*, client: Client) -> bool:
-    """The recipient asked to get no more mailings from this owner (idempotent)."""
-    changed = Client.objects.filter(pk=client.pk, unsubscribed_at__isnull=True).update(
-        unsubscribed_at=timezone.now()
+    """The recipient asked to get no more mailings from this owner (idempotent).
+
+    Their own choice outranks a bounce; a complaint already unsubscribed them."""
+    changed = (
+        Client.objects.filter(pk=client.pk, unsubscribed_at__isnull=True)
+        .exclude(status=Client.Status.COMPLAINED)
+        .update(unsubscribed_at=timezone.now(), status=Client.Status.UNSUBSCRIBED)
     )
-    client.refresh_from_db(fields=["unsubscribed_at"])
+    client.refresh_from_db(fields=["unsubscribed_at", "status"])
     return bool(changed)
 
 
 def client_resubscribe(*, client: Client) -> bool:
     """The recipient changed their mind on the unsubscribe page (a confirming POST)."""
-    changed = Client.objects.filter(pk=client.pk, unsubscribed_at__isnull=False).update(
-        unsubscribed_at=None
-    )
-    client.refresh_from_db(fields=["unsubscribed_at"])
+    changed = Client.objects.filter(
+        pk=client.pk, status__in=[Client.Status.UNSUBSCRIBED, Client.Status.COMPLAINED]
+    ).update(unsubscribed_at=None, status=Client.Status.ACTIVE)
+    client.refresh_from_db(fields=["unsubscribed_at", "status"])
     return bool(changed)
