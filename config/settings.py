@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "blog",
     "dashboard",
     "senders",
+    "feedback",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +242,17 @@ DNS_TIMEOUT = env.float("DNS_TIMEOUT", default=5.0)
 SPF_INCLUDE = env.str("SPF_INCLUDE", default="") or (
     BOUNCE_DOMAIN or urlsplit(SITE_URL).hostname or "localhost"
 )
+# Bounces and complaints (feedback/). A hard bounce suppresses its client at once; soft
+# bounces (temporary failures that ran out of tries) after BOUNCE_SOFT_LIMIT of them
+# within BOUNCE_SOFT_WINDOW_DAYS (older ones no longer count).
+BOUNCE_SOFT_LIMIT = env.int("BOUNCE_SOFT_LIMIT", default=3)
+BOUNCE_SOFT_WINDOW_DAYS = env.int("BOUNCE_SOFT_WINDOW_DAYS", default=14)
+# The mailbox the bounces arrive in: imaps://user:pass@host:port/INBOX, imap://…, pop3s://…
+# (empty: none; reports come through process_bounce or webhooks).
+BOUNCE_MAILBOX_URL = env.str("BOUNCE_MAILBOX_URL", default="")
+BOUNCE_MAILBOX_TIMEOUT = env.float("BOUNCE_MAILBOX_TIMEOUT", default=30.0)
+# A report larger than this is not a DSN or ARF report of ours: ignored, never parsed.
+BOUNCE_MAX_BYTES = env.int("BOUNCE_MAX_BYTES", default=2_000_000)
 # The service part of Feedback-ID (mailing:user:service).
 FEEDBACK_ID_SERVICE = env.str("FEEDBACK_ID_SERVICE", default="rassylka")
 
@@ -263,6 +275,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sending-dispatch": {"task": "sending.tasks.dispatch_due", "schedule": 5.0},
     "client-imports": {"task": "mailings.tasks.client_imports_run", "schedule": 30.0},
+    "bounce-mailbox": {"task": "feedback.tasks.bounces_fetch", "schedule": 60.0},
 }
 
 # Security. Off by default only where DEBUG (local HTTP development) needs it.

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("mailings.urls")),
     path("", include("sending.urls")),
     path("", include("senders.urls")),
+    path("", include("feedback.urls")),
     path("", include("dashboard.urls")),
 ]
 

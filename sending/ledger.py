@@ -24,6 +24,7 @@ from mailings.models import Client, Mailing
 from .conf import retry_delay
 from .content import Recipient
 from .models import Attempt, Delivery
+from .signals import deliveries_failed
 from .smtp import RETRY, SENT, UNKNOWN
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,26 @@ def batch_renew_lease(delivery_ids: list[int], *, until: datetime) -> None:
         )
 
 
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """A recipient the server refused for good (`permanent`: a 5xx), or kept refusing
+    with a 4xx until the tries ran out."""
+
+    delivery_id: int
+    client_id: int
+    permanent: bool
+    reply: str
+
+
+def _failure(row: Row, reply: str, *, permanent: bool) -> DeliveryFailure | None:
+    """Only a reply of the server about this recipient is a bounce: a timeout or a
+    dropped connection says nothing about the address."""
+    code = reply[:3]
+    if not (code.isdigit() and code[0] == ("5" if permanent else "4")):
+        return None
+    return DeliveryFailure(row.id, row.recipient.client_id, permanent, reply)
+
+
 @dataclass
 class Ledger:
     """Outcomes of the rows in flight, written in one statement per window.
@@ -151,6 +172,7 @@ class Ledger:
 
     done: list[Delivery] = field(default_factory=list)
     released: list[int] = field(default_factory=list)
+    failures: list[DeliveryFailure] = field(default_factory=list)
 
     def record(self, row: Row, status: str, reply: str, now: datetime) -> None:
         tries = row.tries + 1  # the UPDATE adds the same one
@@ -163,11 +185,17 @@ class Ledger:
         elif status == RETRY:
             delivery.status = Delivery.Status.FAILED
             delivery.server_response = f"Gave up after {tries} tries. {reply}"[:2000]
+            self._note_failure(_failure(row, reply, permanent=False))
         elif status == UNKNOWN:
             delivery.status = Delivery.Status.UNKNOWN
         else:
             delivery.status = Delivery.Status.FAILED
+            self._note_failure(_failure(row, reply, permanent=True))
         self.done.append(delivery)
+
+    def _note_failure(self, failure: DeliveryFailure | None) -> None:
+        if failure is not None:
+            self.failures.append(failure)
 
     def release(self, row: Row) -> None:
         """Not tried (the run stopped first): back to pending, as if never claimed."""
@@ -190,12 +218,14 @@ class Ledger:
                 time.sleep(wait)
                 wait = min(wait * 2, RETRY_MAX)
                 continue
-            self.done, self.released = [], []
+            self.done, self.released, self.failures = [], [], []
             return result
 
     def _write(self) -> None:
         if self.done:
             _write_outcomes(self.done)
+        if self.failures:
+            deliveries_failed.send(sender=Ledger, failures=self.failures)
         if self.released:
             Delivery.objects.filter(pk__in=self.released, status=Delivery.Status.SENDING).update(
                 status=Delivery.Status.PENDING, claimed_at=None, next_try_at=None

@@ -6,3 +6,8 @@ from django.dispatch import Signal
 
 # mailing_id: the mailing to look at now, or None for the account emails' queue.
 work_queued = Signal()
+
+# Sent by the ledger inside the transaction that records the outcomes, so that a
+# bounce is recorded exactly when its failure is. failures: a list of
+# DeliveryFailure; `feedback` listens and applies its suppression policy.
+deliveries_failed = Signal()
