@@ -66,6 +66,8 @@ def _delivery_of(report: Report, envelope_to: str) -> tuple[Delivery | None, str
 
 def report_process(data: bytes, *, envelope_to: str = "") -> Outcome:
     """Apply one DSN or ARF report. Never raises for what the report holds."""
+    if not data.strip():
+        return _ignored("it is empty")
     if len(data) > settings.BOUNCE_MAX_BYTES:
         return _ignored(f"it is larger than BOUNCE_MAX_BYTES ({len(data)} bytes)")
     try:
