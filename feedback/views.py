@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.views import View
+from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
 from mailings.access import ReadAccessMixin, WriteAccessMixin
@@ -24,6 +26,7 @@ class SuppressionListView(ReadAccessMixin, ListView):
         return {**super().get_context_data(**kwargs), "kinds": dict(FeedbackEvent.Kind.choices)}
 
 
+@method_decorator(require_POST, name="dispatch")
 class SuppressionReactivateView(WriteAccessMixin, View):
     model = Client
 

@@ -123,6 +123,8 @@ PAGES = [
     Page("/mailings/{mailing}/disable/", "POST"),
     Page("/mailings/{mailing}/progress/"),
     Page("/attempts/{attempt}/resend/", "POST", {"include_unknown": hostile.flags}),
+    Page("/suppressions/", fields={"page": hostile.integers}),
+    Page("/suppressions/{client}/reactivate/", "POST"),
     Page("/reports/", fields=REPORT_PARAMS),
     Page("/reports/export/", fields=REPORT_PARAMS),
     Page("/manager/users/", fields={**LIST_PARAMS, "state": hostile.text}),
