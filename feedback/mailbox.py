@@ -56,18 +56,21 @@ def _fetch_imap(config: MailboxSettings) -> int:
         config.username, config.password, initial_folder=config.folder
     ) as box:
         done = []
-        # mark_seen=False: a message we fail on (the database gone) stays for next time.
-        for message in box.fetch(mark_seen=False, bulk=50):
-            try:
-                data = message.obj.as_bytes()
-            except Exception as error:  # imap-tools keeps only the parsed message
-                log.warning("Report ignored: it could not be read back (%s)", error)
-            else:
-                report_process(data)
-            done.append(message.uid)
-            processed += 1
-        if done:
-            box.delete(done)
+        # mark_seen=False and deleting only what was processed: a message we fail on
+        # (the database gone) stays for the next time, and none is counted twice.
+        try:
+            for message in box.fetch(mark_seen=False, bulk=50):
+                try:
+                    data = message.obj.as_bytes()
+                except Exception as error:  # imap-tools keeps only the parsed message
+                    log.warning("Report ignored: it could not be read back (%s)", error)
+                else:
+                    report_process(data)
+                done.append(message.uid)
+                processed += 1
+        finally:
+            if done:
+                box.delete(done)
     return processed
 
 

@@ -6,6 +6,7 @@ each, the complaint's feedback report and the headers of our original message co
 the email package's own MIME parsing, as Mailman does it.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -15,6 +16,9 @@ from email.parser import HeaderParser
 from email.utils import getaddresses, parseaddr
 
 from flufl.bounce import all_failures
+
+# flufl.bounce logs every detector it runs at INFO: one line per report is ours to write.
+logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
 
 DSN, ARF = "dsn", "arf"
 
