@@ -42,7 +42,11 @@ def _delivery_of(report: Report, envelope_to: str) -> tuple[Delivery | None, str
             return None, f"the return path {tokens[0]!r} carries a forged or altered token"
         if len(ids) > 1:
             return None, "the report names more than one of our deliveries"
-        delivery = Delivery.objects.select_related("attempt__mailing").filter(pk=ids.pop()).first()
+        delivery = (
+            Delivery.objects.select_related("attempt__mailing", "client")
+            .filter(pk=ids.pop())
+            .first()
+        )
         return delivery, "" if delivery else "its delivery no longer exists"
     original = report.original
     if original is None:
@@ -51,7 +55,7 @@ def _delivery_of(report: Report, envelope_to: str) -> tuple[Delivery | None, str
     if not found:
         return None, "its Message-ID is not one of ours"
     delivery = (
-        Delivery.objects.select_related("attempt__mailing")
+        Delivery.objects.select_related("attempt__mailing", "client")
         .filter(pk=int(found.group(1)), attempt_id=int(found.group(2)))
         .first()
     )
