@@ -250,6 +250,12 @@ BOUNCE_SOFT_WINDOW_DAYS = env.int("BOUNCE_SOFT_WINDOW_DAYS", default=14)
 # The mailbox the bounces arrive in: imaps://user:pass@host:port/INBOX, imap://…, pop3s://…
 # (empty: none; reports come through process_bounce or webhooks).
 BOUNCE_MAILBOX_URL = env.str("BOUNCE_MAILBOX_URL", default="")
+# A run pauses itself (its owner resumes it) once, after BOUNCE_PAUSE_MIN_SENT messages
+# were handed over, its hard bounces pass BOUNCE_PAUSE_HARD_RATE of them or its
+# complaints BOUNCE_PAUSE_COMPLAINT_RATE (Google's limit for complaints is 0.3%).
+BOUNCE_PAUSE_MIN_SENT = env.int("BOUNCE_PAUSE_MIN_SENT", default=100)
+BOUNCE_PAUSE_HARD_RATE = env.float("BOUNCE_PAUSE_HARD_RATE", default=0.05)
+BOUNCE_PAUSE_COMPLAINT_RATE = env.float("BOUNCE_PAUSE_COMPLAINT_RATE", default=0.003)
 BOUNCE_MAILBOX_TIMEOUT = env.float("BOUNCE_MAILBOX_TIMEOUT", default=30.0)
 # A report larger than this is not a DSN or ARF report of ours: ignored, never parsed.
 BOUNCE_MAX_BYTES = env.int("BOUNCE_MAX_BYTES", default=2_000_000)

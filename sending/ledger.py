@@ -95,6 +95,7 @@ def window_claim(*, attempt_id: int, size: int, ids: list[int] | None, now: date
             attempt_id=attempt_id,
             status=Delivery.Status.PENDING,
             attempt__status=Attempt.Status.IN_PROGRESS,
+            attempt__paused_at__isnull=True,
             attempt__mailing__owner__is_active=True,
         )
         .exclude(attempt__mailing__status=Mailing.Status.DISABLED)

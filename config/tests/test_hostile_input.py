@@ -123,6 +123,7 @@ PAGES = [
     Page("/mailings/{mailing}/disable/", "POST"),
     Page("/mailings/{mailing}/progress/"),
     Page("/attempts/{attempt}/resend/", "POST", {"include_unknown": hostile.flags}),
+    Page("/attempts/{attempt}/resume/", "POST"),
     Page("/suppressions/", fields={"page": hostile.integers}),
     Page("/suppressions/{client}/reactivate/", "POST"),
     Page("/reports/", fields=REPORT_PARAMS),

@@ -88,6 +88,7 @@ MATRIX = [
     ("POST", "/domains/{domain}/check/", row(LOGIN, 302, 404, 403, 404)),
     ("GET", "/domains/{domain}/check/", row(405, 405, 405, 405, 405, 405)),
     ("POST", "/domains/{spare_domain}/delete/", row(LOGIN, 302, 404, 403, 404)),
+    ("POST", "/attempts/{attempt}/resume/", row(LOGIN, 302, 404, 403, 404)),
     ("GET", "/suppressions/", LIST),
     ("POST", "/suppressions/{suppressed}/reactivate/", row(LOGIN, 302, 404, 403, 404)),
     ("GET", "/suppressions/{suppressed}/reactivate/", row(405, 405, 405, 405, 405, 405)),
