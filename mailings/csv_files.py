@@ -314,6 +314,9 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
         "sent",
         "failed",
         "unknown",
+        "hard_bounces",
+        "soft_bounces",
+        "complaints",
         "server_response",
     ]
 
@@ -334,6 +337,9 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
             attempt.sent_count,
             attempt.failed_count,
             attempt.unknown_count,
+            attempt.hard_bounce_count,
+            attempt.soft_bounce_count,
+            attempt.complaint_count,
             attempt.server_response,
         ]
         for attempt in attempts.iterator(chunk_size=2000)

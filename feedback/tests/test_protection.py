@@ -1,6 +1,9 @@
 """A run pauses itself when its hard bounces pass 5% (after 100 handed over) or its
 complaints 0.3%; the owner and the managers hear of it, and the owner resumes it."""
 
+import csv
+import io
+
 import pytest
 from django.utils import timezone
 
@@ -49,8 +52,8 @@ def test_a_run_pauses_at_a_hard_bounce_rate_over_5_percent_and_resumes(
     assert attempt.hard_bounce_count == 15
 
 
-def test_a_few_bounces_in_a_small_run_pause_nothing(smtp_server):
-    mailing_to(20)
+def test_a_few_bounces_in_a_small_run_pause_nothing_and_are_reported(smtp_server, client):
+    mailing = mailing_to(20)
     smtp_server.faults.rcpt_replies = {
         f"reader{i}@example.org": "550 5.1.1 No such user" for i in range(5)
     }
@@ -58,6 +61,11 @@ def test_a_few_bounces_in_a_small_run_pause_nothing(smtp_server):
     attempt = Attempt.objects.get()
     assert attempt.paused_at is None and attempt.hard_bounce_count == 5
     assert attempt.status == Attempt.Status.FAILURE  # finished
+    client.force_login(mailing.owner)
+    export = client.get("/reports/export/")
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert (row["hard_bounces"], row["soft_bounces"], row["complaints"]) == ("5", "0", "0")
 
 
 def in_progress_run_with(handed: int) -> Attempt:
