@@ -259,6 +259,23 @@ BOUNCE_PAUSE_COMPLAINT_RATE = env.float("BOUNCE_PAUSE_COMPLAINT_RATE", default=0
 BOUNCE_MAILBOX_TIMEOUT = env.float("BOUNCE_MAILBOX_TIMEOUT", default=30.0)
 # A report larger than this is not a DSN or ARF report of ours: ignored, never parsed.
 BOUNCE_MAX_BYTES = env.int("BOUNCE_MAX_BYTES", default=2_000_000)
+# ESP tracking webhooks (/webhooks/esp/<esp>/, django-anymail): the basic-auth
+# "user:password" the provider is given in the webhook URL, and the signing keys of the
+# providers that sign (anymail also reads ANYMAIL_<ESP>_… settings of its own).
+ANYMAIL = {
+    name: value
+    for name, value in {
+        "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+        "POSTAL_WEBHOOK_KEY": env.str("POSTAL_WEBHOOK_KEY", default=""),
+        "MANDRILL_WEBHOOK_KEY": env.str("MANDRILL_WEBHOOK_KEY", default=""),
+        "RESEND_SIGNING_SECRET": env.str("RESEND_SIGNING_SECRET", default=""),
+        "MAILERSEND_WEBHOOK_SIGNING_SECRET": env.str(
+            "MAILERSEND_WEBHOOK_SIGNING_SECRET", default=""
+        ),
+    }.items()
+    if value
+}
 # The service part of Feedback-ID (mailing:user:service).
 FEEDBACK_ID_SERVICE = env.str("FEEDBACK_ID_SERVICE", default="rassylka")
 
