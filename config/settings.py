@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "blog",
     "dashboard",
     "senders",
+    "feedback",
     "api",
     "webhooks",
 ]
@@ -250,6 +251,40 @@ DNS_TIMEOUT = env.float("DNS_TIMEOUT", default=5.0)
 SPF_INCLUDE = env.str("SPF_INCLUDE", default="") or (
     BOUNCE_DOMAIN or urlsplit(SITE_URL).hostname or "localhost"
 )
+# Bounces and complaints (feedback/). A hard bounce suppresses its client at once; soft
+# bounces (temporary failures that ran out of tries) after BOUNCE_SOFT_LIMIT of them
+# within BOUNCE_SOFT_WINDOW_DAYS (older ones no longer count).
+BOUNCE_SOFT_LIMIT = env.int("BOUNCE_SOFT_LIMIT", default=3)
+BOUNCE_SOFT_WINDOW_DAYS = env.int("BOUNCE_SOFT_WINDOW_DAYS", default=14)
+# The mailbox the bounces arrive in: imaps://user:pass@host:port/INBOX, imap://…, pop3s://…
+# (empty: none; reports come through process_bounce or webhooks).
+BOUNCE_MAILBOX_URL = env.str("BOUNCE_MAILBOX_URL", default="")
+# A run pauses itself (its owner resumes it) once, after BOUNCE_PAUSE_MIN_SENT messages
+# were handed over, its hard bounces pass BOUNCE_PAUSE_HARD_RATE of them or its
+# complaints BOUNCE_PAUSE_COMPLAINT_RATE (Google's limit for complaints is 0.3%).
+BOUNCE_PAUSE_MIN_SENT = env.int("BOUNCE_PAUSE_MIN_SENT", default=100)
+BOUNCE_PAUSE_HARD_RATE = env.float("BOUNCE_PAUSE_HARD_RATE", default=0.05)
+BOUNCE_PAUSE_COMPLAINT_RATE = env.float("BOUNCE_PAUSE_COMPLAINT_RATE", default=0.003)
+BOUNCE_MAILBOX_TIMEOUT = env.float("BOUNCE_MAILBOX_TIMEOUT", default=30.0)
+# A report larger than this is not a DSN or ARF report of ours: ignored, never parsed.
+BOUNCE_MAX_BYTES = env.int("BOUNCE_MAX_BYTES", default=2_000_000)
+# ESP tracking webhooks (/webhooks/esp/<esp>/, django-anymail): the basic-auth
+# "user:password" the provider is given in the webhook URL, and the signing keys of the
+# providers that sign (anymail also reads ANYMAIL_<ESP>_… settings of its own).
+ANYMAIL = {
+    name: value
+    for name, value in {
+        "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default=""),
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+        "POSTAL_WEBHOOK_KEY": env.str("POSTAL_WEBHOOK_KEY", default=""),
+        "MANDRILL_WEBHOOK_KEY": env.str("MANDRILL_WEBHOOK_KEY", default=""),
+        "RESEND_SIGNING_SECRET": env.str("RESEND_SIGNING_SECRET", default=""),
+        "MAILERSEND_WEBHOOK_SIGNING_SECRET": env.str(
+            "MAILERSEND_WEBHOOK_SIGNING_SECRET", default=""
+        ),
+    }.items()
+    if value
+}
 # The service part of Feedback-ID (mailing:user:service).
 FEEDBACK_ID_SERVICE = env.str("FEEDBACK_ID_SERVICE", default="rassylka")
 
@@ -272,6 +307,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "sending-dispatch": {"task": "sending.tasks.dispatch_due", "schedule": 5.0},
     "client-imports": {"task": "mailings.tasks.client_imports_run", "schedule": 30.0},
+    "bounce-mailbox": {"task": "feedback.tasks.bounces_fetch", "schedule": 60.0},
 }
 
 # The REST API (/api/v1/, api/): personal Bearer tokens, JSON only, problem details for

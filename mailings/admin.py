@@ -5,8 +5,8 @@ from .models import Client, Mailing, Message
 
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
-    list_display = ["email", "full_name", "owner", "unsubscribed_at", "created_at"]
-    list_filter = [("unsubscribed_at", admin.EmptyFieldListFilter)]
+    list_display = ["email", "full_name", "owner", "status", "unsubscribed_at", "created_at"]
+    list_filter = ["status", ("unsubscribed_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "full_name", "owner__email"]
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]

@@ -283,18 +283,18 @@ def clients_csv_lines(
     clients: QuerySet[Client], *, zone: tzinfo, with_owner: bool = False
 ) -> Iterator[str]:
     """The lines of the export, produced as the rows are read (never all in memory)."""
-    header = [*COLUMNS, "unsubscribed_at"] + (["owner"] if with_owner else [])
-    fields = [*COLUMNS, "unsubscribed_at"] + (["owner__email"] if with_owner else [])
+    header = [*COLUMNS, "unsubscribed_at", "status"] + (["owner"] if with_owner else [])
+    fields = [*COLUMNS, "unsubscribed_at", "status"] + (["owner__email"] if with_owner else [])
 
     def rows():
         for values in clients.values_list(*fields).iterator(chunk_size=2000):
-            email, full_name, comment, unsubscribed_at, *owner = values
+            email, full_name, comment, unsubscribed_at, status, *owner = values
             unsubscribed = (
                 timezone.localtime(unsubscribed_at, zone).strftime("%Y-%m-%d %H:%M")
                 if unsubscribed_at
                 else ""
             )
-            yield [email, full_name, comment, unsubscribed, *owner]
+            yield [email, full_name, comment, unsubscribed, status, *owner]
 
     return csv_lines(header, rows())
 
@@ -314,6 +314,9 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
         "sent",
         "failed",
         "unknown",
+        "hard_bounces",
+        "soft_bounces",
+        "complaints",
         "server_response",
     ]
 
@@ -334,6 +337,9 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
             attempt.sent_count,
             attempt.failed_count,
             attempt.unknown_count,
+            attempt.hard_bounce_count,
+            attempt.soft_bounce_count,
+            attempt.complaint_count,
             attempt.server_response,
         ]
         for attempt in attempts.iterator(chunk_size=2000)

@@ -195,6 +195,9 @@ def _seed_clients(owner, login: str, now: dt.datetime) -> list[Client]:
                 unsubscribed_at=now - dt.timedelta(days=3)
                 if email in UNSUBSCRIBED[login]
                 else None,
+                status=Client.Status.UNSUBSCRIBED
+                if email in UNSUBSCRIBED[login]
+                else Client.Status.ACTIVE,
             )
         clients.append(client)
     return clients
@@ -207,7 +210,7 @@ def _queue_id(*parts) -> str:
 def _seed_history(mailing: Mailing, clients: list[Client], kind: str, now: dt.datetime) -> None:
     """Past runs from the start up to now: mostly delivered, with realistic failures."""
     rng = random.Random(f"{mailing.owner.email}/{mailing.message.subject}/{mailing.periodicity}")
-    recipients = [c for c in clients if c.unsubscribed_at is None]
+    recipients = [c for c in clients if c.status == Client.Status.ACTIVE]
     zone = zoneinfo.ZoneInfo(mailing.owner.time_zone)
     step, first = STEP[mailing.periodicity], timezone.localtime(mailing.start_at, zone)
     runs = 0

@@ -95,7 +95,9 @@ class ClientLabelField(forms.ModelMultipleChoiceField):
 
     def label_from_instance(self, obj: Client) -> str:
         label = str(obj)
-        return f"{label} — {_('unsubscribed')}" if obj.unsubscribed_at else label
+        if obj.status == Client.Status.ACTIVE:
+            return label
+        return f"{label} — {obj.get_status_display().lower()}"
 
 
 class OwnedModelForm(forms.ModelForm):
@@ -172,7 +174,7 @@ class MailingForm(OwnedModelForm):
         # Only the owner's rows are valid choices: a forged id is "not one of the choices".
         self.fields["message"].queryset = Message.objects.owned_by(self.owner)
         self.fields["clients"].queryset = Client.objects.owned_by(self.owner).only(
-            "pk", "email", "full_name", "unsubscribed_at"
+            "pk", "email", "full_name", "status"
         )
         self.fields["clients"].required = False
         self.fields["name"].help_text = _(

@@ -35,8 +35,24 @@ class OwnedQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
 
+class ClientQuerySet(OwnedQuerySet):
+    def receiving(self):
+        return self.filter(status=Client.Status.ACTIVE)
+
+
 class Client(models.Model):
-    """A recipient of mailings; not a user of the service."""
+    """A recipient of mailings; not a user of the service.
+
+    Only `active` clients receive mailings. `unsubscribed_at` keeps the date of the
+    recipient's own unsubscribe (also set by a spam complaint); `status` says why a
+    client receives nothing: it unsubscribed, its address bounced, or it complained.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients"
@@ -45,10 +61,13 @@ class Client(models.Model):
     full_name = models.CharField(_("full name"), max_length=255, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status, default=Status.ACTIVE, editable=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    objects = OwnedQuerySet.as_manager()
+    objects = ClientQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("client")

@@ -70,12 +70,14 @@ def mailings_with_recipient_counts(mailings: QuerySet[Mailing]) -> QuerySet[Mail
 
 
 def subscribed_clients(owner) -> QuerySet[Client]:
-    return Client.objects.owned_by(owner).filter(unsubscribed_at__isnull=True)
+    """The owner's clients that receive mailings (active: not unsubscribed, bounced or
+    complained)."""
+    return Client.objects.owned_by(owner).receiving()
 
 
 def mailing_recipient_counts(mailing: Mailing) -> dict[str, int]:
     return mailing.clients.aggregate(
-        total=Count("pk"), subscribed=Count("pk", filter=Q(unsubscribed_at__isnull=True))
+        total=Count("pk"), subscribed=Count("pk", filter=Q(status=Client.Status.ACTIVE))
     )
 
 

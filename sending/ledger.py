@@ -24,6 +24,7 @@ from mailings.models import Client, Mailing
 from .conf import retry_delay
 from .content import Recipient
 from .models import Attempt, Delivery
+from .signals import deliveries_failed
 from .smtp import RETRY, SENT, UNKNOWN
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ RETRY_FIRST, RETRY_MAX = 0.2, 5.0
 
 
 def deliveries_insert(*, attempt: Attempt, mailing: Mailing) -> int:
-    """One Delivery per subscribed client of the owner, copied by the database itself.
+    """One Delivery per active client of the owner (not unsubscribed, bounced or
+    complained), copied by the database itself.
 
     INSERT ... SELECT instead of bulk_create: no recipient passes through Python, so a
     run of 100,000 clients costs one statement and no memory.
@@ -47,9 +49,8 @@ def deliveries_insert(*, attempt: Attempt, mailing: Mailing) -> int:
 
     into = columns(delivery, "attempt", "client", "email", "full_name", "status")
     into += columns(delivery, "server_response", "tries")
-    c_id, c_email, c_name, c_owner, c_unsubscribed = (
-        f"c.{column}"
-        for column in columns(client, "id", "email", "full_name", "owner", "unsubscribed_at")
+    c_id, c_email, c_name, c_owner, c_status = (
+        f"c.{column}" for column in columns(client, "id", "email", "full_name", "owner", "status")
     )
     m_client, m_mailing = (f"m.{column}" for column in columns(through, "client", "mailing"))
     sql = (
@@ -57,10 +58,19 @@ def deliveries_insert(*, attempt: Attempt, mailing: Mailing) -> int:
         f"SELECT %s, {c_id}, {c_email}, {c_name}, %s, '', 0 "
         f"FROM {quote(client.db_table)} c INNER JOIN {quote(through.db_table)} m "
         f"ON {m_client} = {c_id} "
-        f"WHERE {m_mailing} = %s AND {c_owner} = %s AND {c_unsubscribed} IS NULL"
+        f"WHERE {m_mailing} = %s AND {c_owner} = %s AND {c_status} = %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [attempt.pk, Delivery.Status.PENDING, mailing.pk, mailing.owner_id])
+        cursor.execute(
+            sql,
+            [
+                attempt.pk,
+                Delivery.Status.PENDING,
+                mailing.pk,
+                mailing.owner_id,
+                Client.Status.ACTIVE,
+            ],
+        )
         return cursor.rowcount
 
 
@@ -85,6 +95,7 @@ def window_claim(*, attempt_id: int, size: int, ids: list[int] | None, now: date
             attempt_id=attempt_id,
             status=Delivery.Status.PENDING,
             attempt__status=Attempt.Status.IN_PROGRESS,
+            attempt__paused_at__isnull=True,
             attempt__mailing__owner__is_active=True,
         )
         .exclude(attempt__mailing__status=Mailing.Status.DISABLED)
@@ -95,14 +106,13 @@ def window_claim(*, attempt_id: int, size: int, ids: list[int] | None, now: date
     else:
         rows = rows.filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
     picked = list(
-        rows.values_list(
-            "pk", "tries", "email", "full_name", "client_id", "client__unsubscribed_at"
-        )[:size]
+        rows.values_list("pk", "tries", "email", "full_name", "client_id", "client__status")[:size]
     )
     keep, gone = [], []
-    for pk, tries, email, full_name, client_id, unsubscribed_at in picked:
-        if client_id is None or unsubscribed_at is not None:
-            gone.append(pk)  # deleted or unsubscribed since the run started: not a recipient
+    for pk, tries, email, full_name, client_id, client_status in picked:
+        if client_id is None or client_status != Client.Status.ACTIVE:
+            # Deleted, unsubscribed, bounced or complained since the run started.
+            gone.append(pk)
         else:
             keep.append(Row(pk, tries, Recipient(pk, client_id, email, full_name)))
     if gone:
@@ -131,6 +141,26 @@ def batch_renew_lease(delivery_ids: list[int], *, until: datetime) -> None:
         )
 
 
+@dataclass(frozen=True)
+class DeliveryFailure:
+    """A recipient the server refused for good (`permanent`: a 5xx), or kept refusing
+    with a 4xx until the tries ran out."""
+
+    delivery_id: int
+    client_id: int
+    permanent: bool
+    reply: str
+
+
+def _failure(row: Row, reply: str, *, permanent: bool) -> DeliveryFailure | None:
+    """Only a reply of the server about this recipient is a bounce: a timeout or a
+    dropped connection says nothing about the address."""
+    code = reply[:3]
+    if not (code.isdigit() and code[0] == ("5" if permanent else "4")):
+        return None
+    return DeliveryFailure(row.id, row.recipient.client_id, permanent, reply)
+
+
 @dataclass
 class Ledger:
     """Outcomes of the rows in flight, written in one statement per window.
@@ -143,6 +173,7 @@ class Ledger:
 
     done: list[Delivery] = field(default_factory=list)
     released: list[int] = field(default_factory=list)
+    failures: list[DeliveryFailure] = field(default_factory=list)
 
     def record(self, row: Row, status: str, reply: str, now: datetime) -> None:
         tries = row.tries + 1  # the UPDATE adds the same one
@@ -155,11 +186,17 @@ class Ledger:
         elif status == RETRY:
             delivery.status = Delivery.Status.FAILED
             delivery.server_response = f"Gave up after {tries} tries. {reply}"[:2000]
+            self._note_failure(_failure(row, reply, permanent=False))
         elif status == UNKNOWN:
             delivery.status = Delivery.Status.UNKNOWN
         else:
             delivery.status = Delivery.Status.FAILED
+            self._note_failure(_failure(row, reply, permanent=True))
         self.done.append(delivery)
+
+    def _note_failure(self, failure: DeliveryFailure | None) -> None:
+        if failure is not None:
+            self.failures.append(failure)
 
     def release(self, row: Row) -> None:
         """Not tried (the run stopped first): back to pending, as if never claimed."""
@@ -182,12 +219,14 @@ class Ledger:
                 time.sleep(wait)
                 wait = min(wait * 2, RETRY_MAX)
                 continue
-            self.done, self.released = [], []
+            self.done, self.released, self.failures = [], [], []
             return result
 
     def _write(self) -> None:
         if self.done:
             _write_outcomes(self.done)
+        if self.failures:
+            deliveries_failed.send(sender=Ledger, failures=self.failures)
         if self.released:
             Delivery.objects.filter(pk__in=self.released, status=Delivery.Status.SENDING).update(
                 status=Delivery.Status.PENDING, claimed_at=None, next_try_at=None

@@ -135,6 +135,13 @@ class Attempt(models.Model):
     sent_count = models.PositiveIntegerField(_("sent"), default=0)
     failed_count = models.PositiveIntegerField(_("failed"), default=0)
     unknown_count = models.PositiveIntegerField(_("unknown"), default=0)
+    # What came back (counted by the feedback app as bounces and complaints arrive).
+    hard_bounce_count = models.PositiveIntegerField(_("hard bounces"), default=0)
+    soft_bounce_count = models.PositiveIntegerField(_("soft bounces"), default=0)
+    complaint_count = models.PositiveIntegerField(_("complaints"), default=0)
+    # Paused by its bounce or complaint rate: nothing is sent until the owner resumes it.
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    pause_reason = models.TextField(_("pause reason"), blank=True)
 
     objects = AttemptQuerySet.as_manager()
 

@@ -101,7 +101,7 @@ def stalled_runs(*, now: datetime | None = None) -> list[int]:
     since = now - STALLED_AFTER
     if hold_current(now=now) is not None:
         return []
-    unfinished = Attempt.objects.in_progress()
+    unfinished = Attempt.objects.in_progress().filter(paused_at__isnull=True)
     if Delivery.objects.filter(attempt__in=unfinished, claimed_at__gte=since).exists():
         return []
     overdue = Delivery.objects.filter(

@@ -27,7 +27,8 @@ NO_RECIPIENTS = "No recipients: every client of the mailing has unsubscribed or 
 
 
 def unfinished_attempts(*, mailing_ids: Iterable[int] | None = None):
-    attempts = Attempt.objects.in_progress().order_by("started_at")
+    # A paused run waits for its owner, not for a sender.
+    attempts = Attempt.objects.in_progress().filter(paused_at__isnull=True).order_by("started_at")
     if mailing_ids is not None:
         attempts = attempts.filter(mailing_id__in=list(mailing_ids))
     return attempts.values_list("pk", flat=True)

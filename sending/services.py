@@ -178,18 +178,43 @@ def attempt_resend(*, attempt: Attempt, include_unknown: bool = False) -> int:
 
 
 def client_unsubscribe(*, client: Client) -> bool:
-    """The recipient asked to get no more mailings from this owner (idempotent)."""
-    changed = Client.objects.filter(pk=client.pk, unsubscribed_at__isnull=True).update(
-        unsubscribed_at=timezone.now()
+    """The recipient asked to get no more mailings from this owner (idempotent).
+
+    Their own choice outranks a bounce; a complaint already unsubscribed them."""
+    changed = (
+        Client.objects.filter(pk=client.pk, unsubscribed_at__isnull=True)
+        .exclude(status=Client.Status.COMPLAINED)
+        .update(unsubscribed_at=timezone.now(), status=Client.Status.UNSUBSCRIBED)
     )
-    client.refresh_from_db(fields=["unsubscribed_at"])
+    client.refresh_from_db(fields=["unsubscribed_at", "status"])
     return bool(changed)
 
 
 def client_resubscribe(*, client: Client) -> bool:
     """The recipient changed their mind on the unsubscribe page (a confirming POST)."""
-    changed = Client.objects.filter(pk=client.pk, unsubscribed_at__isnull=False).update(
-        unsubscribed_at=None
-    )
-    client.refresh_from_db(fields=["unsubscribed_at"])
+    changed = Client.objects.filter(
+        pk=client.pk, status__in=[Client.Status.UNSUBSCRIBED, Client.Status.COMPLAINED]
+    ).update(unsubscribed_at=None, status=Client.Status.ACTIVE)
+    client.refresh_from_db(fields=["unsubscribed_at", "status"])
     return bool(changed)
+
+
+def attempt_pause_for_feedback(*, attempt_id: int, reason: str) -> bool:
+    """Stop sending a run under way whose bounces or complaints show a problem (a bought
+    list, a broken import): its pending recipients wait until the owner resumes it.
+    True only for the call that paused it; a run its owner resumed is not paused again."""
+    paused = (
+        Attempt.objects.in_progress()
+        .filter(pk=attempt_id, paused_at__isnull=True, pause_reason="")
+        .update(paused_at=timezone.now(), pause_reason=reason[:2000])
+    )
+    return bool(paused)
+
+
+def attempt_resume(*, attempt: Attempt) -> bool:
+    """The owner looked into it: the paused run sends its pending recipients again."""
+    resumed = Attempt.objects.filter(pk=attempt.pk, paused_at__isnull=False).update(paused_at=None)
+    if resumed:
+        attempt.paused_at = None
+        nudge(attempt.mailing_id)
+    return bool(resumed)

@@ -12,4 +12,5 @@ urlpatterns = [
         name="mailing_progress",
     ),
     path("attempts/<int:pk>/resend/", views.AttemptResendView.as_view(), name="attempt_resend"),
+    path("attempts/<int:pk>/resume/", views.AttemptResumeView.as_view(), name="attempt_resume"),
 ]

@@ -21,7 +21,7 @@ from .content import unsubscribe_target
 from .forms import ResendForm
 from .models import Attempt
 from .progress import mailing_progress
-from .services import attempt_resend, client_resubscribe, client_unsubscribe
+from .services import attempt_resend, attempt_resume, client_resubscribe, client_unsubscribe
 
 
 def _mailing_for_reader(user, pk: int) -> Mailing:
@@ -68,6 +68,19 @@ class AttemptResendView(LoginRequiredMixin, View):
         else:
             messages.info(request, _("There is nobody to send this run to again."))
         return redirect(attempt.mailing)
+
+
+@method_decorator(require_POST, name="dispatch")
+class AttemptResumeView(LoginRequiredMixin, View):
+    """The owner resumes a run that paused itself for its bounces or complaints."""
+
+    def post(self, request, pk: int):
+        attempt = _attempt_for_owner(request.user, pk)
+        if attempt_resume(attempt=attempt):
+            messages.success(request, _("The run goes on sending."))
+        else:
+            messages.info(request, _("This run is not paused."))
+        return redirect("mailings:run_detail", attempt.mailing_id, attempt.pk)
 
 
 @method_decorator([csrf_exempt, never_cache], name="dispatch")

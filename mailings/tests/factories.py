@@ -23,6 +23,13 @@ class ClientFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
     email = factory.Sequence(lambda n: f"client{n}@example.org")
     full_name = factory.Faker("name", locale="ru_RU")
+    unsubscribed_at = None
+    # An unsubscribed_at given alone makes the client unsubscribed, as the link does.
+    status = factory.LazyAttribute(
+        lambda client: (
+            Client.Status.UNSUBSCRIBED if client.unsubscribed_at else Client.Status.ACTIVE
+        )
+    )
 
 
 class MessageFactory(factory.django.DjangoModelFactory):

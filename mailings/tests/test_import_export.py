@@ -178,9 +178,10 @@ def test_export_streams_the_owners_clients_as_csv(signed_in, owner):
     assert "attachment" in response["Content-Disposition"]
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["email", "full_name", "comment", "unsubscribed_at"]
+    assert rows[0] == ["email", "full_name", "comment", "unsubscribed_at", "status"]
     assert [row[0] for row in rows[1:]] == ["a@example.org", "b@example.org"]
     assert rows[1][3] != "" and rows[2][3] == ""
+    assert (rows[1][4], rows[2][4]) == ("unsubscribed", "active")
     # A spreadsheet must not run a cell as a formula; our own import undoes the guard.
     assert rows[2][2] == "'=HYPERLINK()"
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from mailings.models import Mailing
+from mailings.models import Client, Mailing
 from mailings.tests.factories import (
     AttemptFactory,
     ClientFactory,
@@ -187,6 +187,7 @@ def test_the_form_stays_quick_with_thousands_of_clients(signed_in, owner):
 def test_the_detail_shows_settings_recipients_next_run_and_history(signed_in, owner):
     clients = ClientFactory.create_batch(3, owner=owner)
     clients[0].unsubscribed_at = timezone.now()
+    clients[0].status = Client.Status.UNSUBSCRIBED
     clients[0].save()
     mailing = MailingFactory(owner=owner, clients=clients)
     mailing.next_run_at = mailing.start_at

@@ -88,6 +88,10 @@ MATRIX = [
     ("POST", "/domains/{domain}/check/", row(LOGIN, 302, 404, 403, 404)),
     ("GET", "/domains/{domain}/check/", row(405, 405, 405, 405, 405, 405)),
     ("POST", "/domains/{spare_domain}/delete/", row(LOGIN, 302, 404, 403, 404)),
+    ("POST", "/attempts/{attempt}/resume/", row(LOGIN, 302, 404, 403, 404)),
+    ("GET", "/suppressions/", LIST),
+    ("POST", "/suppressions/{suppressed}/reactivate/", row(LOGIN, 302, 404, 403, 404)),
+    ("GET", "/suppressions/{suppressed}/reactivate/", row(405, 405, 405, 405, 405, 405)),
     ("GET", "/reports/", LIST),
     ("GET", "/reports/export/", LIST),
     ("GET", "/manager/users/", MANAGER_ONLY),
@@ -126,6 +130,7 @@ def world(settings):
             "spare_sender": SenderFactory(owner=owner).pk,
             "domain": DomainFactory(owner=owner).pk,
             "spare_domain": DomainFactory(owner=owner).pk,
+            "suppressed": ClientFactory(owner=owner, status="bounced").pk,
             "target": None,
         },
         "form": {

@@ -32,7 +32,11 @@ def test_a_claim_records_one_pending_delivery_per_subscribed_client():
     owner = UserFactory()
     subscribed = ClientFactory.create_batch(3, owner=owner)
     gone = ClientFactory(owner=owner, unsubscribed_at=timezone.now())
-    mailing = DueMailingFactory(owner=owner, clients=[*subscribed, gone])
+    bounced = ClientFactory(owner=owner, status=Client.Status.BOUNCED)
+    complained = ClientFactory(
+        owner=owner, status=Client.Status.COMPLAINED, unsubscribed_at=timezone.now()
+    )
+    mailing = DueMailingFactory(owner=owner, clients=[*subscribed, gone, bounced, complained])
     mailing.next_run_at = mailing.start_at
     mailing.save()
 
@@ -102,10 +106,19 @@ def test_blocking_an_owner_mid_run_stops_it(settings):
     assert Attempt.objects.get().finished_at is not None
 
 
-def test_a_client_who_unsubscribes_mid_run_is_not_sent_to(settings):
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"unsubscribed_at": timezone.now(), "status": Client.Status.UNSUBSCRIBED},
+        {"status": Client.Status.BOUNCED},
+        {"status": Client.Status.COMPLAINED},
+    ],
+    ids=["unsubscribed", "bounced", "complained"],
+)
+def test_a_client_who_unsubscribes_mid_run_is_not_sent_to(settings, change):
     mailing = mailing_to(3)
     attempt = run_claim(mailing=Mailing.objects.get(pk=mailing.pk), now=timezone.now())
-    Client.objects.filter(email="reader1@example.org").update(unsubscribed_at=timezone.now())
+    Client.objects.filter(email="reader1@example.org").update(**change)
     attempt_send(attempt_id=attempt.pk)
     attempt.refresh_from_db()
     assert (attempt.status, attempt.sent_count, attempt.total_count) == ("success", 2, 2)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views, webhooks
+
+app_name = "feedback"
+
+urlpatterns = [
+    path("webhooks/esp/<slug:esp>/", webhooks.esp_webhook, name="esp_webhook"),
+    path("suppressions/", views.SuppressionListView.as_view(), name="suppression_list"),
+    path(
+        "suppressions/<int:pk>/reactivate/",
+        views.SuppressionReactivateView.as_view(),
+        name="suppression_reactivate",
+    ),
+]
