@@ -8,9 +8,11 @@ work is a few string joins and Django's MIME builder (about 4× faster here than
 standard library's `email.message.EmailMessage`).
 """
 
+import email.policy
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.parser import BytesParser
 from email.policy import Compat32
 from email.utils import formatdate, parseaddr
 
@@ -22,7 +24,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from senders.envelope import Envelope, envelope_for, platform_domain
+from senders.envelope import Envelope, SigningUnavailable, envelope_for, platform_domain
+
+from .markup import email_html, email_text
 
 
 class _Unfolded(Compat32):
@@ -114,12 +118,26 @@ class Renderer:
         language: str | None = None,
         envelope: Envelope | None = None,
         mailing_id: int | None = None,
+        body_format: str = "plain",
     ):
         self.attempt_id = attempt_id
         self.mailing_id = mailing_id
         self.envelope = envelope
         self.subject_parts = _split(subject.replace("\r", " ").replace("\n", " "))
-        self.body_parts = _split(body)
+        if body_format == "plain":
+            self.body_parts = _split(body)
+            # The literal parts escaped for HTML once per run; values per recipient.
+            self.body_html_parts = [
+                part if index % 2 else _html_block(part)
+                for index, part in enumerate(self.body_parts)
+            ]
+            self.fill_html, self.html_open, self.html_close = _html_block, "<p>", "</p>"
+        else:
+            # Sanitised and styled once per run; the text part derived from it.
+            fragment = email_html(body, body_format)
+            self.body_parts = _split(email_text(fragment))
+            self.body_html_parts = _split(fragment)
+            self.fill_html, self.html_open, self.html_close = html.escape, "", ""
         self.extra_headers: dict[str, str] = {}
         self.reply_to: list[str] = []
         if envelope is None:
@@ -162,10 +180,6 @@ class Renderer:
                 + ("<br>" + html.escape(postal).replace("\n", "<br>") if postal else ""),
             )
             self.html_lang = translation.get_language()
-        # The literal parts of the body, escaped for HTML once per run.
-        self.body_html_parts = [
-            part if index % 2 else _html_block(part) for index, part in enumerate(self.body_parts)
-        ]
 
     @classmethod
     def for_mailing(cls, mailing, *, attempt_id: int) -> "Renderer":
@@ -178,6 +192,31 @@ class Renderer:
             language=mailing.language,
             envelope=envelope_for(mailing),
             mailing_id=mailing.pk,
+            body_format=mailing.message.format,
+        )
+
+    @classmethod
+    def for_message(cls, message, *, mailing=None, subject_prefix: str = "") -> "Renderer":
+        """A renderer of `message` outside any run (preview, test send), as `mailing`
+        (its sender and language) would send it, or as from the platform without one.
+        Unsigned: these emails are not the mailing's, and a broken key must not stop a
+        preview."""
+        envelope = None
+        if mailing is not None:
+            try:
+                envelope = envelope_for(mailing)
+            except SigningUnavailable:
+                envelope = None
+            else:
+                envelope = replace(envelope, signer=None)
+        return cls(
+            subject=subject_prefix + message.subject,
+            body=message.body,
+            attempt_id=0,
+            language=mailing.language if mailing else None,
+            envelope=envelope,
+            mailing_id=mailing.pk if mailing else None,
+            body_format=message.format,
         )
 
     def unsubscribe_url(self, client_id: int) -> str:
@@ -201,12 +240,14 @@ class Renderer:
         url = self.unsubscribe_url(recipient.client_id)
         subject = self._fill(self.subject_parts, values).replace("\n", " ").replace("\r", " ")
         text = self._fill(self.body_parts, values) + url.join(self.text_footer)
-        body_html = self._fill(self.body_html_parts, values, _html_block)
+        body_html = self._fill(self.body_html_parts, values, self.fill_html)
         link = html.escape(url)
         footer = f'<a href="{link}">{link}</a>'.join(self.html_footer)
         page = (
             f'<!DOCTYPE html><html lang="{self.html_lang}"><head><meta charset="utf-8">'
-            f"</head><body><p>{body_html}</p>\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<meta name="color-scheme" content="light dark">'
+            f"</head><body>{self.html_open}{body_html}{self.html_close}\n"
             f'<hr><p style="font-size:12px;color:#666">{footer}</p></body></html>\n'
         )
         message = EmailMultiAlternatives(
@@ -244,3 +285,27 @@ class Renderer:
             else self.envelope_from
         )
         return Email(envelope_to=envelope_to, data=data, envelope_from=envelope_from)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One email as its recipient gets it, taken apart for showing."""
+
+    subject: str
+    from_header: str
+    to: str
+    text: str
+    html: str
+
+
+def preview_of(renderer: Renderer, recipient: Recipient) -> Preview:
+    """The email `renderer` makes for `recipient`, read back from its bytes: what is shown
+    is exactly what the engine would hand to the server."""
+    parsed = BytesParser(policy=email.policy.default).parsebytes(renderer.render(recipient).data)
+    return Preview(
+        subject=str(parsed["Subject"]),
+        from_header=str(parsed["From"]),
+        to=str(parsed["To"]),
+        text=parsed.get_body(("plain",)).get_content(),
+        html=parsed.get_body(("html",)).get_content(),
+    )
