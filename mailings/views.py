@@ -343,15 +343,13 @@ class MessagePreviewView(MessagePreviewMixin, View):
 @method_decorator(
     csp(
         {
-            "DIRECTIVES": {
-                "default-src": [NONE],
-                "img-src": ["https:", "http:", "data:"],
-                "style-src": ["'unsafe-inline'"],
-                "form-action": [NONE],
-                "base-uri": [NONE],
-                "frame-ancestors": [SELF],
-                "sandbox": True,
-            }
+            "default-src": [NONE],
+            "img-src": ["https:", "http:", "data:"],
+            "style-src": ["'unsafe-inline'"],
+            "form-action": [NONE],
+            "base-uri": [NONE],
+            "frame-ancestors": [SELF],
+            "sandbox": True,
         }
     ),
     name="dispatch",
