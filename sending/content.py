@@ -1,5 +1,7 @@
 """One email per recipient: personalised subject and body, a plain-text part with an HTML
-alternative, and the one-click unsubscribe of RFC 8058.
+alternative, and the one-click unsubscribe of RFC 8058. A plain-text message gets a
+minimal HTML part; a Markdown or HTML one (sending.markup) is sanitised once per run and
+its text part derived from it. Previews and test sends use this same Renderer.
 
 User text is never given to a template engine: `{{ full_name }}` and `{{ email }}` are the
 only names replaced, by plain substitution, so a message cannot run template code. What

@@ -17,7 +17,8 @@ from html.parser import HTMLParser
 import markdown
 import nh3
 
-# Characters a body may hold: a long newsletter is ~20,000; a 10 MB paste is a mistake.
+# Characters the message form takes: a long newsletter is ~20,000; a 10 MB paste is a
+# mistake, refused beside the field (the engine renders whatever was stored).
 MAX_BODY_CHARS = 200_000
 PLACEHOLDER_ANYWHERE = re.compile(r"\{\{.*?\}\}")
 
@@ -54,10 +55,6 @@ WRAPPER_STYLE = (
     "max-width:600px;margin:0 auto;padding:16px;font-family:Arial,Helvetica,sans-serif;"
     "font-size:16px;line-height:1.5;word-wrap:break-word"
 )
-
-
-class BodyRefused(ValueError):
-    """A body that cannot be made into an email (too long); the message says why."""
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -98,8 +95,6 @@ def _styled(clean: str) -> str:
 
 def email_html(body: str, body_format: str) -> str:
     """The body (format "markdown" or "html") as a sanitised, inline-styled HTML fragment."""
-    if len(body) > MAX_BODY_CHARS:
-        raise BodyRefused(body)
     if body_format == "markdown":
         source = markdown.markdown(
             body, extensions=["extra", "sane_lists", "attr_list"], output_format="html"

@@ -4,7 +4,7 @@ placeholders stay plain substitution, escaped in HTML, never a link target."""
 import pytest
 
 from sending.content import Recipient, Renderer, preview_of
-from sending.markup import MAX_BODY_CHARS, BodyRefused, email_html, email_text
+from sending.markup import email_html, email_text
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -70,11 +70,6 @@ def test_the_text_part_is_derived_from_the_html():
     assert email_text(fragment) == (
         "Title\n\nHello there, see site (https://example.com).\n\n- one\n- two"
     )
-
-
-def test_a_huge_body_is_refused():
-    with pytest.raises(BodyRefused):
-        email_html("x" * (MAX_BODY_CHARS + 1), "html")
 
 
 def render(body: str, body_format: str, *, full_name: str, email: str = "a@example.org"):
