@@ -149,7 +149,6 @@ class MessageForm(OwnedModelForm):
             )
         )
 
-
     def clean_format(self) -> str:
         return self.cleaned_data["format"] or self.instance.format
 

@@ -18,6 +18,7 @@ from email.parser import BytesParser
 from email.policy import Compat32
 from email.utils import formatdate, parseaddr
 
+import css_inline
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -26,9 +27,16 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from senders.envelope import Envelope, SigningUnavailable, envelope_for, platform_domain
+from senders.envelope import (
+    BrandStyle,
+    Envelope,
+    SigningUnavailable,
+    brand_of,
+    envelope_for,
+    platform_domain,
+)
 
-from .markup import email_html, email_text
+from .markup import ACCENT, email_html, email_text
 
 
 class _Unfolded(Compat32):
@@ -54,6 +62,23 @@ PLACEHOLDER = re.compile(r"\{\{\s*(full_name|email)\s*\}\}")
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 UNSUBSCRIBE_SALT = "sending.unsubscribe"
+BODY_MARK = "RASSYLKA-BODY-GOES-HERE"
+# The brand's frame. Inlined into style attributes once per run (css-inline) for clients
+# that drop <style>; the <style> stays for the dark-mode query, which cannot be inlined.
+BRAND_CSS = (
+    "body{margin:0;padding:0;background:#f4f5f7}"
+    ".rs-wrap{padding:16px 8px}"
+    ".rs-card{max-width:600px;margin:0 auto;background:#ffffff;color:#212529;"
+    "border-top:4px solid ACCENT;border-radius:6px}"
+    ".rs-logo{padding:16px 16px 0}"
+    ".rs-logo img{max-width:100%;height:auto;border:0}"
+    ".rs-content{padding:0 16px 8px}"
+    ".rs-brand-footer{padding:0 16px 16px;font-size:13px;line-height:1.4;color:#6c757d}"
+    "@media (prefers-color-scheme: dark){"
+    "body,.rs-wrap{background:#121212 !important}"
+    ".rs-card{background:#1e1e1e !important;color:#e9ecef !important}"
+    ".rs-brand-footer{color:#adb5bd !important}}"
+)
 TOKEN_PLACEHOLDER = "TOKEN"
 
 
@@ -89,6 +114,28 @@ def _html_block(text: str) -> str:
     )
 
 
+def _branded_page(head: str, brand: BrandStyle) -> tuple[str, str]:
+    """The page around the body and footer, as (before, after), CSS inlined."""
+    logo = (
+        f'<div class="rs-logo"><img src="{html.escape(brand.logo_url)}" alt="" width="200"></div>'
+        if brand.logo_url
+        else ""
+    )
+    text = brand.footer_text.strip().replace("\r\n", "\n")
+    footer = (
+        f'<div class="rs-brand-footer">{html.escape(text).replace(chr(10), "<br>")}</div>'
+        if text
+        else ""
+    )
+    page = (
+        f"{head}<style>{BRAND_CSS.replace('ACCENT', brand.accent_color)}</style></head><body>"
+        f'<div class="rs-wrap"><div class="rs-card">{logo}'
+        f'<div class="rs-content">{BODY_MARK}</div>{footer}</div></div></body></html>\n'
+    )
+    before, _mark, after = css_inline.inline(page, keep_style_tags=True).partition(BODY_MARK)
+    return before, after
+
+
 @dataclass(frozen=True)
 class Recipient:
     delivery_id: int
@@ -121,6 +168,7 @@ class Renderer:
         envelope: Envelope | None = None,
         mailing_id: int | None = None,
         body_format: str = "plain",
+        brand: BrandStyle | None = None,
     ):
         self.attempt_id = attempt_id
         self.mailing_id = mailing_id
@@ -136,7 +184,7 @@ class Renderer:
             self.fill_html, self.html_open, self.html_close = _html_block, "<p>", "</p>"
         else:
             # Sanitised and styled once per run; the text part derived from it.
-            fragment = email_html(body, body_format)
+            fragment = email_html(body, body_format, accent=brand.accent_color if brand else ACCENT)
             self.body_parts = _split(email_text(fragment))
             self.body_html_parts = _split(fragment)
             self.fill_html, self.html_open, self.html_close = html.escape, "", ""
@@ -182,6 +230,15 @@ class Renderer:
                 + ("<br>" + html.escape(postal).replace("\n", "<br>") if postal else ""),
             )
             self.html_lang = translation.get_language()
+        head = (
+            f'<!DOCTYPE html><html lang="{self.html_lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<meta name="color-scheme" content="light dark">'
+        )
+        if brand is None:
+            self.page_open, self.page_close = head + "</head><body>", "</body></html>\n"
+        else:
+            self.page_open, self.page_close = _branded_page(head, brand)
 
     @classmethod
     def for_mailing(cls, mailing, *, attempt_id: int) -> "Renderer":
@@ -195,6 +252,7 @@ class Renderer:
             envelope=envelope_for(mailing),
             mailing_id=mailing.pk,
             body_format=mailing.message.format,
+            brand=brand_of(mailing.owner_id),
         )
 
     @classmethod
@@ -219,6 +277,7 @@ class Renderer:
             envelope=envelope,
             mailing_id=mailing.pk if mailing else None,
             body_format=message.format,
+            brand=brand_of(message.owner_id),
         )
 
     def unsubscribe_url(self, client_id: int) -> str:
@@ -246,11 +305,8 @@ class Renderer:
         link = html.escape(url)
         footer = f'<a href="{link}">{link}</a>'.join(self.html_footer)
         page = (
-            f'<!DOCTYPE html><html lang="{self.html_lang}"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            '<meta name="color-scheme" content="light dark">'
-            f"</head><body>{self.html_open}{body_html}{self.html_close}\n"
-            f'<hr><p style="font-size:12px;color:#666">{footer}</p></body></html>\n'
+            f"{self.page_open}{self.html_open}{body_html}{self.html_close}\n"
+            f'<hr><p style="font-size:12px;color:#666">{footer}</p>{self.page_close}'
         )
         message = EmailMultiAlternatives(
             subject,

@@ -34,25 +34,33 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
 }
 ACCENT = "#0d6efd"
-STYLES = {
-    "a": f"color:{ACCENT}",
-    "img": "max-width:100%;height:auto;border:0",
-    "h1": "font-size:24px;line-height:1.25;margin:0 0 16px",
-    "h2": "font-size:20px;line-height:1.3;margin:24px 0 12px",
-    "h3": "font-size:17px;line-height:1.3;margin:20px 0 8px",
-    "p": "margin:0 0 16px",
-    "blockquote": "margin:0 0 16px;padding-left:12px;border-left:3px solid #ccc",
-    "pre": "white-space:pre-wrap;word-break:break-word",
-    "table": "border-collapse:collapse;max-width:100%",
-}
-BUTTON_STYLE = (
-    f"display:inline-block;padding:12px 20px;border-radius:6px;background:{ACCENT};"
-    "color:#ffffff;text-decoration:none;font-weight:bold"
-)
+
+
+def _styles(accent: str) -> dict[str, str]:
+    return {
+        "a": f"color:{accent}",
+        "img": "max-width:100%;height:auto;border:0",
+        "h1": "font-size:24px;line-height:1.25;margin:0 0 16px",
+        "h2": "font-size:20px;line-height:1.3;margin:24px 0 12px",
+        "h3": "font-size:17px;line-height:1.3;margin:20px 0 8px",
+        "p": "margin:0 0 16px",
+        "blockquote": "margin:0 0 16px;padding-left:12px;border-left:3px solid #ccc",
+        "pre": "white-space:pre-wrap;word-break:break-word",
+        "table": "border-collapse:collapse;max-width:100%",
+    }
+
+
+def _button_style(accent: str) -> str:
+    return (
+        f"display:inline-block;padding:12px 20px;border-radius:6px;background:{accent};"
+        "color:#ffffff;text-decoration:none;font-weight:bold"
+    )
+
+
 BUTTON = re.compile(r'<a ([^>]*)class="button"([^>]*)>')
-STYLED_TAG = re.compile(r"<(" + "|".join(STYLES) + r")\b")
+STYLED_TAG = re.compile(r"<(" + "|".join(_styles(ACCENT)) + r")\b")
 WRAPPER_STYLE = (
-    "max-width:600px;margin:0 auto;padding:16px;font-family:Arial,Helvetica,sans-serif;"
+    "max-width:600px;margin:0 auto;padding:16px 0;font-family:Arial,Helvetica,sans-serif;"
     "font-size:16px;line-height:1.5;word-wrap:break-word"
 )
 
@@ -77,23 +85,26 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
-def _styled(clean: str) -> str:
-    """Inline styles after cleaning: mail clients drop <style>, and users may not style."""
-    styled = STYLED_TAG.sub(lambda m: f'<{m.group(1)} style="{STYLES[m.group(1)]}"', clean)
+def _styled(clean: str, accent: str) -> str:
+    """Inline styles after cleaning: mail clients drop <style>, and users may not style.
+    `accent` is a validated #RRGGBB colour."""
+    styles = _styles(accent)
+    link = f'style="{styles["a"]}"'
+    styled = STYLED_TAG.sub(lambda m: f'<{m.group(1)} style="{styles[m.group(1)]}"', clean)
     # A button is a link with class "button": its style replaces the link's.
     return BUTTON.sub(
         lambda m: (
             "<a "
-            + m.group(1).replace(f'style="{STYLES["a"]}" ', "")
-            + f'class="button" style="{BUTTON_STYLE}"'
-            + m.group(2).replace(f' style="{STYLES["a"]}"', "")
+            + m.group(1).replace(f"{link} ", "")
+            + f'class="button" style="{_button_style(accent)}"'
+            + m.group(2).replace(f" {link}", "")
             + ">"
         ),
         styled,
     )
 
 
-def email_html(body: str, body_format: str) -> str:
+def email_html(body: str, body_format: str, *, accent: str = ACCENT) -> str:
     """The body (format "markdown" or "html") as a sanitised, inline-styled HTML fragment."""
     if body_format == "markdown":
         source = markdown.markdown(
@@ -101,7 +112,7 @@ def email_html(body: str, body_format: str) -> str:
         )
     else:
         source = body
-    return f'<div style="{WRAPPER_STYLE}">{_styled(_cleaner().clean(source))}</div>'
+    return f'<div style="{WRAPPER_STYLE}">{_styled(_cleaner().clean(source), accent)}</div>'
 
 
 class _TextWriter(HTMLParser):

@@ -132,6 +132,12 @@ PAGES = [
     Page("/mailings/{mailing}/disable/", "POST"),
     Page("/mailings/{mailing}/progress/"),
     Page("/attempts/{attempt}/resend/", "POST", {"include_unknown": hostile.flags}),
+    Page(
+        "/brand/",
+        "POST",
+        {"logo_url": hostile.text, "accent_color": hostile.text, "footer_text": hostile.text},
+        valid={"accent_color": "#aa3300"},
+    ),
     Page("/reports/", fields=REPORT_PARAMS),
     Page("/reports/export/", fields=REPORT_PARAMS),
     Page("/manager/users/", fields={**LIST_PARAMS, "state": hostile.text}),

@@ -90,6 +90,8 @@ MATRIX = [
     ("POST", "/senders/{sender}/confirm/", row(LOGIN, 302, 404, 403, 404)),
     ("GET", "/senders/{sender}/confirm/", row(405, 405, 405, 405, 405, 405)),
     ("POST", "/senders/{spare_sender}/delete/", row(LOGIN, 302, 404, 403, 404)),
+    ("GET", "/brand/", CREATE),
+    ("POST", "/brand/", row(LOGIN, 200, 200, 403, 200)),  # nothing posted: the form again
     ("GET", "/domains/", LIST),
     ("GET", "/domains/new/", CREATE),
     ("GET", "/domains/{domain}/", OWN_OBJECT),
