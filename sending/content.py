@@ -36,7 +36,7 @@ from senders.envelope import (
     platform_domain,
 )
 
-from .markup import ACCENT, email_html, email_text
+from .markup import ACCENT, email_html, email_text, folded
 
 
 class _Unfolded(Compat32):
@@ -132,7 +132,8 @@ def _branded_page(head: str, brand: BrandStyle) -> tuple[str, str]:
         f'<div class="rs-wrap"><div class="rs-card">{logo}'
         f'<div class="rs-content">{BODY_MARK}</div>{footer}</div></div></body></html>\n'
     )
-    before, _mark, after = css_inline.inline(page, keep_style_tags=True).partition(BODY_MARK)
+    inlined = css_inline.inline(page, keep_style_tags=True).replace("><", ">\n<")
+    before, _mark, after = folded(inlined.replace("}", "}\n")).partition(BODY_MARK)
     return before, after
 
 

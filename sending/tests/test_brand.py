@@ -1,6 +1,9 @@
 """A user's brand (logo, accent colour, footer text) frames every email they send, with
 its CSS inlined for clients that drop <style> and a dark-mode rule kept in <style>."""
 
+import email
+import email.policy
+
 import pytest
 
 from mailings.tests.factories import ClientFactory, MessageFactory
@@ -75,3 +78,26 @@ def test_without_a_brand_emails_stay_minimal(signed_in, owner):
     message = MessageFactory(owner=owner)
     html = signed_in.get(f"/messages/{message.pk}/preview/").context["preview"].html
     assert "<style>" not in html and "rs-card" not in html
+
+
+def test_a_branded_rich_email_stays_8bit(owner):
+    """Lines over 998 bytes would make Django encode the whole HTML part as
+    quoted-printable: correct, but several times the CPU on every email."""
+    from senders.envelope import brand_of
+    from sending.content import Recipient, Renderer
+
+    Brand.objects.create(owner=owner, accent_color="#aa3300", footer_text="Акме " * 300)
+    long_paragraph = "Очень длинный абзац без переносов строки. " * 100
+    renderer = Renderer(
+        subject="S",
+        body=f"# Заголовок\n\n{long_paragraph}\n\n[Купить](https://x.example){{.button}}",
+        attempt_id=1,
+        body_format="markdown",
+        brand=brand_of(owner.pk),
+    )
+    recipient = Recipient(delivery_id=1, client_id=1, email="a@example.org", full_name="Вера")
+    parsed = email.message_from_bytes(renderer.render(recipient).data, policy=email.policy.default)
+    part = parsed.get_body(("html",))
+    assert part["Content-Transfer-Encoding"] == "8bit"
+    assert max(len(line) for line in part.get_payload().encode().splitlines()) <= 998
+    assert long_paragraph.split()[-1] in part.get_content()
