@@ -4,25 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('mailings', '0008_mailing_sender_and_language'),
+        ("mailings", "0008_mailing_sender_and_language"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='format',
-            field=models.CharField(choices=[('plain', 'Plain text'), ('markdown', 'Markdown'), ('html', 'HTML')], default='plain', help_text='Markdown: # headings, - lists, [links](https://…), ![images](https://…) and buttons as [text](https://…){.button}. HTML: your own markup, cleaned of scripts and remote styles.', max_length=16, verbose_name='format'),
+            model_name="message",
+            name="format",
+            field=models.CharField(
+                choices=[("plain", "Plain text"), ("markdown", "Markdown"), ("html", "HTML")],
+                default="plain",
+                help_text="Markdown: # headings, - lists, [links](https://…), ![images](https://…) and buttons as [text](https://…){.button}. HTML: your own markup, cleaned of scripts and remote styles.",
+                max_length=16,
+                verbose_name="format",
+            ),
         ),
         migrations.AlterField(
-            model_name='mailing',
-            name='status',
-            field=models.CharField(choices=[('created', 'Scheduled'), ('running', 'Running'), ('completed', 'Completed'), ('disabled', 'Disabled'), ('draft', 'Draft')], db_index=True, default='created', max_length=16, verbose_name='status'),
+            model_name="mailing",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("created", "Scheduled"),
+                    ("running", "Running"),
+                    ("completed", "Completed"),
+                    ("disabled", "Disabled"),
+                    ("draft", "Draft"),
+                ],
+                db_index=True,
+                default="created",
+                max_length=16,
+                verbose_name="status",
+            ),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='body',
-            field=models.TextField(help_text='{{ full_name }} and {{ email }} are replaced per recipient.', verbose_name='body'),
+            model_name="message",
+            name="body",
+            field=models.TextField(
+                help_text="{{ full_name }} and {{ email }} are replaced per recipient.",
+                verbose_name="body",
+            ),
         ),
     ]

@@ -7,26 +7,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('senders', '0001_senders_and_domains'),
+        ("senders", "0001_senders_and_domains"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Brand',
+            name="Brand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('logo_url', models.URLField(blank=True, help_text='The https:// address of your logo image; shown at most 200 px wide.', max_length=500, verbose_name='logo')),
-                ('accent_color', models.CharField(default='#0d6efd', help_text='Links, buttons and the line above each email.', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}\\Z', 'A colour as #RRGGBB, for example #0d6efd.')], verbose_name='accent colour')),
-                ('footer_text', models.TextField(blank=True, help_text='A line or two under every email, such as who you are.', max_length=1000, verbose_name='footer text')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('owner', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='brand', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "logo_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="The https:// address of your logo image; shown at most 200 px wide.",
+                        max_length=500,
+                        verbose_name="logo",
+                    ),
+                ),
+                (
+                    "accent_color",
+                    models.CharField(
+                        default="#0d6efd",
+                        help_text="Links, buttons and the line above each email.",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^#[0-9a-fA-F]{6}\\Z", "A colour as #RRGGBB, for example #0d6efd."
+                            )
+                        ],
+                        verbose_name="accent colour",
+                    ),
+                ),
+                (
+                    "footer_text",
+                    models.TextField(
+                        blank=True,
+                        help_text="A line or two under every email, such as who you are.",
+                        max_length=1000,
+                        verbose_name="footer text",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "owner",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="brand",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'brand',
-                'verbose_name_plural': 'brands',
+                "verbose_name": "brand",
+                "verbose_name_plural": "brands",
             },
         ),
     ]
