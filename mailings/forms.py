@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import connection
 from django.utils import formats, timezone, translation
 from django.utils.html import format_html_join
@@ -9,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from senders.models import Sender
+from sending.markup import MAX_BODY_CHARS
 from sending.models import Attempt
 
 from .models import Client, Mailing, Message, validate_sane_date
@@ -131,8 +133,36 @@ class ClientForm(OwnedModelForm):
 class MessageForm(OwnedModelForm):
     class Meta:
         model = Message
-        fields = ["subject", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+        fields = ["subject", "format", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out (older scripts, the API): the message keeps its format.
+        self.fields["format"].required = False
+        self.fields["body"].max_length = MAX_BODY_CHARS
+        self.fields["body"].validators.append(
+            MaxLengthValidator(
+                MAX_BODY_CHARS,
+                _(
+                    "The text is too long (%(show_value)s characters; at most "
+                    "%(limit_value)s): paste the message itself, without embedded files."
+                ),
+            )
+        )
+
+    def clean_format(self) -> str:
+        return self.cleaned_data["format"] or self.instance.format
+
+
+class TestSendForm(forms.Form):
+    """Where the test copy goes: the user's own address or one of their senders'."""
+
+    to = forms.ChoiceField(label=_("Send a test to"))
+
+    def __init__(self, *args, addresses: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [(address, address) for address in addresses]
 
 
 # A first send further back than this is more likely a typo than a wish to send at once.
@@ -210,13 +240,14 @@ class MailingForm(OwnedModelForm):
     def clean(self):
         cleaned = super().clean()
         start_at, end_at = cleaned.get("start_at"), cleaned.get("end_at")
+        drafted = self.instance.status == Mailing.Status.DRAFT
         periodicity = cleaned.get("periodicity")
         if start_at and end_at and end_at <= start_at:
             self.add_error("end_at", _("The end must be after the first send."))
         elif periodicity and periodicity != Mailing.Periodicity.ONCE and not end_at:
             if "end_at" not in self.errors:
                 self.add_error("end_at", _("A periodic mailing needs an end."))
-        elif end_at and end_at <= timezone.now() and "end_at" in self.changed_data:
+        elif end_at and end_at <= timezone.now() and ("end_at" in self.changed_data or drafted):
             self.add_error("end_at", _("This time has passed: the mailing would never run."))
         if (
             start_at
@@ -250,7 +281,9 @@ class MailingForm(OwnedModelForm):
     def _start_moved(self, start_at) -> bool:
         """A new mailing, or its first send moved: an unchanged past start asks nothing.
         (The form shows minutes, so a stored start with seconds is not a move.)"""
-        stored = self.instance.start_at if self.instance.pk else None
+        # A draft (a copy) has never been scheduled: its copied start counts as new.
+        scheduled = self.instance.pk and self.instance.status != Mailing.Status.DRAFT
+        stored = self.instance.start_at if scheduled else None
         return stored is None or abs(start_at - stored) >= timedelta(minutes=1)
 
     def save(self, commit: bool = True) -> Mailing:

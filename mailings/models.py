@@ -92,13 +92,29 @@ class Client(models.Model):
 
 
 class Message(models.Model):
+    class Format(models.TextChoices):
+        PLAIN = "plain", _("Plain text")
+        MARKDOWN = "markdown", _("Markdown")
+        HTML = "html", _("HTML")
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="messages"
     )
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(
         _("body"),
-        help_text=_("Plain text. {{ full_name }} and {{ email }} are replaced per recipient."),
+        help_text=_("{{ full_name }} and {{ email }} are replaced per recipient."),
+    )
+    format = models.CharField(
+        _("format"),
+        max_length=16,
+        choices=Format,
+        default=Format.PLAIN,
+        help_text=_(
+            "Markdown: # headings, - lists, [links](https://…), ![images](https://…) and "
+            "buttons as [text](https://…){.button}. HTML: your own markup, cleaned of "
+            "scripts and remote styles."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -132,6 +148,9 @@ class Mailing(models.Model):
         COMPLETED = "completed", _("Completed")
         # Context: contrib.auth's "Disabled" (a password) would win over ours in Russian.
         DISABLED = "disabled", pgettext_lazy("mailing status", "Disabled")
+        # A copy not yet saved by its owner: the engine never looks at it (neither the
+        # due scan nor "Send now"); saving it through the form schedules it.
+        DRAFT = "draft", pgettext_lazy("mailing status", "Draft")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailings"

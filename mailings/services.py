@@ -1,4 +1,5 @@
-"""Writes on clients that span many rows (the pages' single-row writes go through forms)."""
+"""Writes that span many rows or objects: clients upserted in bulk (the pages' single-row
+writes go through forms), and a message or a mailing duplicated in one click."""
 
 from dataclasses import dataclass
 
@@ -7,10 +8,11 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from .csv_files import BATCH_SIZE, EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, _update_names
-from .models import Client
+from .models import Client, Mailing, Message
 
 UPSERT_FIELDS = ("email", "full_name", "comment")
 
@@ -115,3 +117,41 @@ def clients_upsert(*, owner, rows: list) -> UpsertResult:
     _update_names(to_update, now=timezone.now())
     result.created, result.updated = len(to_create), len(to_update)
     return result
+
+
+# Room left in a 255-character name for " (copy)" in any language.
+NAME_ROOM = 230
+
+
+@transaction.atomic
+def message_duplicate(*, message: Message) -> Message:
+    """A copy with the same subject, body and format (the subject is what recipients
+    see, so it is not marked; the copy is told apart by being the newest)."""
+    return Message.objects.create(
+        owner=message.owner, subject=message.subject, body=message.body, format=message.format
+    )
+
+
+@transaction.atomic
+def mailing_duplicate(*, mailing: Mailing) -> Mailing:
+    """A draft with the same message, recipients, sender, language and schedule.
+
+    A draft is invisible to the engine (neither due nor sendable) until its owner saves
+    it through the form, which schedules it like a new mailing: a copy of a mailing
+    whose start has passed never goes out by itself.
+    """
+    name = gettext("%(name)s (copy)") % {"name": mailing.title[:NAME_ROOM]}
+    copy = Mailing.objects.create(
+        owner=mailing.owner,
+        message=mailing.message,
+        name=name[:255],
+        sender=mailing.sender,
+        language=mailing.language,
+        start_at=mailing.start_at,
+        end_at=mailing.end_at,
+        periodicity=mailing.periodicity,
+        status=Mailing.Status.DRAFT,
+        next_run_at=None,
+    )
+    copy.clients.set(mailing.clients.values_list("pk", flat=True))
+    return copy

@@ -1,3 +1,5 @@
+from csp.constants import NONE, SELF
+from csp.decorators import csp
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -6,7 +8,13 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, ProtectedError, Value
 from django.db.models.functions import Coalesce, NullIf
-from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
@@ -16,6 +24,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from django.views.generic import (
     CreateView,
@@ -26,18 +35,34 @@ from django.views.generic import (
     UpdateView,
 )
 
+from sending.content import Recipient, Renderer, preview_of
 from sending.models import Delivery
-from sending.services import enqueue_run, mailing_disable, mailing_schedule
+from sending.services import (
+    TestSendLimited,
+    enqueue_run,
+    mailing_disable,
+    mailing_schedule,
+    message_test_send,
+    test_send_addresses,
+)
 
 from .access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from .csv_files import attempts_csv_lines, clients_csv_lines, deliveries_csv_lines
-from .forms import ClientForm, ClientImportForm, MailingForm, MessageForm, ReportFilterForm
+from .forms import (
+    ClientForm,
+    ClientImportForm,
+    MailingForm,
+    MessageForm,
+    ReportFilterForm,
+    TestSendForm,
+)
 from .imports import client_import_create, client_import_progress
 from .models import Client, ClientImport, Mailing, Message
 from .reports import attempt_totals, attempts_filtered, daily_chart
 from .search import search_q, search_text
 from .selectors import (
     attempts_visible_to,
+    clients_visible_to,
     mailing_count_of_client,
     mailing_last_finished_run,
     mailing_recipient_counts,
@@ -45,6 +70,7 @@ from .selectors import (
     mailings_with_recipient_counts,
     sees_everything,
 )
+from .services import mailing_duplicate, message_duplicate
 
 PAGE_SIZE = 25
 
@@ -258,6 +284,109 @@ class MessageDetailView(ReadAccessMixin, DetailView):
         }
 
 
+class MessagePreviewMixin(ReadAccessMixin):
+    """The message as one client gets it (?client=<id>, one the viewer may see and the
+    message's owner owns), or as a sample recipient without one; rendered by the
+    engine's own Renderer and read back from the email's bytes."""
+
+    model = Message
+
+    def get_preview(self):
+        message = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        client = None
+        client_id = self.request.GET.get("client", "")
+        if client_id:
+            if not client_id.isdigit() or len(client_id) > 18:
+                raise Http404
+            client = get_object_or_404(
+                clients_visible_to(self.request.user).filter(owner_id=message.owner_id),
+                pk=int(client_id),
+            )
+        if client is None:
+            recipient = Recipient(
+                delivery_id=0,
+                client_id=0,
+                email="recipient@example.com",
+                full_name=gettext("Anna Smirnova"),
+            )
+        else:
+            recipient = Recipient(
+                delivery_id=0, client_id=client.pk, email=client.email, full_name=client.full_name
+            )
+        mailing = message.mailings.select_related("owner").order_by("-created_at").first()
+        preview = preview_of(Renderer.for_message(message, mailing=mailing), recipient)
+        return message, client, preview
+
+
+class MessagePreviewView(MessagePreviewMixin, View):
+    def get(self, request, pk: int):
+        message, client, preview = self.get_preview()
+        return TemplateResponse(
+            request,
+            "mailings/message_preview.html",
+            {
+                "message": message,
+                "client": client,
+                "preview": preview,
+                "email_url": reverse("mailings:message_preview_email", args=[message.pk])
+                + (f"?client={client.pk}" if client else ""),
+                "oversight": sees_everything(request.user),
+                "client_choices": Client.objects.owned_by(message.owner_id).order_by("email")[:100],
+                "test_form": TestSendForm(addresses=test_send_addresses(request.user)),
+            },
+        )
+
+
+# The email's HTML alone, for the preview's frames: a document that may run nothing,
+# load nothing but images, submit nothing, and be framed by our own pages only.
+@method_decorator(xframe_options_sameorigin, name="dispatch")
+@method_decorator(
+    csp(
+        {
+            "default-src": [NONE],
+            "img-src": ["https:", "http:", "data:"],
+            "style-src": ["'unsafe-inline'"],
+            "form-action": [NONE],
+            "base-uri": [NONE],
+            "frame-ancestors": [SELF],
+            "sandbox": True,
+        }
+    ),
+    name="dispatch",
+)
+class MessagePreviewEmailView(MessagePreviewMixin, View):
+    def get(self, request, pk: int):
+        _message, _client, preview = self.get_preview()
+        return HttpResponse(preview.html, content_type="text/html; charset=utf-8")
+
+
+@method_decorator(require_POST, name="dispatch")
+class MessageTestSendView(WriteAccessMixin, View):
+    """One copy to the user's own address, queued for the worker; not a run."""
+
+    model = Message
+
+    def post(self, request, pk: int):
+        message = get_object_or_404(self.get_queryset(), pk=pk)
+        form = TestSendForm(request.POST, addresses=test_send_addresses(request.user))
+        if not form.is_valid():
+            messages.error(request, gettext("Choose one of your own addresses for the test."))
+        else:
+            try:
+                message_test_send(message=message, owner=request.user, to=form.cleaned_data["to"])
+            except TestSendLimited:
+                messages.error(
+                    request, gettext("Too many test emails this minute: try again in a minute.")
+                )
+            else:
+                messages.success(
+                    request,
+                    gettext("A test copy is on its way to %(address)s.")
+                    % {"address": form.cleaned_data["to"]},
+                )
+        return redirect("mailings:message_preview", message.pk)
+
+
 class MessageFormMixin(OwnerFormMixin, SuccessMessageMixin):
     model = Message
     form_class = MessageForm
@@ -270,6 +399,16 @@ class MessageCreateView(MessageFormMixin, CreateView):
 
 class MessageUpdateView(MessageFormMixin, UpdateView):
     pass
+
+
+@method_decorator(require_POST, name="dispatch")
+class MessageDuplicateView(WriteAccessMixin, View):
+    model = Message
+
+    def post(self, request, pk: int):
+        copy = message_duplicate(message=get_object_or_404(self.get_queryset(), pk=pk))
+        messages.success(request, gettext("This is a copy of the message: change it and save."))
+        return redirect("mailings:message_update", copy.pk)
 
 
 class MessageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
@@ -397,6 +536,24 @@ class MailingUpdateView(MailingFormMixin, UpdateView):
     success_message = _("The mailing has been saved.")
 
 
+@method_decorator(require_POST, name="dispatch")
+class MailingDuplicateView(WriteAccessMixin, View):
+    """The copy is a draft: it starts nowhere until saved here with its start time."""
+
+    model = Mailing
+
+    def post(self, request, pk: int):
+        original = get_object_or_404(self.get_queryset().select_related("message"), pk=pk)
+        copy = mailing_duplicate(mailing=original)
+        messages.success(
+            request,
+            gettext(
+                "This is a draft copy: it does not run until you check its first send and save it."
+            ),
+        )
+        return redirect("mailings:mailing_update", copy.pk)
+
+
 class MailingDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
     model = Mailing
     success_url = reverse_lazy("mailings:mailing_list")
@@ -424,6 +581,11 @@ class MailingSendView(WriteAccessMixin, View):
         mailing = get_object_or_404(self.get_queryset().select_related("message"), pk=pk)
         if mailing.status == Mailing.Status.DISABLED:
             messages.error(request, gettext("A disabled mailing cannot be sent."))
+            return redirect(mailing)
+        if mailing.status == Mailing.Status.DRAFT:
+            messages.error(
+                request, gettext("Save this draft with its first send before sending it.")
+            )
             return redirect(mailing)
         last_run = mailing_last_finished_run(mailing)
         if last_run is not None and last_run.sent_count and not request.POST.get("confirm"):

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core import signing
 
 from .keys import KeyUnusable
-from .models import Sender
+from .models import Brand, Sender
 from .signing import DkimSigner
 
 BOUNCE_SALT = "senders.bounce"
@@ -63,6 +63,26 @@ class Envelope:
         if settings.BOUNCE_DOMAIN:
             return bounce_address(delivery_id)
         return self.from_address
+
+
+@dataclass(frozen=True)
+class BrandStyle:
+    """A user's brand as the renderer needs it (validated: a #RRGGBB colour, an http(s)
+    logo address)."""
+
+    accent_color: str
+    logo_url: str
+    footer_text: str
+
+
+def brand_of(owner_id: int) -> BrandStyle | None:
+    """The owner's brand, or None when they never set one (emails stay minimal)."""
+    brand = Brand.objects.filter(owner_id=owner_id).first()
+    if brand is None:
+        return None
+    return BrandStyle(
+        accent_color=brand.accent_color, logo_url=brand.logo_url, footer_text=brand.footer_text
+    )
 
 
 def sender_of(mailing) -> Sender | None:

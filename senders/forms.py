@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mailings.forms import OwnedModelForm
 
-from .models import Domain, Sender, email_domain
+from .models import Brand, Domain, Sender, email_domain
 from .services import domain_normalise, domain_verified_by_another
 
 
@@ -67,3 +67,21 @@ class DomainForm(forms.Form):
         if Domain.objects.owned_by(self.owner).filter(domain=domain).exists():
             raise forms.ValidationError(_("You have already added this domain."), code="duplicate")
         return domain
+
+
+class BrandForm(forms.ModelForm):
+    logo_url = Brand._meta.get_field("logo_url").formfield(assume_scheme="https")
+
+    class Meta:
+        model = Brand
+        fields = ["logo_url", "accent_color", "footer_text"]
+        widgets = {
+            "accent_color": forms.TextInput(attrs={"type": "color"}),
+            "footer_text": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_logo_url(self) -> str:
+        url = self.cleaned_data["logo_url"]
+        if url and not url.lower().startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Give the address of an image on the web (https://…)."))
+        return url

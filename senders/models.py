@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -170,3 +171,44 @@ class Sender(models.Model):
             .filter(owner_id=self.owner_id, domain=self.email_domain)
             .first()
         )
+
+
+ACCENT_DEFAULT = "#0d6efd"
+
+
+class Brand(models.Model):
+    """How a user's emails look: a logo, an accent colour and a footer line, around every
+    message (the postal address comes from the mailing's sender)."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="brand"
+    )
+    logo_url = models.URLField(
+        _("logo"),
+        max_length=500,
+        blank=True,
+        help_text=_("The https:// address of your logo image; shown at most 200 px wide."),
+    )
+    accent_color = models.CharField(
+        _("accent colour"),
+        max_length=7,
+        default=ACCENT_DEFAULT,
+        validators=[
+            RegexValidator(r"^#[0-9a-fA-F]{6}\Z", _("A colour as #RRGGBB, for example #0d6efd."))
+        ],
+        help_text=_("Links, buttons and the line above each email."),
+    )
+    footer_text = models.TextField(
+        _("footer text"),
+        max_length=1000,
+        blank=True,
+        help_text=_("A line or two under every email, such as who you are."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+
+    def __str__(self) -> str:
+        return str(self.owner)

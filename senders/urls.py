@@ -16,6 +16,7 @@ urlpatterns = [
         name="sender_resend_confirmation",
     ),
     path("senders/confirm/<str:token>/", views.SenderConfirmView.as_view(), name="sender_confirm"),
+    path("brand/", views.BrandView.as_view(), name="brand"),
     path("domains/", views.DomainListView.as_view(), name="domain_list"),
     path("domains/new/", views.DomainCreateView.as_view(), name="domain_create"),
     path("domains/<int:pk>/", views.DomainDetailView.as_view(), name="domain_detail"),

@@ -16,8 +16,8 @@ from mailings.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from mailings.selectors import sees_everything
 
 from .dns_checks import KIND_LABELS, STATE_LABELS, records_for
-from .forms import DomainForm, SenderForm
-from .models import Domain, Sender
+from .forms import BrandForm, DomainForm, SenderForm
+from .models import Brand, Domain, Sender
 from .selectors import domains_visible_to, senders_visible_to
 from .services import (
     domain_add,
@@ -211,3 +211,22 @@ class DomainDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
     model = Domain
     success_url = reverse_lazy("senders:domain_list")
     success_message = _("The domain has been deleted.")
+
+
+class BrandView(WriteAccessMixin, SuccessMessageMixin, UpdateView):
+    """The user's brand, around every email they send (created on first save)."""
+
+    model = Brand
+    form_class = BrandForm
+    template_name = "senders/brand_form.html"
+    success_url = reverse_lazy("senders:brand")
+    success_message = _("Your brand has been saved; it applies to every email from now on.")
+
+    def get_object(self, queryset=None) -> Brand:
+        return Brand.objects.filter(owner=self.request.user).first() or Brand(
+            owner=self.request.user
+        )
+
+    def get_context_data(self, **kwargs):
+        message = self.request.user.messages.order_by("-updated_at").first()
+        return {**super().get_context_data(**kwargs), "latest_message": message}

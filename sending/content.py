@@ -1,5 +1,7 @@
 """One email per recipient: personalised subject and body, a plain-text part with an HTML
-alternative, and the one-click unsubscribe of RFC 8058.
+alternative, and the one-click unsubscribe of RFC 8058. A plain-text message gets a
+minimal HTML part; a Markdown or HTML one (sending.markup) is sanitised once per run and
+its text part derived from it. Previews and test sends use this same Renderer.
 
 User text is never given to a template engine: `{{ full_name }}` and `{{ email }}` are the
 only names replaced, by plain substitution, so a message cannot run template code. What
@@ -8,12 +10,15 @@ work is a few string joins and Django's MIME builder (about 4× faster here than
 standard library's `email.message.EmailMessage`).
 """
 
+import email.policy
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email.parser import BytesParser
 from email.policy import Compat32
 from email.utils import formatdate, parseaddr
 
+import css_inline
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -22,7 +27,16 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from senders.envelope import Envelope, envelope_for, platform_domain
+from senders.envelope import (
+    BrandStyle,
+    Envelope,
+    SigningUnavailable,
+    brand_of,
+    envelope_for,
+    platform_domain,
+)
+
+from .markup import ACCENT, email_html, email_text, folded
 
 
 class _Unfolded(Compat32):
@@ -48,6 +62,23 @@ PLACEHOLDER = re.compile(r"\{\{\s*(full_name|email)\s*\}\}")
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 UNSUBSCRIBE_SALT = "sending.unsubscribe"
+BODY_MARK = "RASSYLKA-BODY-GOES-HERE"
+# The brand's frame. Inlined into style attributes once per run (css-inline) for clients
+# that drop <style>; the <style> stays for the dark-mode query, which cannot be inlined.
+BRAND_CSS = (
+    "body{margin:0;padding:0;background:#f4f5f7}"
+    ".rs-wrap{padding:16px 8px}"
+    ".rs-card{max-width:600px;margin:0 auto;background:#ffffff;color:#212529;"
+    "border-top:4px solid ACCENT;border-radius:6px}"
+    ".rs-logo{padding:16px 16px 0}"
+    ".rs-logo img{max-width:100%;height:auto;border:0}"
+    ".rs-content{padding:0 16px 8px}"
+    ".rs-brand-footer{padding:0 16px 16px;font-size:13px;line-height:1.4;color:#6c757d}"
+    "@media (prefers-color-scheme: dark){"
+    "body,.rs-wrap{background:#121212 !important}"
+    ".rs-card{background:#1e1e1e !important;color:#e9ecef !important}"
+    ".rs-brand-footer{color:#adb5bd !important}}"
+)
 TOKEN_PLACEHOLDER = "TOKEN"
 
 
@@ -83,6 +114,29 @@ def _html_block(text: str) -> str:
     )
 
 
+def _branded_page(head: str, brand: BrandStyle) -> tuple[str, str]:
+    """The page around the body and footer, as (before, after), CSS inlined."""
+    logo = (
+        f'<div class="rs-logo"><img src="{html.escape(brand.logo_url)}" alt="" width="200"></div>'
+        if brand.logo_url
+        else ""
+    )
+    text = brand.footer_text.strip().replace("\r\n", "\n")
+    footer = (
+        f'<div class="rs-brand-footer">{html.escape(text).replace(chr(10), "<br>")}</div>'
+        if text
+        else ""
+    )
+    page = (
+        f"{head}<style>{BRAND_CSS.replace('ACCENT', brand.accent_color)}</style></head><body>"
+        f'<div class="rs-wrap"><div class="rs-card">{logo}'
+        f'<div class="rs-content">{BODY_MARK}</div>{footer}</div></div></body></html>\n'
+    )
+    inlined = css_inline.inline(page, keep_style_tags=True).replace("><", ">\n<")
+    before, _mark, after = folded(inlined.replace("}", "}\n")).partition(BODY_MARK)
+    return before, after
+
+
 @dataclass(frozen=True)
 class Recipient:
     delivery_id: int
@@ -114,12 +168,27 @@ class Renderer:
         language: str | None = None,
         envelope: Envelope | None = None,
         mailing_id: int | None = None,
+        body_format: str = "plain",
+        brand: BrandStyle | None = None,
     ):
         self.attempt_id = attempt_id
         self.mailing_id = mailing_id
         self.envelope = envelope
         self.subject_parts = _split(subject.replace("\r", " ").replace("\n", " "))
-        self.body_parts = _split(body)
+        if body_format == "plain":
+            self.body_parts = _split(body)
+            # The literal parts escaped for HTML once per run; values per recipient.
+            self.body_html_parts = [
+                part if index % 2 else _html_block(part)
+                for index, part in enumerate(self.body_parts)
+            ]
+            self.fill_html, self.html_open, self.html_close = _html_block, "<p>", "</p>"
+        else:
+            # Sanitised and styled once per run; the text part derived from it.
+            fragment = email_html(body, body_format, accent=brand.accent_color if brand else ACCENT)
+            self.body_parts = _split(email_text(fragment))
+            self.body_html_parts = _split(fragment)
+            self.fill_html, self.html_open, self.html_close = html.escape, "", ""
         self.extra_headers: dict[str, str] = {}
         self.reply_to: list[str] = []
         if envelope is None:
@@ -162,10 +231,15 @@ class Renderer:
                 + ("<br>" + html.escape(postal).replace("\n", "<br>") if postal else ""),
             )
             self.html_lang = translation.get_language()
-        # The literal parts of the body, escaped for HTML once per run.
-        self.body_html_parts = [
-            part if index % 2 else _html_block(part) for index, part in enumerate(self.body_parts)
-        ]
+        head = (
+            f'<!DOCTYPE html><html lang="{self.html_lang}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<meta name="color-scheme" content="light dark">'
+        )
+        if brand is None:
+            self.page_open, self.page_close = head + "</head><body>", "</body></html>\n"
+        else:
+            self.page_open, self.page_close = _branded_page(head, brand)
 
     @classmethod
     def for_mailing(cls, mailing, *, attempt_id: int) -> "Renderer":
@@ -178,6 +252,33 @@ class Renderer:
             language=mailing.language,
             envelope=envelope_for(mailing),
             mailing_id=mailing.pk,
+            body_format=mailing.message.format,
+            brand=brand_of(mailing.owner_id),
+        )
+
+    @classmethod
+    def for_message(cls, message, *, mailing=None, subject_prefix: str = "") -> "Renderer":
+        """A renderer of `message` outside any run (preview, test send), as `mailing`
+        (its sender and language) would send it, or as from the platform without one.
+        Unsigned: these emails are not the mailing's, and a broken key must not stop a
+        preview."""
+        envelope = None
+        if mailing is not None:
+            try:
+                envelope = envelope_for(mailing)
+            except SigningUnavailable:
+                envelope = None
+            else:
+                envelope = replace(envelope, signer=None)
+        return cls(
+            subject=subject_prefix + message.subject,
+            body=message.body,
+            attempt_id=0,
+            language=mailing.language if mailing else None,
+            envelope=envelope,
+            mailing_id=mailing.pk if mailing else None,
+            body_format=message.format,
+            brand=brand_of(message.owner_id),
         )
 
     def unsubscribe_url(self, client_id: int) -> str:
@@ -201,13 +302,12 @@ class Renderer:
         url = self.unsubscribe_url(recipient.client_id)
         subject = self._fill(self.subject_parts, values).replace("\n", " ").replace("\r", " ")
         text = self._fill(self.body_parts, values) + url.join(self.text_footer)
-        body_html = self._fill(self.body_html_parts, values, _html_block)
+        body_html = self._fill(self.body_html_parts, values, self.fill_html)
         link = html.escape(url)
         footer = f'<a href="{link}">{link}</a>'.join(self.html_footer)
         page = (
-            f'<!DOCTYPE html><html lang="{self.html_lang}"><head><meta charset="utf-8">'
-            f"</head><body><p>{body_html}</p>\n"
-            f'<hr><p style="font-size:12px;color:#666">{footer}</p></body></html>\n'
+            f"{self.page_open}{self.html_open}{body_html}{self.html_close}\n"
+            f'<hr><p style="font-size:12px;color:#666">{footer}</p>{self.page_close}'
         )
         message = EmailMultiAlternatives(
             subject,
@@ -244,3 +344,27 @@ class Renderer:
             else self.envelope_from
         )
         return Email(envelope_to=envelope_to, data=data, envelope_from=envelope_from)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One email as its recipient gets it, taken apart for showing."""
+
+    subject: str
+    from_header: str
+    to: str
+    text: str
+    html: str
+
+
+def preview_of(renderer: Renderer, recipient: Recipient) -> Preview:
+    """The email `renderer` makes for `recipient`, read back from its bytes: what is shown
+    is exactly what the engine would hand to the server."""
+    parsed = BytesParser(policy=email.policy.default).parsebytes(renderer.render(recipient).data)
+    return Preview(
+        subject=str(parsed["Subject"]),
+        from_header=str(parsed["From"]),
+        to=str(parsed["To"]),
+        text=parsed.get_body(("plain",)).get_content(),
+        html=parsed.get_body(("html",)).get_content(),
+    )

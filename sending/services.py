@@ -5,14 +5,18 @@ sends (the embedded scheduler, or a Celery worker when CELERY_BROKER_URL is set)
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from mailings.models import Client, Mailing
+from senders.models import Sender
 
 from .conf import celery_enabled
+from .content import Recipient, Renderer
 from .heartbeat import wake
-from .models import Attempt, Delivery
+from .models import RUNNABLE, Attempt, Delivery, QueuedEmail
 from .schedule import next_run
 from .signals import work_queued
 
@@ -101,14 +105,12 @@ def mailing_schedule(*, mailing: Mailing) -> None:
 def enqueue_run(*, mailing: Mailing) -> bool:
     """Ask for one run of the mailing now ("Send now"); a worker picks it up.
 
-    False when there is nothing to do: the mailing is disabled, or a run was already
-    asked for and has not started yet.
+    False when there is nothing to do: the mailing is disabled or a draft (which the
+    engine would never claim), or a run was already asked for and has not started yet.
     """
-    queued = (
-        Mailing.objects.filter(pk=mailing.pk, send_requested_at__isnull=True)
-        .exclude(status=Mailing.Status.DISABLED)
-        .update(send_requested_at=timezone.now())
-    )
+    queued = Mailing.objects.filter(
+        pk=mailing.pk, send_requested_at__isnull=True, status__in=RUNNABLE
+    ).update(send_requested_at=timezone.now())
     if queued:
         nudge(mailing.pk)
     return bool(queued)
@@ -218,3 +220,46 @@ def attempt_resume(*, attempt: Attempt) -> bool:
         attempt.paused_at = None
         nudge(attempt.mailing_id)
     return bool(resumed)
+
+
+# A test send is for looking at the email, not for mailing people: a few a minute.
+TEST_SENDS_PER_MINUTE = 5
+
+
+class TestSendLimited(Exception):
+    """Too many test sends this minute; try again shortly."""
+
+
+def test_send_addresses(owner) -> list[str]:
+    """Where a user may send themselves a test: their own address and their usable
+    senders' (confirmed addresses, or on a verified domain)."""
+    addresses = [owner.email]
+    for address in Sender.objects.usable_by(owner).values_list("email", flat=True):
+        if address.lower() not in (known.lower() for known in addresses):
+            addresses.append(address)
+    return addresses
+
+
+def message_test_send(*, message, owner, to: str) -> None:
+    """Queue one copy of `message` to `to` (one of `test_send_addresses(owner)`), as the
+    message's latest mailing would send it, through the account-mail queue: sent by the
+    worker, never in the request; not a run, so in no report. The subject says it is a
+    test. Raises TestSendLimited past TEST_SENDS_PER_MINUTE (no limit while the cache
+    is down: a few extra test emails to oneself harm nobody)."""
+    key = f"test-send:{owner.pk}"
+    cache.add(key, 0, timeout=60)
+    try:
+        if cache.incr(key) > TEST_SENDS_PER_MINUTE:
+            raise TestSendLimited
+    except ValueError:
+        pass  # the cache fails: no limit
+    mailing = message.mailings.select_related("owner").order_by("-created_at").first()
+    renderer = Renderer.for_message(message, mailing=mailing, subject_prefix=gettext("[Test] "))
+    name = " ".join(owner.get_full_name().split())
+    email = renderer.render(Recipient(delivery_id=0, client_id=0, email=to, full_name=name))
+    QueuedEmail.objects.create(
+        envelope_from=renderer.envelope.from_address if renderer.envelope else email.envelope_from,
+        recipient=email.envelope_to,
+        data=email.data,
+    )
+    nudge()

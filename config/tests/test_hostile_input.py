@@ -46,7 +46,11 @@ REPORT_PARAMS = {
     "page": hostile.integers,
 }
 CLIENT = {"email": hostile.emails, "full_name": hostile.text, "comment": hostile.text}
-MESSAGE = {"subject": hostile.text, "body": hostile.text}
+MESSAGE = {
+    "subject": hostile.text,
+    "body": hostile.text,
+    "format": hostile.choice("plain", "markdown", "html"),
+}
 MAILING = {
     "message": hostile.reference("{message}"),
     "start_at": hostile.datetimes,
@@ -100,12 +104,17 @@ PAGES = [
     Page("/messages/new/", "POST", MESSAGE, valid={"subject": "Hi", "body": "Hello"}),
     Page("/messages/{message}/edit/", "POST", MESSAGE, valid={"subject": "Hi", "body": "Hi"}),
     Page("/messages/{message}/delete/", "POST"),
+    Page("/messages/{message}/duplicate/", "POST"),
+    Page("/messages/{message}/preview/", fields={"client": hostile.reference("{client}")}),
+    Page("/messages/{message}/preview/email/", fields={"client": hostile.reference("{client}")}),
+    Page("/messages/{message}/test/", "POST", {"to": hostile.emails}, valid={"to": "{user_email}"}),
     Page("/mailings/", fields={**LIST_PARAMS, "status": hostile.text, "owner": hostile.integers}),
     Page("/mailings/{mailing}/", fields={"page": hostile.integers}),
     Page("/mailings/new/", "POST", MAILING, valid=MAILING_VALID),
     Page("/mailings/new/", fields={"message": hostile.reference("{message}")}),
     Page("/mailings/{mailing}/edit/", "POST", MAILING, valid=MAILING_VALID),
     Page("/mailings/{mailing}/delete/", "POST"),
+    Page("/mailings/{mailing}/duplicate/", "POST"),
     Page("/mailings/{mailing}/send/", "POST", {"confirm": hostile.text}),
     Page(
         "/mailings/{mailing}/runs/{attempt}/",
@@ -126,6 +135,12 @@ PAGES = [
     Page("/attempts/{attempt}/resume/", "POST"),
     Page("/suppressions/", fields={"page": hostile.integers}),
     Page("/suppressions/{client}/reactivate/", "POST"),
+    Page(
+        "/brand/",
+        "POST",
+        {"logo_url": hostile.text, "accent_color": hostile.text, "footer_text": hostile.text},
+        valid={"accent_color": "#aa3300"},
+    ),
     Page("/reports/", fields=REPORT_PARAMS),
     Page("/reports/export/", fields=REPORT_PARAMS),
     Page("/manager/users/", fields={**LIST_PARAMS, "state": hostile.text}),
