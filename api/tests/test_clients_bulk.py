@@ -97,5 +97,11 @@ def test_ten_thousand_clients_in_a_few_queries_and_seconds(world, owner_api, cap
             f"\nbulk upsert of {BULK_MAX} clients on {connection.vendor}: {took:.2f} s, "
             f"{len(queries)} queries"
         )
-    assert len(queries) < 60
+    # The INSERTs are as few as the database allows in one statement (SQLite caps the
+    # parameters of a statement, so it needs more than PostgreSQL); everything else is a
+    # lookup per 1,000 emails and an update per 1,000 changed rows, plus the request's own.
+    fields = [f for f in Client._meta.concrete_fields if not f.primary_key]
+    per_insert = connection.ops.bulk_batch_size(fields, existing) or BULK_MAX
+    inserts = -(-5000 // min(per_insert, 1000))
+    assert len(queries) <= inserts + 25
     assert took < 10  # the goal is 3 s on PostgreSQL; this machine is shared
