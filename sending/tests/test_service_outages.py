@@ -171,3 +171,101 @@ def test_the_scheduler_sends_through_a_postgresql_restart(private_postgres, tmp_
         f"/{RECIPIENTS}, doubled 0, unknown 0; sending resumed {resumed:.1f} s and the run "
         f"closed {closed:.1f} s after PostgreSQL returned; pages during it: {pages}"
     )
+
+
+def start_celery(stack: Stack) -> subprocess.Popen:
+    """A worker of two processes with beat embedded (-B): beat's dispatch_due every
+    5 s hands the run out in batches."""
+    return stack.spawn(
+        "celery",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "-B",
+        "--schedule",
+        str(stack.tmp_path / "beat-schedule"),
+        "--concurrency",
+        "2",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel",
+        "INFO",
+    )
+
+
+def celery_stack(tmp_path, private_postgres, private_redis) -> Stack:
+    stack = Stack(
+        tmp_path,
+        private_postgres.create_database("rassylka", migrate=True),
+        CELERY_BROKER_URL=private_redis.url(db=1),
+        CACHE_URL=private_redis.url(db=0),
+        SEND_BATCH_SIZE=25,
+        SEND_BATCH_LEASE=BATCH_LEASE,
+    )
+    # Two workers: slower messages, so that the run still spans the outage.
+    stack.server.faults.data_delay = 0.05
+    return stack
+
+
+BATCH_LEASE = 5.0
+
+
+def test_celery_workers_send_through_a_postgresql_restart(
+    private_postgres, private_redis, tmp_path
+):
+    """(b) Celery workers and beat, broker and cache on a private Redis, while their
+    PostgreSQL is stopped for OUTAGE seconds."""
+    stack = celery_stack(tmp_path, private_postgres, private_redis)
+    try:
+        worker = start_celery(stack)
+        seed_mailing(RECIPIENTS, env=stack.env)
+        back, sent_when_back = outage(private_postgres.stop, private_postgres.start, stack)
+        assert worker.poll() is None, "the worker died with the database"
+        wait_for(lambda: stack.sent() > sent_when_back, timeout=RESUME_WITHIN, what="resuming")
+        resumed = time.monotonic() - back
+        wait_for(lambda: stack.run_state()[0] == "success", timeout=60, what="the run to close")
+        closed = time.monotonic() - back
+        assert worker.poll() is None, "the worker died after the outage"
+    finally:
+        stack.close()
+    stack.check_delivered_once()
+    print(
+        f"\npostgresql stopped {OUTAGE:.0f} s, celery: sent {len(stack.server.copies())}"
+        f"/{RECIPIENTS}, doubled 0, unknown 0; sending resumed {resumed:.1f} s and the run "
+        f"closed {closed:.1f} s after PostgreSQL returned"
+    )
+
+
+def test_celery_workers_send_through_a_broker_restart(private_postgres, private_redis, tmp_path):
+    """(c) The Redis that is both broker and cache stopped for OUTAGE seconds: it comes
+    back empty, the queued batches lost; beat hands their rows out again once their
+    SEND_BATCH_LEASE is over."""
+    stack = celery_stack(tmp_path, private_postgres, private_redis)
+    try:
+        worker = start_celery(stack)
+        seed_mailing(RECIPIENTS, env=stack.env)
+        back, sent_when_back = outage(private_redis.stop, private_redis.start, stack)
+        assert worker.poll() is None, "the worker died with the broker"
+        wait_for(
+            lambda: stack.sent() > sent_when_back,
+            timeout=BATCH_LEASE + RESUME_WITHIN,
+            what="resuming",
+        )
+        resumed = time.monotonic() - back
+        wait_for(lambda: stack.run_state()[0] == "success", timeout=60, what="the run to close")
+        closed = time.monotonic() - back
+        assert worker.poll() is None, "the worker died after the outage"
+    finally:
+        stack.close()
+    stack.check_delivered_once()
+    # The lost batches come back after their lease and the next beat (every 5 s); the
+    # rest of the run takes a few seconds more.
+    assert closed < BATCH_LEASE + 15, f"the run closed {closed:.1f} s after Redis returned"
+    print(
+        f"\nredis (broker and cache) stopped {OUTAGE:.0f} s, celery: sent "
+        f"{len(stack.server.copies())}/{RECIPIENTS}, doubled 0, unknown 0; sending resumed "
+        f"{resumed:.1f} s and the run closed {closed:.1f} s after Redis returned"
+    )
