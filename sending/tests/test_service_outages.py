@@ -51,6 +51,9 @@ class Stack:
         if "CACHE_URL" not in env:
             self.env.pop("CACHE_URL", None)  # a file cache in its own VAR_DIR
         self.processes: dict[str, subprocess.Popen] = {}
+        self.site = ""
+        self.pages: dict[str, set[int]] = {}
+        self.health: dict = {}
 
     def spawn(self, name: str, *args: str) -> subprocess.Popen:
         with (self.tmp_path / f"{name}.log").open("wb") as log:
@@ -59,6 +62,36 @@ class Stack:
             )
         self.processes[name] = process
         return process
+
+    def start_site(self) -> str:
+        """gunicorn on the same services; its URL."""
+        port = free_port()
+        self.spawn(
+            "gunicorn",
+            f"{sys.prefix}/bin/gunicorn",
+            "config.wsgi",
+            "--config",
+            "deploy/gunicorn.conf.py",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+        )
+        wait_for_port(port)
+        self.site = f"http://127.0.0.1:{port}"
+        assert requests.get(f"{self.site}/", timeout=10).status_code == 200
+        return self.site
+
+    def ask_for_pages(self) -> None:
+        """The home page and /healthz, a second into the outage (once the connections
+        cut off are gone); their statuses go to `pages`, /healthz's body to `health`."""
+        time.sleep(1)
+        for path in ("/", "/healthz"):
+            response = requests.get(f"{self.site}{path}", timeout=10)
+            self.pages.setdefault(path, set()).add(response.status_code)
+            if path == "/healthz":
+                assert response.headers["Content-Type"] == "application/json"
+                self.health = response.json()
 
     def log(self, name: str) -> str:
         return (self.tmp_path / f"{name}.log").read_text(errors="replace")
@@ -116,40 +149,14 @@ def test_the_scheduler_sends_through_a_postgresql_restart(private_postgres, tmp_
     """(a) run_scheduler, a real process, while its PostgreSQL is stopped for OUTAGE
     seconds; meanwhile the site (gunicorn, on the same database) is asked for pages."""
     stack = Stack(tmp_path, private_postgres.create_database("rassylka", migrate=True))
-    pages: dict[str, set[int]] = {"/": set(), "/healthz": set()}
     try:
         seed_mailing(RECIPIENTS, env=stack.env)
-        port = free_port()
-        stack.spawn(
-            "gunicorn",
-            f"{sys.prefix}/bin/gunicorn",
-            "config.wsgi",
-            "--config",
-            "deploy/gunicorn.conf.py",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-        )
-        wait_for_port(port)
-        site = f"http://127.0.0.1:{port}"
-        assert requests.get(f"{site}/", timeout=10).status_code == 200
+        site = stack.start_site()
         scheduler = stack.spawn(
             "scheduler", sys.executable, "manage.py", "run_scheduler", "--interval", "0.5"
         )
-
-        def ask_for_pages() -> None:
-            time.sleep(1)  # the cut-off connections are gone by now
-            for path, statuses in pages.items():
-                response = requests.get(f"{site}{path}", timeout=10)
-                statuses.add(response.status_code)
-                if path == "/healthz":
-                    assert response.headers["Content-Type"] == "application/json"
-                    body = response.json()
-                    assert body["status"] == "degraded" and body["database"]["ok"] is False
-
         back, sent_when_back = outage(
-            private_postgres.stop, private_postgres.start, stack, during=ask_for_pages
+            private_postgres.stop, private_postgres.start, stack, during=stack.ask_for_pages
         )
         assert scheduler.poll() is None, "the scheduler died with the database"
         wait_for(lambda: stack.sent() > sent_when_back, timeout=RESUME_WITHIN, what="resuming")
@@ -164,12 +171,13 @@ def test_the_scheduler_sends_through_a_postgresql_restart(private_postgres, tmp_
     assert scheduler.returncode == 0, stack.log("scheduler")[-3000:]
     # /healthz answers its documented 503 JSON; the anonymous home page is the shared
     # copy kept in the cache, served without the database.
-    assert pages == {"/": {200}, "/healthz": {503}}, pages
+    assert stack.pages == {"/": {200}, "/healthz": {503}}, stack.pages
+    assert stack.health["status"] == "degraded" and stack.health["database"]["ok"] is False
     assert home_after == 200
     print(
         f"\npostgresql stopped {OUTAGE:.0f} s, run_scheduler: sent {len(stack.server.copies())}"
         f"/{RECIPIENTS}, doubled 0, unknown 0; sending resumed {resumed:.1f} s and the run "
-        f"closed {closed:.1f} s after PostgreSQL returned; pages during it: {pages}"
+        f"closed {closed:.1f} s after PostgreSQL returned; pages during it: {stack.pages}"
     )
 
 
@@ -221,8 +229,11 @@ def test_celery_workers_send_through_a_postgresql_restart(
     stack = celery_stack(tmp_path, private_postgres, private_redis)
     try:
         worker = start_celery(stack)
+        stack.start_site()
         seed_mailing(RECIPIENTS, env=stack.env)
-        back, sent_when_back = outage(private_postgres.stop, private_postgres.start, stack)
+        back, sent_when_back = outage(
+            private_postgres.stop, private_postgres.start, stack, during=stack.ask_for_pages
+        )
         assert worker.poll() is None, "the worker died with the database"
         wait_for(lambda: stack.sent() > sent_when_back, timeout=RESUME_WITHIN, what="resuming")
         resumed = time.monotonic() - back
@@ -232,10 +243,11 @@ def test_celery_workers_send_through_a_postgresql_restart(
     finally:
         stack.close()
     stack.check_delivered_once()
+    assert stack.pages == {"/": {200}, "/healthz": {503}}, stack.pages
     print(
         f"\npostgresql stopped {OUTAGE:.0f} s, celery: sent {len(stack.server.copies())}"
         f"/{RECIPIENTS}, doubled 0, unknown 0; sending resumed {resumed:.1f} s and the run "
-        f"closed {closed:.1f} s after PostgreSQL returned"
+        f"closed {closed:.1f} s after PostgreSQL returned; pages during it: {stack.pages}"
     )
 
 
@@ -246,8 +258,11 @@ def test_celery_workers_send_through_a_broker_restart(private_postgres, private_
     stack = celery_stack(tmp_path, private_postgres, private_redis)
     try:
         worker = start_celery(stack)
+        stack.start_site()
         seed_mailing(RECIPIENTS, env=stack.env)
-        back, sent_when_back = outage(private_redis.stop, private_redis.start, stack)
+        back, sent_when_back = outage(
+            private_redis.stop, private_redis.start, stack, during=stack.ask_for_pages
+        )
         assert worker.poll() is None, "the worker died with the broker"
         wait_for(
             lambda: stack.sent() > sent_when_back,
@@ -261,11 +276,16 @@ def test_celery_workers_send_through_a_broker_restart(private_postgres, private_
     finally:
         stack.close()
     stack.check_delivered_once()
+    # Without the cache and the broker the site works, and /healthz says what is missing.
+    assert stack.pages == {"/": {200}, "/healthz": {200}}, stack.pages
+    assert stack.health["status"] == "degraded"
+    assert stack.health["cache"]["ok"] is False and stack.health["broker"]["ok"] is False
     # The lost batches come back after their lease and the next beat (every 5 s); the
     # rest of the run takes a few seconds more.
     assert closed < BATCH_LEASE + 15, f"the run closed {closed:.1f} s after Redis returned"
     print(
         f"\nredis (broker and cache) stopped {OUTAGE:.0f} s, celery: sent "
         f"{len(stack.server.copies())}/{RECIPIENTS}, doubled 0, unknown 0; sending resumed "
-        f"{resumed:.1f} s and the run closed {closed:.1f} s after Redis returned"
+        f"{resumed:.1f} s and the run closed {closed:.1f} s after Redis returned; "
+        f"pages during it: {stack.pages}"
     )
