@@ -169,6 +169,8 @@ def test_the_scheduler_sends_through_a_postgresql_restart(private_postgres, tmp_
         stack.close()
     stack.check_delivered_once()
     assert scheduler.returncode == 0, stack.log("scheduler")[-3000:]
+    # The outage hit the run (a window's outcomes waited for the database), not a gap.
+    assert "Recording outcomes failed" in stack.log("scheduler")
     # /healthz answers its documented 503 JSON; the anonymous home page is the shared
     # copy kept in the cache, served without the database.
     assert stack.pages == {"/": {200}, "/healthz": {503}}, stack.pages
@@ -244,6 +246,7 @@ def test_celery_workers_send_through_a_postgresql_restart(
         stack.close()
     stack.check_delivered_once()
     assert stack.pages == {"/": {200}, "/healthz": {503}}, stack.pages
+    assert "Recording outcomes failed" in stack.log("celery")
     print(
         f"\npostgresql stopped {OUTAGE:.0f} s, celery: sent {len(stack.server.copies())}"
         f"/{RECIPIENTS}, doubled 0, unknown 0; sending resumed {resumed:.1f} s and the run "
@@ -276,6 +279,7 @@ def test_celery_workers_send_through_a_broker_restart(private_postgres, private_
     finally:
         stack.close()
     stack.check_delivered_once()
+    assert "Connection to broker lost" in stack.log("celery")
     # Without the cache and the broker the site works, and /healthz says what is missing.
     assert stack.pages == {"/": {200}, "/healthz": {200}}, stack.pages
     assert stack.health["status"] == "degraded"
