@@ -30,3 +30,4 @@ if settings.DEBUG or settings.SERVE_MEDIA:
             {"document_root": settings.MEDIA_ROOT},
         )
     ]
+handler500 = "config.errors.server_error"

@@ -2,19 +2,18 @@
 with nothing but itself (no database, no request context)."""
 
 import pytest
+from django.db import OperationalError, ProgrammingError
 from django.template.loader import get_template
 from django.test import Client
 from django.urls import path
 from django.utils import translation
 
+import config.urls
 from accounts.tests.factories import UserFactory, manager
 
 
 def broken_view(request):
     raise RuntimeError("boom")
-
-
-urlpatterns = [path("broken/", broken_view)]
 
 
 @pytest.mark.django_db
@@ -68,3 +67,41 @@ def test_an_exception_answers_with_the_500_page(settings):
     response = client.get("/broken/")
     assert response.status_code == 500
     assert 'data-status="500"' in response.content.decode()
+
+
+def database_away_view(request):
+    raise OperationalError("could not connect to server: Connection refused")
+
+
+def database_error_view(request):
+    raise ProgrammingError('relation "nothing" does not exist')
+
+
+@pytest.mark.urls(__name__)
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_a_database_that_is_away_answers_503_with_retry_after(language):
+    client = Client(raise_request_exception=False)
+    client.cookies["django_language"] = language
+    response = client.get("/database-away/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    page = response.content.decode()
+    assert 'data-status="503"' in page
+    assert ("Скоро вернёмся" if language == "ru" else "Back in a moment") in page
+
+
+@pytest.mark.urls(__name__)
+def test_a_wrong_query_is_still_our_500():
+    client = Client(raise_request_exception=False)
+    response = client.get("/database-error/")
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+
+
+# The project's own handler serves this test URLconf's errors too.
+handler500 = config.urls.handler500
+urlpatterns = [
+    path("broken/", broken_view),
+    path("database-away/", database_away_view),
+    path("database-error/", database_error_view),
+]
