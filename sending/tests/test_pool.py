@@ -7,11 +7,12 @@ import time
 import pytest
 
 from mailings.tests.factories import mailing_to
-from sending.holds import hold_clear, hold_current
+from sending.holds import hold_current
 from sending.models import Attempt, Delivery, TransportHold
 from sending.passes import run_pass
 
 from .smtpd import SmtpServer
+from .test_smtp_faults import finish_run, statuses
 
 pytestmark = pytest.mark.django_db
 
@@ -23,26 +24,8 @@ def _pool(settings):
     settings.SMTP_CONNECTIONS = 10
 
 
-def statuses() -> dict[str, int]:
-    counts = {}
-    for status in Delivery.objects.values_list("status", flat=True):
-        counts[status] = counts.get(status, 0) + 1
-    return counts
-
-
 def assert_everyone_once(server, count: int = RECIPIENTS):
     assert server.copies() == {f"reader{i}@example.org": 1 for i in range(count)}
-
-
-def finish(server, passes: int = 10) -> Attempt:
-    for _ in range(passes):
-        hold_clear()
-        run_pass()
-        attempt = Attempt.objects.get()
-        if attempt.status != Attempt.Status.IN_PROGRESS:
-            return attempt
-        time.sleep(0.4)  # the retry backoff of the tests
-    raise AssertionError(f"the run did not finish: {statuses()}")
 
 
 def test_the_connections_work_at_once_on_a_distant_server(smtp_server):
@@ -112,7 +95,7 @@ def test_a_server_refusing_every_connection_with_421_pauses_then_gets_everything
     assert smtp_server.handler.refused == 3
 
     smtp_server.faults.heal()
-    attempt = finish(smtp_server)
+    attempt = finish_run()
     assert attempt.status == Attempt.Status.SUCCESS
     assert_everyone_once(smtp_server)
 
@@ -158,7 +141,7 @@ def test_a_stop_request_leaves_no_row_in_flight(smtp_server):
     assert report.sending.sent == 20
     assert len(smtp_server.copies()) == 20
 
-    attempt = finish(smtp_server)
+    attempt = finish_run()
     assert attempt.status == Attempt.Status.SUCCESS
     assert_everyone_once(smtp_server)
 
@@ -192,7 +175,7 @@ def test_a_pipelining_server_gets_everything_once_and_refusals_keep_their_meanin
     assert copies == {f"reader{i}@example.org": 1 for i in range(RECIPIENTS) if i not in (4, 9, 13)}
 
     smtp_server.faults.heal()
-    attempt = finish(smtp_server)
+    attempt = finish_run()
     assert attempt.status == Attempt.Status.FAILURE
     assert (attempt.sent_count, attempt.failed_count) == (RECIPIENTS - 2, 2)
 

@@ -146,6 +146,29 @@ def outage(stop, start, stack: Stack, *, during=lambda: None) -> tuple[float, in
     return time.monotonic(), stack.sent()
 
 
+def start_celery_run(stack: Stack):
+    """Celery worker and beat, the site, and a run to send: the worker's process."""
+    worker = start_celery(stack)
+    stack.start_site()
+    seed_mailing(RECIPIENTS, env=stack.env)
+    return worker
+
+
+def through_an_outage(
+    stop, start, stack: Stack, process, *, what: str, resume_within: float = RESUME_WITHIN
+) -> tuple[float, float]:
+    """The outage above with `process` (the sender) alive through it: (seconds from the
+    service's return until sending resumed, until the run closed)."""
+    back, sent_when_back = outage(stop, start, stack, during=stack.ask_for_pages)
+    assert process.poll() is None, f"the sender died with the {what}"
+    wait_for(lambda: stack.sent() > sent_when_back, timeout=resume_within, what="resuming")
+    resumed = time.monotonic() - back
+    wait_for(lambda: stack.run_state()[0] == "success", timeout=60, what="the run to close")
+    closed = time.monotonic() - back
+    assert process.poll() is None, f"the sender died after the {what} came back"
+    return resumed, closed
+
+
 def test_the_scheduler_sends_through_a_postgresql_restart(private_postgres, tmp_path):
     """(a) run_scheduler, a real process, while its PostgreSQL is stopped for OUTAGE
     seconds; meanwhile the site (gunicorn, on the same database) is asked for pages."""
@@ -156,15 +179,9 @@ def test_the_scheduler_sends_through_a_postgresql_restart(private_postgres, tmp_
         scheduler = stack.spawn(
             "scheduler", sys.executable, "manage.py", "run_scheduler", "--interval", "0.5"
         )
-        back, sent_when_back = outage(
-            private_postgres.stop, private_postgres.start, stack, during=stack.ask_for_pages
+        resumed, closed = through_an_outage(
+            private_postgres.stop, private_postgres.start, stack, scheduler, what="database"
         )
-        assert scheduler.poll() is None, "the scheduler died with the database"
-        wait_for(lambda: stack.sent() > sent_when_back, timeout=RESUME_WITHIN, what="resuming")
-        resumed = time.monotonic() - back
-        wait_for(lambda: stack.run_state()[0] == "success", timeout=60, what="the run to close")
-        closed = time.monotonic() - back
-        assert scheduler.poll() is None, "the scheduler died after the outage"
         home_after = requests.get(f"{site}/", timeout=10).status_code
     finally:
         stack.close()
@@ -232,18 +249,10 @@ def test_celery_workers_send_through_a_postgresql_restart(
     PostgreSQL is stopped for OUTAGE seconds."""
     stack = celery_stack(tmp_path, private_postgres, private_redis)
     try:
-        worker = start_celery(stack)
-        stack.start_site()
-        seed_mailing(RECIPIENTS, env=stack.env)
-        back, sent_when_back = outage(
-            private_postgres.stop, private_postgres.start, stack, during=stack.ask_for_pages
+        worker = start_celery_run(stack)
+        resumed, closed = through_an_outage(
+            private_postgres.stop, private_postgres.start, stack, worker, what="database"
         )
-        assert worker.poll() is None, "the worker died with the database"
-        wait_for(lambda: stack.sent() > sent_when_back, timeout=RESUME_WITHIN, what="resuming")
-        resumed = time.monotonic() - back
-        wait_for(lambda: stack.run_state()[0] == "success", timeout=60, what="the run to close")
-        closed = time.monotonic() - back
-        assert worker.poll() is None, "the worker died after the outage"
     finally:
         stack.close()
     stack.check_delivered_once()
@@ -262,22 +271,15 @@ def test_celery_workers_send_through_a_broker_restart(private_postgres, private_
     SEND_BATCH_LEASE is over."""
     stack = celery_stack(tmp_path, private_postgres, private_redis)
     try:
-        worker = start_celery(stack)
-        stack.start_site()
-        seed_mailing(RECIPIENTS, env=stack.env)
-        back, sent_when_back = outage(
-            private_redis.stop, private_redis.start, stack, during=stack.ask_for_pages
+        worker = start_celery_run(stack)
+        resumed, closed = through_an_outage(
+            private_redis.stop,
+            private_redis.start,
+            stack,
+            worker,
+            what="broker",
+            resume_within=BATCH_LEASE + RESUME_WITHIN,
         )
-        assert worker.poll() is None, "the worker died with the broker"
-        wait_for(
-            lambda: stack.sent() > sent_when_back,
-            timeout=BATCH_LEASE + RESUME_WITHIN,
-            what="resuming",
-        )
-        resumed = time.monotonic() - back
-        wait_for(lambda: stack.run_state()[0] == "success", timeout=60, what="the run to close")
-        closed = time.monotonic() - back
-        assert worker.poll() is None, "the worker died after the outage"
     finally:
         stack.close()
     stack.check_delivered_once()

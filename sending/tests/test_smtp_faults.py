@@ -41,16 +41,17 @@ def timed_pass():
     return report, time.monotonic() - started
 
 
-def statuses(attempt) -> dict[str, int]:
+def statuses(attempt=None) -> dict[str, int]:
+    """How many rows (of `attempt`, or of every run) are in each status."""
+    rows = Delivery.objects.all() if attempt is None else Delivery.objects.filter(attempt=attempt)
     counts = {}
-    for status in Delivery.objects.filter(attempt=attempt).values_list("status", flat=True):
+    for status in rows.values_list("status", flat=True):
         counts[status] = counts.get(status, 0) + 1
     return counts
 
 
-def heal_and_finish(server, attempts: int = 10) -> Attempt:
-    """Heal the server, lift the breaker's pause, run passes until the run is over."""
-    server.faults.heal()
+def finish_run(attempts: int = 10) -> Attempt:
+    """Lift the breaker's pause and run passes until the one run is over."""
     for _ in range(attempts):
         hold_clear()
         run_pass()
@@ -58,7 +59,13 @@ def heal_and_finish(server, attempts: int = 10) -> Attempt:
         if attempt.status != Attempt.Status.IN_PROGRESS:
             return attempt
         time.sleep(0.4)  # the retry backoff of the tests
-    raise AssertionError(f"the run did not finish: {statuses(attempt)}")
+    raise AssertionError(f"the run did not finish: {statuses()}")
+
+
+def heal_and_finish(server, attempts: int = 10) -> Attempt:
+    """Heal the server, then run passes until the run is over."""
+    server.faults.heal()
+    return finish_run(attempts)
 
 
 def assert_nobody_twice(server):
