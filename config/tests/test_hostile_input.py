@@ -23,6 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.tests.factories import PASSWORD, UserFactory, content_manager, manager
+from api.models import ApiToken
 from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
 from mailings.imports import client_imports_run
@@ -33,6 +34,7 @@ from mailings.tests.factories import (
     MailingFactory,
     unsubscribe_token,
 )
+from senders.tests.factories import DomainFactory, SenderFactory
 
 ROLES = ("anonymous", "user", "other user", "manager", "content manager")
 OMIT = object()
@@ -73,6 +75,13 @@ POST = {
     "body": hostile.text,
     "image": hostile.image_files,
     "is_published": hostile.flags,
+}
+SENDER = {
+    "name": hostile.text,
+    "email": hostile.emails,
+    "reply_to": hostile.emails,
+    "postal_address": hostile.text,
+    "is_default": hostile.flags,
 }
 NEXT = {"next": hostile.text}
 
@@ -134,6 +143,25 @@ PAGES = [
     Page("/attempts/{attempt}/resend/", "POST", {"include_unknown": hostile.flags}),
     Page("/attempts/{attempt}/resume/", "POST"),
     Page("/suppressions/", fields={"page": hostile.integers}),
+    Page("/senders/"),
+    Page("/senders/{sender}/"),
+    Page("/senders/new/", "POST", SENDER, valid={"name": "Shop", "email": "news@shop.example"}),
+    Page("/senders/{sender}/edit/", "POST", SENDER, valid={"name": "Shop", "email": "a@b.example"}),
+    Page("/senders/{sender}/delete/", "POST"),
+    Page("/senders/confirm/{hostile}/"),
+    Page("/senders/confirm/{hostile}/", "POST"),
+    Page("/domains/"),
+    Page("/domains/{domain}/"),
+    Page("/domains/new/", "POST", {"domain": hostile.text}, valid={"domain": "shop.example"}),
+    Page("/domains/{domain}/delete/", "POST"),
+    Page("/accounts/api-tokens/"),
+    Page(
+        "/accounts/api-tokens/",
+        "POST",
+        {"name": hostile.text, "read_only": hostile.flags},
+        valid={"name": "shop"},
+    ),
+    Page("/accounts/api-tokens/{api_token}/revoke/", "POST"),
     Page("/suppressions/{client}/reactivate/", "POST"),
     Page(
         "/brand/",
@@ -194,6 +222,7 @@ def world() -> dict:
         mailing = MailingFactory(owner=owner, clients=[client])
         delivery = DeliveryFactory(attempt__mailing=mailing, client=client, status="failed")
         upload = ClientImport.objects.create(owner=owner, data=b"email\nx@example.com\n")
+        token, _secret = ApiToken.issue(owner=owner, name="shop")
         objects |= {
             f"{prefix}owner": owner,
             f"{prefix}client": client.pk,
@@ -201,6 +230,9 @@ def world() -> dict:
             f"{prefix}mailing": mailing.pk,
             f"{prefix}attempt": delivery.attempt_id,
             f"{prefix}import": upload.pk,
+            f"{prefix}sender": SenderFactory(owner=owner).pk,
+            f"{prefix}domain": DomainFactory(owner=owner).pk,
+            f"{prefix}api_token": token.pk,
         }
     return {
         **{name: str(value) for name, value in objects.items() if "owner" not in name},
