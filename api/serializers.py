@@ -2,11 +2,12 @@
 messages, same ownership of referenced ids); these classes only add JSON types."""
 
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from mailings.forms import ClientForm, MailingForm, MessageForm
-from mailings.models import Mailing
+from mailings.models import Mailing, validate_sane_date
 from sending.models import Attempt, Delivery
 
 BULK_MAX = 10_000
@@ -86,6 +87,18 @@ class ClientIdsField(serializers.ListField):
         return list(data.order_by("pk").values_list("pk", flat=True))
 
 
+class MailingDateTimeField(serializers.DateTimeField):
+    """A mailing's time, held to the model's range before DRF moves it between time zones:
+    0001-01-01 in Moscow is year 0 in UTC, an OverflowError (a 500) in that move."""
+
+    def enforce_timezone(self, value):
+        try:
+            validate_sane_date(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.messages) from error
+        return super().enforce_timezone(value)
+
+
 class MailingSerializer(FormValidatedSerializer):
     form_class = MailingForm
     form_names = {"message_id": "message"}
@@ -102,8 +115,8 @@ class MailingSerializer(FormValidatedSerializer):
         required=False,
         help_text=_("Every client of yours who has not unsubscribed, as of now."),
     )
-    start_at = serializers.DateTimeField()
-    end_at = serializers.DateTimeField(required=False, allow_null=True)
+    start_at = MailingDateTimeField()
+    end_at = MailingDateTimeField(required=False, allow_null=True)
     periodicity = serializers.ChoiceField(choices=Mailing.Periodicity.choices)
     status = serializers.ChoiceField(choices=Mailing.Status.choices, read_only=True)
     next_run_at = serializers.DateTimeField(read_only=True)

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.models import IdempotentRequest
+from api.tests.conftest import bearer
 from mailings.models import Client, Message
 from mailings.tests.factories import AttemptFactory, ClientFactory, MailingFactory
 
@@ -62,6 +63,25 @@ def test_bad_mailings_are_refused_beside_the_field(world, owner_api, body, field
         assert field in response.json()["errors"]
 
 
+@pytest.mark.parametrize("field", ["start_at", "end_at"])
+def test_a_naive_time_outside_the_calendar_is_a_field_error_in_any_zone(world, field):
+    # DRF puts a naive time in the owner's zone: 0001-01-01 00:00 in Moscow is year 0 in
+    # UTC, an OverflowError (a 500, found by the hostile-input suite).
+    world["stranger"].time_zone = "Europe/Moscow"
+    world["stranger"].save(update_fields=["time_zone"])
+    valid = {
+        "message": world["stranger_message"],
+        "clients": [world["stranger_client"]],
+        "start_at": "2031-06-01T09:00",
+        "end_at": "2031-07-01T09:00",
+        "periodicity": "daily",
+    }
+    api = bearer(world["tokens"]["other user"])
+    response = api.post("/api/v1/mailings/", {**valid, field: "0001-01-01T00:00"}, format="json")
+    assert response.status_code == 400, response.content[:300]
+    assert field in response.json()["errors"]
+
+
 def test_a_body_over_the_limit_is_413(owner_api, settings):
     settings.API_MAX_BODY_BYTES = 1000
     response = owner_api.post(
@@ -109,7 +129,6 @@ def test_an_idempotency_key_replays_the_first_response(world, owner_api):
 
 
 def test_idempotency_keys_belong_to_their_owner(world, owner_api):
-    from api.tests.conftest import bearer
 
     owner_api.post("/api/v1/messages/", {"subject": "a", "body": "b"}, HTTP_IDEMPOTENCY_KEY="k")
     theirs = bearer(world["tokens"]["other user"]).post(
