@@ -25,7 +25,7 @@ from .conf import retry_delay
 from .content import Recipient
 from .models import Attempt, Delivery
 from .signals import deliveries_failed
-from .smtp import RETRY, SENT, UNKNOWN
+from .smtp import ABOUT_THE_RECIPIENT, RETRY, SENT, UNKNOWN, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +152,16 @@ class DeliveryFailure:
     reply: str
 
 
-def _failure(row: Row, reply: str, *, permanent: bool) -> DeliveryFailure | None:
+def _failure(row: Row, outcome: Outcome, *, permanent: bool) -> DeliveryFailure | None:
     """Only a reply of the server about this recipient is a bounce: a timeout or a
-    dropped connection says nothing about the address."""
-    code = reply[:3]
+    dropped connection says nothing about the address, nor does a refusal of our
+    sender address at MAIL FROM."""
+    code = outcome.reply[:3]
     if not (code.isdigit() and code[0] == ("5" if permanent else "4")):
         return None
-    return DeliveryFailure(row.id, row.recipient.client_id, permanent, reply)
+    if outcome.stage not in ABOUT_THE_RECIPIENT:
+        return None
+    return DeliveryFailure(row.id, row.recipient.client_id, permanent, outcome.reply)
 
 
 @dataclass
@@ -175,7 +178,8 @@ class Ledger:
     released: list[int] = field(default_factory=list)
     failures: list[DeliveryFailure] = field(default_factory=list)
 
-    def record(self, row: Row, status: str, reply: str, now: datetime) -> None:
+    def record(self, row: Row, outcome: Outcome, now: datetime) -> None:
+        status, reply = outcome.status, outcome.reply
         tries = row.tries + 1  # the UPDATE adds the same one
         delivery = Delivery(pk=row.id, server_response=reply[:2000], sent_at=None, next_try_at=None)
         if status == SENT:
@@ -186,12 +190,12 @@ class Ledger:
         elif status == RETRY:
             delivery.status = Delivery.Status.FAILED
             delivery.server_response = f"Gave up after {tries} tries. {reply}"[:2000]
-            self._note_failure(_failure(row, reply, permanent=False))
+            self._note_failure(_failure(row, outcome, permanent=False))
         elif status == UNKNOWN:
             delivery.status = Delivery.Status.UNKNOWN
         else:
             delivery.status = Delivery.Status.FAILED
-            self._note_failure(_failure(row, reply, permanent=True))
+            self._note_failure(_failure(row, outcome, permanent=True))
         self.done.append(delivery)
 
     def _note_failure(self, failure: DeliveryFailure | None) -> None:

@@ -244,7 +244,7 @@ class _Run:
     def _note(self, row: Row, outcome: Outcome) -> None:
         if not outcome.broken:
             self.delivered_any = True
-        self.ledger.record(row, outcome.status, outcome.reply, timezone.now())
+        self.ledger.record(row, outcome, timezone.now())
         report = self.report
         if outcome.status == SENT:
             report.sent += 1

@@ -32,6 +32,15 @@ RETRY = "retry"
 FAILED = "failed"
 UNKNOWN = "unknown"
 
+# The step of the dialogue a reply answered. Only a refusal at RCPT TO, or of the
+# content itself, is about the recipient: one at MAIL FROM or at the DATA command is
+# about our sender address or our connection, and bounces nobody.
+MAIL = "mail"
+RCPT = "rcpt"
+DATA = "data"
+CONTENT = "content"
+ABOUT_THE_RECIPIENT = (RCPT, CONTENT)
+
 # Replies that mean "your login is wrong or missing": a configuration problem that
 # every following message would hit too.
 AUTH_CODES = {530, 534, 535, 538}
@@ -45,6 +54,7 @@ class Outcome:
     reply: str
     # The connection is unusable afterwards: counts towards the circuit breaker.
     broken: bool = False
+    stage: str = ""  # MAIL, RCPT, DATA or CONTENT: which step the reply answered
 
 
 class ConnectionFailed(Exception):
@@ -251,7 +261,7 @@ class SmtpTransport:
             raise _Broken(reply)
         return code, reply
 
-    def _refused(self, code: int, reply: str) -> Outcome:
+    def _refused(self, code: int, reply: str, stage: str) -> Outcome:
         """A 4xx/5xx before the content went out: nothing was delivered."""
         if code in AUTH_CODES:
             self.close()
@@ -266,7 +276,7 @@ class SmtpTransport:
             self.smtp.rset()
         except (OSError, smtplib.SMTPException):
             self.abort()
-        return Outcome(RETRY if code < 500 else FAILED, reply)
+        return Outcome(RETRY if code < 500 else FAILED, reply, stage=stage)
 
     def _mail(self, envelope_from: str, envelope_to: str) -> tuple[int, str]:
         """MAIL FROM (with PIPELINING, RCPT TO and DATA in the same packet) and its reply.
@@ -306,19 +316,19 @@ class SmtpTransport:
             smtp = self.smtp
             self.dialogues += 1
             if code != 250:
-                return self._refused(code, reply)
+                return self._refused(code, reply, MAIL)
             if self.pipelining:
                 code, reply = self._command(self._reply)
             else:
                 code, reply = self._command(lambda: smtp.rcpt(envelope_to))
             if code not in (250, 251, 252):
-                return self._refused(code, reply)
+                return self._refused(code, reply, RCPT)
             if self.pipelining:
                 code, reply = self._command(self._reply)
             else:
                 code, reply = self._command(lambda: (smtp.putcmd("data"), smtp.getreply())[1])
             if code != 354:
-                return self._refused(code, reply)
+                return self._refused(code, reply, DATA)
         except _Broken as broken:
             self.abort()
             return Outcome(RETRY, broken.reply, broken=True)
@@ -327,13 +337,13 @@ class SmtpTransport:
             code, reply = self._command(lambda: (smtp.send(_payload(data)), smtp.getreply())[1])
         except _Broken as broken:
             self.abort()
-            return Outcome(UNKNOWN, broken.reply, broken=True)
+            return Outcome(UNKNOWN, broken.reply, broken=True, stage=CONTENT)
         if 200 <= code < 300:
-            return Outcome(SENT, reply)
+            return Outcome(SENT, reply, stage=CONTENT)
         if code in AUTH_CODES:
             self.close()
             raise SendingPaused("auth", reply)
-        return Outcome(RETRY if code < 500 else FAILED, reply)
+        return Outcome(RETRY if code < 500 else FAILED, reply, stage=CONTENT)
 
     def abort(self) -> None:
         """Drop a connection that can no longer be trusted, without a QUIT."""

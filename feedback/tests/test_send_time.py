@@ -50,6 +50,44 @@ def test_a_550_after_the_content_is_a_hard_bounce_too(smtp_server):
     assert Client.objects.get(email="reader0@example.org").status == Client.Status.BOUNCED
 
 
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_a_550_to_mail_from_is_the_senders_problem_and_bounces_nobody(smtp_server, pipelining):
+    """The server refused our return path, not the recipient: the message failed, but
+    the address is as good as before."""
+    smtp_server.faults.pipelining = pipelining
+    smtp_server.faults.mail_reply = "553 5.7.1 Sender address rejected: not owned by user"
+    mailing_to(2)
+    run_pass()
+    deliveries = Delivery.objects.order_by("email")
+    assert [d.status for d in deliveries] == ["failed", "failed"]
+    assert deliveries[0].server_response == "553 5.7.1 Sender address rejected: not owned by user"
+    assert not FeedbackEvent.objects.exists()
+    assert set(Client.objects.values_list("status", flat=True)) == {"active"}
+    attempt = Attempt.objects.get()
+    assert (attempt.hard_bounce_count, attempt.soft_bounce_count) == (0, 0)
+    assert smtp_server.copies() == {}
+
+    # The same server refusing a recipient at RCPT TO still bounces that one.
+    smtp_server.faults.heal()
+    smtp_server.faults.rcpt_replies = {"reader1@example.org": "550 5.1.1 No such user here"}
+    enqueue_run(mailing=Mailing.objects.get())
+    run_pass()
+    assert Client.objects.get(email="reader1@example.org").status == Client.Status.BOUNCED
+    assert Client.objects.get(email="reader0@example.org").status == Client.Status.ACTIVE
+
+
+def test_a_451_to_mail_from_that_outlasts_its_tries_is_no_soft_bounce(smtp_server, settings):
+    settings.SEND_MAX_TRIES = 2
+    settings.SEND_RETRY_BACKOFF = 0
+    smtp_server.faults.mail_reply = "451 4.3.0 Sender domain lookup failed, try later"
+    mailing_to(1)
+    run_pass()
+    run_pass()
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.tries) == ("failed", 2)
+    assert not FeedbackEvent.objects.exists()
+
+
 def test_a_451_that_outlasts_its_tries_is_one_soft_bounce_not_a_suppression(smtp_server, settings):
     settings.SEND_MAX_TRIES = 2
     settings.SEND_RETRY_BACKOFF = 0

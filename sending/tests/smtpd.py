@@ -33,6 +33,7 @@ class Faults:
         self.no_greeting = False  # accept the connection, never say 220
         self.garbage_on_mail = False  # answer MAIL FROM with a line that is no SMTP reply
         self.mail_delay = 0.0  # seconds before answering MAIL FROM
+        self.mail_reply = ""  # a refusal of every MAIL FROM (e.g. "553 ..."): the sender's
         self.data_delay = 0.0  # seconds before answering the final dot (message kept)
         self.drop_mid_data = set()  # recipients whose connection is cut inside DATA
         self.rcpt_replies = {}  # recipient -> reply to RCPT TO (e.g. "451 ..." or "550 ...")
@@ -73,6 +74,8 @@ class Recorder:
             await asyncio.sleep(self.faults.mail_delay)
         if self.faults.garbage_on_mail:
             return "Hello from a broken proxy"
+        if self.faults.mail_reply:
+            return self.faults.mail_reply
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
