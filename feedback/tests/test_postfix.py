@@ -1,0 +1,106 @@
+"""The whole way round with real mail servers (#15): a mailing goes out through Postfix,
+Postfix finds one address unknown and writes a DSN to the VERP return path, delivers it
+into the bounce mailbox, fetch_bounces reads it from Dovecot over IMAP, the client is
+suppressed, and the next run of the mailing skips it."""
+
+import imaplib
+import io
+import time
+
+import pytest
+from django.core.management import call_command
+
+from feedback.models import FeedbackEvent
+from mailings.models import Client, Mailing
+from mailings.tests.factories import mailing_to
+from sending.models import Attempt, Delivery
+from sending.passes import run_pass
+from sending.services import enqueue_run
+
+from .dovecot import PASSWORD, USER, Dovecot
+from .postfix import BOUNCE_DOMAIN, Postfix
+
+pytestmark = pytest.mark.django_db
+
+# mailing_to(2) writes to reader0@ and reader1@example.org: Postfix knows only reader0.
+KNOWN, UNKNOWN = "reader0@example.org", "reader1@example.org"
+
+
+@pytest.fixture(scope="module")
+def mail_servers():
+    dovecot = Dovecot().start()
+    try:
+        postfix = Postfix(dovecot, known=["reader0"]).start()
+    except BaseException:
+        dovecot.stop()
+        raise
+    yield postfix, dovecot
+    postfix.stop()
+    dovecot.stop()
+
+
+@pytest.fixture
+def postfix(mail_servers, settings):
+    postfix, dovecot = mail_servers
+    settings.EMAIL_URL = postfix.url
+    # A fresh smtpd process answers each connection: more than the suite's half second.
+    settings.SMTP_TIMEOUT = 10
+    settings.BOUNCE_DOMAIN = BOUNCE_DOMAIN
+    settings.BOUNCE_MAILBOX_URL = dovecot.url("imap")
+    return postfix
+
+
+def bounce_mailbox_count(dovecot: Dovecot) -> int:
+    box = imaplib.IMAP4("127.0.0.1", dovecot.imap_port, timeout=10)
+    try:
+        box.login(USER, PASSWORD)
+        return int(box.select("INBOX")[1][0])
+    finally:
+        box.logout()
+
+
+def wait_for(condition, what: str, postfix: Postfix, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(0.1)
+    raise AssertionError(f"Timed out waiting for {what}. Postfix's log:\n{postfix.log()}")
+
+
+def test_an_address_postfix_does_not_know_bounces_back_and_is_skipped_next_time(
+    postfix, mail_servers
+):
+    dovecot = mail_servers[1]
+    mailing = mailing_to(2)
+    run_pass()
+    # Postfix took both: the unknown address is found out only at delivery.
+    assert set(Delivery.objects.values_list("email", "status")) == {
+        (KNOWN, "sent"),
+        (UNKNOWN, "sent"),
+    }
+    assert not FeedbackEvent.objects.exists()
+    wait_for(lambda: postfix.delivered("reader0"), "the mailing in reader0's Maildir", postfix)
+    wait_for(lambda: bounce_mailbox_count(dovecot), "Postfix's DSN in the bounce mailbox", postfix)
+
+    out = io.StringIO()
+    call_command("fetch_bounces", stdout=out)
+    assert "1 messages" in out.getvalue()
+    assert bounce_mailbox_count(dovecot) == 0
+    bounced = Client.objects.get(email=UNKNOWN)
+    assert bounced.status == Client.Status.BOUNCED
+    assert Client.objects.get(email=KNOWN).status == Client.Status.ACTIVE
+    event = FeedbackEvent.objects.get()
+    assert (event.kind, event.source, event.status_code) == ("hard", "dsn", "5.1.1")
+    assert event.delivery == Delivery.objects.get(email=UNKNOWN)
+    assert "unknown user" in event.server_response
+    assert Attempt.objects.get().hard_bounce_count == 1
+
+    enqueue_run(mailing=Mailing.objects.get(pk=mailing.pk))
+    run_pass()
+    latest = Attempt.objects.order_by("-pk").first()
+    assert list(latest.deliveries.values_list("email", "status")) == [(KNOWN, "sent")]
+    wait_for(lambda: len(postfix.delivered("reader0")) == 2, "the second copy", postfix)
+    # Postfix saw the bounced address once: the second run did not offer it again.
+    assert postfix.log().count(f"to=<{UNKNOWN}>") == 1
+    assert bounce_mailbox_count(dovecot) == 0
