@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from mailings.models import Client
-from sending.models import Attempt, Delivery
+from sending.models import HANDED_OVER, Attempt, Delivery
 from sending.services import attempt_pause_for_feedback
 
 from .models import FeedbackEvent
@@ -27,7 +27,6 @@ COUNTERS = {
     Kind.SOFT: "soft_bounce_count",
     Kind.COMPLAINT: "complaint_count",
 }
-HANDED_OVER = [Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.UNKNOWN]
 
 
 def _soft_bounces_recent(client_id: int, now: datetime) -> int:
@@ -67,7 +66,7 @@ def feedback_record(
         created_at=now,
     )
     if delivery_id is not None:
-        _count_for_run(delivery_id, kind)
+        _count_for_run(event)
     clients = Client.objects.filter(pk=client.pk)
     if kind == Kind.COMPLAINT:
         changed = clients.exclude(status=Client.Status.COMPLAINED).update(
@@ -97,14 +96,29 @@ def client_reactivate(*, client: Client) -> bool:
     return bool(changed)
 
 
-def _count_for_run(delivery_id: int, kind: str) -> None:
-    attempt_id = Delivery.objects.filter(pk=delivery_id).values_list("attempt_id", flat=True)
-    attempt_id = attempt_id.first()
+def _count_for_run(event: FeedbackEvent) -> None:
+    """Count the event in its run, once per delivery and kind: a report that arrives
+    twice (a mailbox read again, an MTA retrying its DSN, a webhook after the reply at
+    send time) is one bounced recipient, not two."""
+    # The delivery's row lock orders two reports about it, so the later one sees the first.
+    attempt_id = (
+        Delivery.objects.select_for_update()
+        .filter(pk=event.delivery_id)
+        .values_list("attempt_id", flat=True)
+        .first()
+    )
     if attempt_id is None:
         return
-    field = COUNTERS[kind]
+    counted_before = (
+        FeedbackEvent.objects.filter(delivery_id=event.delivery_id, kind=event.kind)
+        .exclude(pk=event.pk)
+        .exists()
+    )
+    if counted_before:
+        return
+    field = COUNTERS[event.kind]
     Attempt.objects.filter(pk=attempt_id).update(**{field: F(field) + 1})
-    if kind != Kind.SOFT:
+    if event.kind != Kind.SOFT:
         _protect(attempt_id)
 
 

@@ -317,14 +317,22 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
         "hard_bounces",
         "soft_bounces",
         "complaints",
+        # Of the messages handed over (sent, failed, unknown); empty when there were none.
+        "hard_bounce_percent",
+        "soft_bounce_percent",
+        "complaint_percent",
         "server_response",
     ]
 
     def local(value) -> str:
         return timezone.localtime(value, zone).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
-    rows = (
-        [
+    def percent(value: float | None) -> str:
+        return "" if value is None else f"{value:.2f}"
+
+    def row(attempt: Attempt) -> list:
+        figures = attempt.feedback_figures()
+        return [
             local(attempt.started_at),
             local(attempt.finished_at),
             attempt.mailing_id,
@@ -340,10 +348,13 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
             attempt.hard_bounce_count,
             attempt.soft_bounce_count,
             attempt.complaint_count,
+            percent(figures.hard_bounce_percent),
+            percent(figures.soft_bounce_percent),
+            percent(figures.complaint_percent),
             attempt.server_response,
         ]
-        for attempt in attempts.iterator(chunk_size=2000)
-    )
+
+    rows = (row(attempt) for attempt in attempts.iterator(chunk_size=2000))
     return csv_lines(header, rows)
 
 

@@ -36,7 +36,7 @@ from django.views.generic import (
 )
 
 from sending.content import Recipient, Renderer, preview_of
-from sending.models import Delivery
+from sending.models import HANDED_OVER, Delivery
 from sending.services import (
     TestSendLimited,
     enqueue_run,
@@ -58,7 +58,7 @@ from .forms import (
 )
 from .imports import client_import_create, client_import_progress
 from .models import Client, ClientImport, Mailing, Message
-from .reports import attempt_totals, attempts_filtered, daily_chart
+from .reports import attempt_totals, attempts_filtered, daily_charts, totals_feedback
 from .search import search_q, search_text
 from .selectors import (
     attempts_visible_to,
@@ -497,9 +497,11 @@ class MailingDetailView(ReadAccessMixin, DetailView):
             mailing.attempts.order_by("-started_at", "-pk"), self.attempts_per_page
         )
         user = self.request.user
+        totals = attempt_totals(mailing.attempts.all())
         return {
             **super().get_context_data(**kwargs),
             "recipients": mailing_recipient_counts(mailing),
+            "feedback": totals_feedback(totals),
             # The first ones added: read in the order of the mailing's own index and
             # stopped at ten, where sorting by address would sort every recipient.
             "recipient_sample": mailing.clients.order_by("pk")[:10],
@@ -671,10 +673,12 @@ class RunDetailView(ListControlsMixin, RunMixin, ListView):
             .annotate(count=Count("*"))
             .values_list("status", "count")
         )
+        handed_over = sum(counts.get(status, 0) for status in HANDED_OVER)
         return {
             **super().get_context_data(**kwargs),
             "mailing": self.mailing,
             "attempt": self.attempt,
+            "feedback": self.attempt.feedback_figures(handed_over=handed_over),
             "status": self.status,
             "statuses": [
                 (value, label, counts.get(value, 0)) for value, label in Delivery.Status.choices
@@ -741,11 +745,13 @@ class ReportView(ReportMixin, ListView):
     def get_context_data(self, **kwargs):
         attempts = self.get_attempts()
         filters = self.get_filters()
+        totals = attempt_totals(attempts)
         return {
             **super().get_context_data(**kwargs),
             "filter_form": self.get_filter_form(),
-            "totals": attempt_totals(attempts),
-            "chart": daily_chart(
+            "totals": totals,
+            "feedback": totals_feedback(totals),
+            "charts": daily_charts(
                 attempts,
                 zone=timezone.get_current_timezone(),
                 date_from=filters.get("date_from"),

@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -98,6 +100,33 @@ class QueuedEmail(models.Model):
         return f"{self.recipient}: {self.status}"
 
 
+@dataclass(frozen=True)
+class FeedbackFigures:
+    """The bounces and complaints of one run (or of many added up), each also as a
+    percentage of the messages handed over to the server: sent, refused or of unknown
+    fate. That is the base the run's protection compares with its limits."""
+
+    handed_over: int
+    hard_bounces: int
+    soft_bounces: int
+    complaints: int
+
+    def _percent(self, count: int) -> float | None:
+        return 100 * count / self.handed_over if self.handed_over else None
+
+    @property
+    def hard_bounce_percent(self) -> float | None:
+        return self._percent(self.hard_bounces)
+
+    @property
+    def soft_bounce_percent(self) -> float | None:
+        return self._percent(self.soft_bounces)
+
+    @property
+    def complaint_percent(self) -> float | None:
+        return self._percent(self.complaints)
+
+
 class AttemptQuerySet(models.QuerySet):
     def in_progress(self):
         return self.filter(status=Attempt.Status.IN_PROGRESS)
@@ -163,6 +192,18 @@ class Attempt(models.Model):
     def __str__(self) -> str:
         return f"{self.mailing_id} @ {self.started_at:%Y-%m-%d %H:%M}"
 
+    def feedback_figures(self, *, handed_over: int | None = None) -> FeedbackFigures:
+        """Its bounces and complaints with their rates. The sent, failed and unknown
+        counts are written when the run ends: a run under way passes its live count."""
+        if handed_over is None:
+            handed_over = self.sent_count + self.failed_count + self.unknown_count
+        return FeedbackFigures(
+            handed_over=handed_over,
+            hard_bounces=self.hard_bounce_count,
+            soft_bounces=self.soft_bounce_count,
+            complaints=self.complaint_count,
+        )
+
 
 class DeliveryQuerySet(models.QuerySet):
     def counts(self, *, attempt_id: int) -> dict[str, int]:
@@ -224,3 +265,8 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email}: {self.status}"
+
+
+# The rows whose message reached the server (taken, refused, or of unknown fate): the
+# base of the bounce and complaint rates.
+HANDED_OVER = (Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.UNKNOWN)

@@ -55,6 +55,10 @@ def totals_of(attempts) -> dict:
         "failed": sum(a.status == "failure" for a in attempts),
         "messages_sent": sum(a.sent_count for a in attempts),
         "messages_failed": sum(a.failed_count for a in attempts),
+        "messages_unknown": sum(a.unknown_count for a in attempts),
+        "hard_bounces": sum(a.hard_bounce_count for a in attempts),
+        "soft_bounces": sum(a.soft_bounce_count for a in attempts),
+        "complaints": sum(a.complaint_count for a in attempts),
     }
 
 
@@ -70,6 +74,10 @@ def test_it_lists_only_the_users_attempts_with_matching_totals(signed_in, histor
         "failed": 2,
         "messages_sent": 21,
         "messages_failed": 15,
+        "messages_unknown": 0,
+        "hard_bounces": 0,
+        "soft_bounces": 0,
+        "complaints": 0,
     }
     body = response.content.decode()
     assert 'data-total="messages_sent">21<' in body
@@ -103,7 +111,8 @@ def test_another_users_mailing_is_not_a_valid_filter(signed_in, history):
 
 def test_the_chart_draws_messages_per_local_day(signed_in, history):
     response = signed_in.get("/reports/")
-    bars = {bar.day: (bar.sent, bar.failed) for bar in response.context["chart"].bars}
+    charts = response.context["charts"]
+    bars = {bar.day: tuple(s.value for s in bar.segments) for bar in charts.messages.bars}
     assert bars == {
         dt.date(2030, 6, 1): (14, 6),
         dt.date(2030, 6, 2): (0, 0),
@@ -114,6 +123,9 @@ def test_the_chart_draws_messages_per_local_day(signed_in, history):
     assert svg and 'data-day="2030-06-01" data-sent="14" data-failed="6"' in svg.group(0)
     # Coordinates are plain numbers even where the language writes decimals with a comma.
     assert not re.search(r'(x|y|width|height)="\d+,\d', svg.group(0))
+    # Nothing came back from these runs: no flat chart of bounces.
+    assert charts.feedback is None
+    assert 'id="report-feedback-chart"' not in response.content.decode()
 
 
 def test_csv_export_follows_the_filters(signed_in, history):
