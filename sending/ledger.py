@@ -25,7 +25,7 @@ from .conf import retry_delay
 from .content import Recipient
 from .models import Attempt, Delivery
 from .signals import deliveries_failed
-from .smtp import ABOUT_THE_RECIPIENT, RETRY, SENT, UNKNOWN, Outcome
+from .smtp import RETRY, SENT, UNKNOWN, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +155,11 @@ class DeliveryFailure:
 def _failure(row: Row, outcome: Outcome, *, permanent: bool) -> DeliveryFailure | None:
     """Only a reply of the server about this recipient is a bounce: a timeout or a
     dropped connection says nothing about the address, nor does a refusal of our
-    sender address at MAIL FROM."""
+    sender address."""
     code = outcome.reply[:3]
     if not (code.isdigit() and code[0] == ("5" if permanent else "4")):
         return None
-    if outcome.stage not in ABOUT_THE_RECIPIENT:
+    if not outcome.about_the_recipient:
         return None
     return DeliveryFailure(row.id, row.recipient.client_id, permanent, outcome.reply)
 

@@ -39,7 +39,9 @@ MAIL = "mail"
 RCPT = "rcpt"
 DATA = "data"
 CONTENT = "content"
-ABOUT_THE_RECIPIENT = (RCPT, CONTENT)
+# Enhanced status X.1.7 and X.1.8 (RFC 3463) name the sender's address whatever the step:
+# Postfix, by default, answers its sender checks only at RCPT TO (smtpd_delay_reject).
+ABOUT_THE_SENDER = re.compile(r"^\d{3}[ -][45]\.1\.[78]\b")
 
 # Replies that mean "your login is wrong or missing": a configuration problem that
 # every following message would hit too.
@@ -55,6 +57,11 @@ class Outcome:
     # The connection is unusable afterwards: counts towards the circuit breaker.
     broken: bool = False
     stage: str = ""  # MAIL, RCPT, DATA or CONTENT: which step the reply answered
+
+    @property
+    def about_the_recipient(self) -> bool:
+        """The reply refused this recipient (a bounce), not our sender or connection."""
+        return self.stage in (RCPT, CONTENT) and not ABOUT_THE_SENDER.match(self.reply)
 
 
 class ConnectionFailed(Exception):

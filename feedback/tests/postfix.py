@@ -6,7 +6,8 @@ mail for RECIPIENT_DOMAIN is delivered by Postfix's virtual(8) agent into Maildi
 an unknown address there is accepted first and bounced afterwards (as a remote MX that
 checks mailboxes only at delivery does), so Postfix writes a real DSN (RFC 3464) to the
 return path. The return paths of BOUNCE_DOMAIN go into the Maildir that the Dovecot
-fixture serves over IMAP: the bounce mailbox.
+fixture serves over IMAP: the bounce mailbox. Return paths of UNKNOWN_SENDER_DOMAIN are
+refused, as a relay refuses a sender domain it cannot resolve.
 """
 
 import os
@@ -26,6 +27,8 @@ POSTFIX = shutil.which("postfix") or "/usr/sbin/postfix"
 DAEMONS = "/usr/lib/postfix/sbin"
 BOUNCE_DOMAIN = "bounces.test"
 RECIPIENT_DOMAIN = "example.org"
+# Return paths of this domain are refused as a sender domain that does not resolve.
+UNKNOWN_SENDER_DOMAIN = "unresolvable.test"
 # The mailbox owner of every Maildir (virtual_uid_maps): Dovecot reads them as nobody.
 NOBODY = 65534
 
@@ -52,6 +55,9 @@ virtual_mailbox_base = /
 virtual_mailbox_maps = regexp:{root}/mailboxes
 virtual_uid_maps = static:{uid}
 virtual_gid_maps = static:{uid}
+# What reject_unknown_sender_domain answers, for the return paths of a domain the tests
+# call unknown (they have no DNS). Postfix answers it at RCPT TO (smtpd_delay_reject).
+smtpd_sender_restrictions = check_sender_access regexp:{root}/senders
 """
 
 # The services a private instance needs, none chrooted (the queue folder has no copy of
@@ -144,6 +150,10 @@ class Postfix:
             for local in self.known
         ]
         (root / "mailboxes").write_text("\n".join(lines) + "\n")
+        (root / "senders").write_text(
+            rf"/@{re.escape(UNKNOWN_SENDER_DOMAIN)}$/ "
+            "550 5.1.8 Sender address rejected: Domain not found\n"
+        )
         # `check` creates the queue folders with their owners; `start` waits until the
         # master daemon is up and listening.
         for command in ("check", "start"):

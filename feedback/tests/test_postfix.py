@@ -18,7 +18,7 @@ from sending.passes import run_pass
 from sending.services import enqueue_run
 
 from .dovecot import PASSWORD, USER, Dovecot
-from .postfix import BOUNCE_DOMAIN, Postfix
+from .postfix import BOUNCE_DOMAIN, UNKNOWN_SENDER_DOMAIN, Postfix
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +104,18 @@ def test_an_address_postfix_does_not_know_bounces_back_and_is_skipped_next_time(
     # Postfix saw the bounced address once: the second run did not offer it again.
     assert postfix.log().count(f"to=<{UNKNOWN}>") == 1
     assert bounce_mailbox_count(dovecot) == 0
+
+
+def test_postfix_refusing_our_return_path_bounces_nobody(postfix, settings):
+    """Postfix checks the sender only when the recipient comes (smtpd_delay_reject): the
+    550 arrives at RCPT TO, but its status 5.1.8 names our domain, not the address."""
+    settings.BOUNCE_DOMAIN = UNKNOWN_SENDER_DOMAIN
+    mailing_to(1)
+    run_pass()
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.FAILED
+    assert delivery.server_response.startswith("550 5.1.8 ")
+    assert "Sender address rejected" in delivery.server_response
+    assert "reject: RCPT from localhost[127.0.0.1]: 550 5.1.8 <bounce+" in postfix.log()
+    assert not FeedbackEvent.objects.exists()
+    assert Client.objects.get().status == Client.Status.ACTIVE

@@ -76,6 +76,18 @@ def test_a_550_to_mail_from_is_the_senders_problem_and_bounces_nobody(smtp_serve
     assert Client.objects.get(email="reader0@example.org").status == Client.Status.ACTIVE
 
 
+def test_a_refusal_at_rcpt_to_that_names_the_sender_bounces_nobody(smtp_server):
+    """X.1.8 is "bad sender's system address" (RFC 3463), whichever step it answers."""
+    smtp_server.faults.rcpt_replies = {
+        "reader0@example.org": "553 5.1.8 Sender address rejected: Domain not found"
+    }
+    mailing_to(1)
+    run_pass()
+    assert Delivery.objects.get().status == Delivery.Status.FAILED
+    assert not FeedbackEvent.objects.exists()
+    assert Client.objects.get().status == Client.Status.ACTIVE
+
+
 def test_a_451_to_mail_from_that_outlasts_its_tries_is_no_soft_bounce(smtp_server, settings):
     settings.SEND_MAX_TRIES = 2
     settings.SEND_RETRY_BACKOFF = 0
