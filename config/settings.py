@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "feedback",
     "api",
     "webhooks",
+    "audience",
 ]
 
 MIDDLEWARE = [

@@ -53,6 +53,8 @@ class Client(models.Model):
         UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
         BOUNCED = "bounced", _("Bounced")
         COMPLAINED = "complained", _("Complained")
+        # Signed up through a double opt-in form and has not followed the link yet.
+        PENDING = "pending", _("Waiting for confirmation")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients"
@@ -60,6 +62,9 @@ class Client(models.Model):
     email = models.EmailField(_("email"))
     full_name = models.CharField(_("full name"), max_length=255, blank=True)
     comment = models.TextField(_("comment"), blank=True)
+    # The owner's own fields ({"city": "Казань", "plan": "pro"}): extra CSV columns, the
+    # API and the client page fill them; messages use them as {{ city }} placeholders.
+    attributes = models.JSONField(_("fields"), default=dict, blank=True)
     unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status, default=Status.ACTIVE, editable=False
@@ -160,6 +165,22 @@ class Mailing(models.Model):
     )
     clients = models.ManyToManyField(
         Client, related_name="mailings", blank=True, verbose_name=_("clients")
+    )
+    # Beyond clients named one by one: whole lists, one segment, or everyone. The
+    # recipients of a run are the union, active clients only, each once.
+    lists = models.ManyToManyField(
+        "audience.MailingList", related_name="mailings", blank=True, verbose_name=_("lists")
+    )
+    segment = models.ForeignKey(
+        "audience.Segment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mailings",
+        verbose_name=_("segment"),
+    )
+    all_clients = models.BooleanField(
+        _("all my clients"), default=False, help_text=_("Every active client of yours.")
     )
     # Tells apart two mailings of one message; the form fills in the subject when empty.
     name = models.CharField(_("name"), max_length=255, blank=True)

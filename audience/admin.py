@@ -1,0 +1,35 @@
+from django.contrib import admin
+
+from .models import ConsentRecord, MailingList, Membership, Segment, Tag
+
+
+@admin.register(MailingList)
+class MailingListAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "double_opt_in", "language", "created_at"]
+    search_fields = ["name", "owner__email"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["client", "mailing_list", "status", "created_at", "confirmed_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["client", "mailing_list"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner"]
+    search_fields = ["name"]
+    raw_id_fields = ["clients"]
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "match", "updated_at"]
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    list_display = ["client", "mailing_list", "source", "created_at", "confirmed_at"]
+    list_filter = ["source"]
+    raw_id_fields = ["client", "mailing_list"]

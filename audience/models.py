@@ -1,0 +1,218 @@
+"""Who a mailing can reach beyond clients named one by one: lists (with their public
+subscription forms and consent records), tags and segments.
+
+The models point at `mailings.Client` and not the other way round, so the seed's
+workspace keeps working without this app's pages; `Mailing.lists` and `Mailing.segment`
+are the two targets a mailing names here.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from mailings.models import Client, OwnedQuerySet
+
+
+def new_list_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class MailingList(models.Model):
+    """A named list of clients; a client may be on several.
+
+    `token` names the list in its public subscription form (`/subscribe/<token>/`),
+    so that the form never reveals the list's id or its owner.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mailing_lists"
+    )
+    name = models.CharField(_("name"), max_length=255)
+    description = models.TextField(_("description"), blank=True)
+    double_opt_in = models.BooleanField(
+        _("double opt-in"),
+        default=True,
+        help_text=_("New subscribers confirm their address by a link before they get mail."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="ru",
+        help_text=_("The language of the subscription form and its confirmation email."),
+    )
+    token = models.CharField(max_length=32, unique=True, default=new_list_token, editable=False)
+    members = models.ManyToManyField(
+        Client, through="Membership", related_name="lists", verbose_name=_("members")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("list")
+        verbose_name_plural = _("lists")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "owner",
+                name="mailing_list_name_unique_per_owner",
+                violation_error_message=_("You already have a list with this name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("audience:list_detail", args=[self.pk])
+
+
+class MembershipQuerySet(models.QuerySet):
+    def subscribed(self):
+        return self.filter(status=Membership.Status.SUBSCRIBED)
+
+
+class Membership(models.Model):
+    """A client on a list. Only `subscribed` members are a list's recipients: a
+    `pending` one has not confirmed yet (double opt-in), an `unsubscribed` one left the
+    list from the preference centre and is kept so that an import does not put it back
+    silently."""
+
+    class Status(models.TextChoices):
+        SUBSCRIBED = "subscribed", _("Subscribed")
+        PENDING = "pending", _("Waiting for confirmation")
+        UNSUBSCRIBED = "unsubscribed", _("Left the list")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="memberships")
+    mailing_list = models.ForeignKey(
+        MailingList, on_delete=models.CASCADE, related_name="memberships"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.SUBSCRIBED)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("list membership")
+        verbose_name_plural = _("list memberships")
+        constraints = [
+            models.UniqueConstraint("mailing_list", "client", name="membership_unique_per_list"),
+        ]
+        # A run's recipients by list: the subscribed members of each list.
+        indexes = [
+            models.Index(fields=["mailing_list", "status"], name="membership_list_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} on {self.mailing_list_id} ({self.status})"
+
+
+class Tag(models.Model):
+    """A free label on clients ("bought in 2026", "vip")."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_tags"
+    )
+    name = models.CharField(_("name"), max_length=64)
+    clients = models.ManyToManyField(
+        Client, related_name="tags", blank=True, verbose_name=_("clients")
+    )
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "owner",
+                name="tag_name_unique_per_owner",
+                violation_error_message=_("You already have a tag with this name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Segment(models.Model):
+    """Clients chosen by rules over their fields, tags, lists, status, dates and
+    engagement, evaluated each time a run is claimed (so a client who matches later
+    gets later runs).
+
+    `rules` is a list of conditions (`[{"field": …, "op": …, "value": …}, …]`) joined by
+    `match`: all of them (AND) or any of them (OR); audience/segments.py turns them
+    into a query and knows the fields and operators there are.
+    """
+
+    class Match(models.TextChoices):
+        ALL = "all", _("All conditions")
+        ANY = "any", _("Any condition")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="segments"
+    )
+    name = models.CharField(_("name"), max_length=255)
+    match = models.CharField(_("match"), max_length=8, choices=Match, default=Match.ALL)
+    rules = models.JSONField(_("conditions"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("audience:segment_detail", args=[self.pk])
+
+
+class ConsentRecord(models.Model):
+    """How a client came to be on a list: proof of consent for the owner (shown on the
+    client's page and in its privacy export). One row per sign-up, kept when the client
+    leaves."""
+
+    class Source(models.TextChoices):
+        FORM = "form", _("Subscription form")
+        IMPORT = "import", _("CSV import")
+        API = "api", _("API")
+        MANUAL = "manual", _("Added by the owner")
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="consents")
+    mailing_list = models.ForeignKey(
+        MailingList,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("list"),
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=512, blank=True)
+    created_at = models.DateTimeField(_("subscribed at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} via {self.source} at {self.created_at:%Y-%m-%d %H:%M}"
