@@ -2,16 +2,24 @@
 link, and the sign-ups that must not happen (bots, floods, suppressed addresses)."""
 
 import datetime as dt
+import re
 from email import policy
 from email.parser import BytesParser
+from html import unescape
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.cache import cache
+from django.db import transaction
+from django.template import Context, Template
 from django.test import Client as HttpClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounts.tests.factories import UserFactory
 from audience.models import ConsentRecord, Membership
+from config.tests import hostile
 from mailings.models import Client
 from mailings.signals import subscriber_confirmed
 from mailings.tests.factories import ClientFactory, DueMailingFactory
@@ -344,3 +352,48 @@ def test_pending_clients_receive_nothing_until_they_confirm(visitor):
     assert list(Delivery.objects.values_list("email", "attempt__mailing")) == [
         ("anna@example.org", later.pk)
     ]
+
+
+def test_the_owners_include_shows_the_public_link_and_a_snippet_that_subscribes(visitor, settings):
+    settings.SITE_URL = "https://mail.example"
+    mailing_list = list_of(language="en")
+    html = Template(
+        '{% include "audience/includes/list_subscription.html" with mailing_list=the_list %}'
+    ).render(Context({"the_list": mailing_list}))
+
+    url = f"https://mail.example/subscribe/{mailing_list.token}/"
+    assert f'href="{url}"' in html
+    snippet = unescape(html.split('id="subscription-snippet"', 1)[1].split(">", 1)[1])
+    snippet = snippet.split("</textarea>", 1)[0]
+    assert f'<form method="post" action="{url}"' in snippet
+    assert "Subscribe</button>" in snippet  # the list's language
+    fields = re.findall(r'name="(\w+)"', snippet)
+    assert fields == ["email", "full_name", "website"]
+
+    # What the snippet posts, from the owner's site, is a sign-up.
+    response = visitor.post(
+        form_url(mailing_list),
+        {"email": "reader@example.org", "full_name": "", "website": ""},
+        HTTP_ORIGIN="https://shop.example",
+    )
+    assert 'data-outcome="confirmation_sent"' in response.content.decode()
+
+
+@given(email=hostile.emails, full_name=hostile.text, website=st.sampled_from(["", "x"]))
+def test_whatever_is_posted_one_address_gets_one_client_and_at_most_one_email(
+    email, full_name, website
+):
+    mail.outbox = []
+    cache.clear()  # each example starts below the rate limits
+    with transaction.atomic():
+        mailing_list = list_of()
+        data = {"email": email, "full_name": full_name, "website": website}
+        for _ in range(2):
+            response = HttpClient().post(form_url(mailing_list), data)
+            assert response.status_code in (200, 429)
+        assert Client.objects.filter(owner=mailing_list.owner).count() <= 1
+        assert len(mail.outbox) <= 1
+        assert ConsentRecord.objects.count() == len(mail.outbox)
+        if website:
+            assert not Client.objects.exists()
+        transaction.set_rollback(True)
