@@ -3,7 +3,8 @@ of it any more (erase).
 
 Erasing keeps the history of the runs true: the client's deliveries stay, counted as
 before, but no longer say who they went to (address and name blanked, the link to the
-client cut, the address taken out of the servers' replies).
+client cut, the address taken out of the servers' replies); one still waiting in a run
+under way is failed instead of sent, and an erased row is never sent again.
 """
 
 from django.db import transaction
@@ -13,6 +14,9 @@ from django.utils import timezone
 
 from mailings.models import Client
 from sending.models import Attempt, Delivery
+
+# Stored like a server's reply, so not translated.
+NOT_SENT_ERASED = "Not sent: the recipient's data was erased."
 
 
 def client_export(client: Client) -> dict:
@@ -95,6 +99,10 @@ def client_erase(client: Client) -> None:
     its deliveries stay, anonymous."""
     addresses = {client.email, client.email.lower()}
     deliveries = Delivery.objects.filter(client=client)
+    # A run under way sends nothing more to them: its row is over, and says why.
+    deliveries.filter(status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.FAILED, server_response=NOT_SENT_ERASED
+    )
     Attempt.objects.filter(pk__in=deliveries.values("attempt_id")).update(
         server_response=_without("server_response", addresses)
     )

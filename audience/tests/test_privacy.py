@@ -12,6 +12,7 @@ from mailings.models import Client
 from mailings.reports import attempt_totals
 from mailings.tests.factories import ClientFactory, DeliveryFactory
 from sending.models import Attempt, Delivery
+from sending.services import attempt_resend
 
 from .signup import list_of
 
@@ -132,3 +133,34 @@ def test_the_client_page_shows_the_consents_and_the_privacy_actions(signed_in, c
     page = overseer.get(f"/clients/{client_with_history.pk}/").content.decode()
     assert 'id="client-data-export"' in page
     assert 'id="client-data-erase"' not in page
+
+
+def test_an_erased_recipient_is_not_sent_to_by_a_run_under_way_nor_by_a_resend(signed_in, owner):
+    client = ClientFactory(owner=owner, email="anna@example.org")
+    waiting = DeliveryFactory(
+        attempt__mailing__owner=owner,
+        attempt__status=Attempt.Status.IN_PROGRESS,
+        attempt__finished_at=None,
+        client=client,
+        status="pending",
+        server_response="",
+    )
+    failed = DeliveryFactory(
+        attempt__mailing=waiting.attempt.mailing, client=client, status="failed"
+    )
+
+    signed_in.submit(f"/clients/{client.pk}/erase/")
+
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.email) == ("failed", "")
+    assert "erased" in waiting.server_response
+    Attempt.objects.filter(pk=waiting.attempt_id).update(
+        status=Attempt.Status.FAILURE, finished_at=waiting.attempt.started_at
+    )
+    assert attempt_resend(attempt=failed.attempt) == 0
+    failed.refresh_from_db()
+    assert failed.status == "failed"
+    page = signed_in.get(
+        f"/mailings/{failed.attempt.mailing_id}/runs/{failed.attempt_id}/"
+    ).content.decode()
+    assert "данные удалены" in page
