@@ -92,7 +92,8 @@ class SubscribeView(PublicListMixin, TemplateView):
 
     def too_many(self):
         response = self.render_to_response(self.get_context_data(too_many=True), status=429)
-        response["Retry-After"] = "600"
+        # The counters' window: an upper bound of the wait.
+        response["Retry-After"] = str(settings.SUBSCRIBE_LIMIT_WINDOW)
         return response
 
 

@@ -37,7 +37,7 @@ class SignUp(enum.Enum):
     SUBSCRIBED = "subscribed"  # on the list now (single opt-in)
     CONFIRMATION_SENT = "confirmation_sent"
     # Asked to confirm a moment ago: no second email, the visitor is told to look for
-    # the first one. Also the answer for an address we never write to (suppressed).
+    # the first one.
     CONFIRMATION_PENDING = "confirmation_pending"
     ALREADY_SUBSCRIBED = "already_subscribed"
 
@@ -150,7 +150,8 @@ def subscribe(*, mailing_list: MailingList, email: str, full_name: str, visitor:
         status=Client.Status.PENDING if mailing_list.double_opt_in else Client.Status.ACTIVE,
     )
     if client.status in SUPPRESSED:
-        return SignUp.CONFIRMATION_PENDING
+        # The answer a new address gets: the form tells nobody who bounced or complained.
+        return SignUp.CONFIRMATION_SENT
     membership, joined = Membership.objects.get_or_create(
         client=client,
         mailing_list=mailing_list,
@@ -187,7 +188,7 @@ def rejoin(*, membership: Membership, visitor: Visitor) -> SignUp:
     membership = Membership.objects.select_related("mailing_list__owner").get(pk=membership.pk)
     membership.client = client
     if client.status in SUPPRESSED:
-        return SignUp.CONFIRMATION_PENDING
+        return SignUp.CONFIRMATION_SENT
     if membership.status == Membership.Status.SUBSCRIBED and client.status == Client.Status.ACTIVE:
         return SignUp.ALREADY_SUBSCRIBED
     return _ask_to_confirm(membership=membership, visitor=visitor)
