@@ -5,7 +5,7 @@ from .models import ConsentRecord, MailingList, Membership, Segment, Tag
 
 @admin.register(MailingList)
 class MailingListAdmin(admin.ModelAdmin):
-    list_display = ["name", "owner", "double_opt_in", "language", "created_at"]
+    list_display = ["name", "owner", "double_opt_in", "captcha", "language", "created_at"]
     search_fields = ["name", "owner__email"]
 
 

@@ -45,6 +45,14 @@ class MailingList(models.Model):
         default="ru",
         help_text=_("The language of the subscription form and its confirmation email."),
     )
+    captcha = models.BooleanField(
+        _("bot check"),
+        default=False,
+        help_text=_(
+            "The subscription form asks the visitor's browser for a short proof of work "
+            "(ALTCHA) before it accepts an address."
+        ),
+    )
     token = models.CharField(max_length=32, unique=True, default=new_list_token, editable=False)
     members = models.ManyToManyField(
         Client, through="Membership", related_name="lists", verbose_name=_("members")

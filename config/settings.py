@@ -289,6 +289,21 @@ ANYMAIL = {
 # The service part of Feedback-ID (mailing:user:service).
 FEEDBACK_ID_SERVICE = env.str("FEEDBACK_ID_SERVICE", default="rassylka")
 
+# Public subscription forms (audience/). A confirmation link works for
+# SUBSCRIBE_CONFIRM_DAYS; a second sign-up of an address still waiting within
+# SUBSCRIBE_RESEND_WINDOW seconds sends no second email. Per SUBSCRIBE_LIMIT_WINDOW
+# seconds one visitor's address may post the forms SUBSCRIBE_IP_LIMIT times and one email
+# be signed up SUBSCRIBE_ADDRESS_LIMIT times (beyond: 429). SUBSCRIBE_CAPTCHA makes every
+# form ask for ALTCHA's proof of work (a list can ask on its own); SUBSCRIBE_CAPTCHA_COST
+# is its PBKDF2 iterations per try (about 256 tries: well under a second in a browser).
+SUBSCRIBE_CONFIRM_DAYS = env.int("SUBSCRIBE_CONFIRM_DAYS", default=3)
+SUBSCRIBE_RESEND_WINDOW = env.int("SUBSCRIBE_RESEND_WINDOW", default=15 * 60)
+SUBSCRIBE_LIMIT_WINDOW = env.int("SUBSCRIBE_LIMIT_WINDOW", default=3600)
+SUBSCRIBE_IP_LIMIT = env.int("SUBSCRIBE_IP_LIMIT", default=30)
+SUBSCRIBE_ADDRESS_LIMIT = env.int("SUBSCRIBE_ADDRESS_LIMIT", default=5)
+SUBSCRIBE_CAPTCHA = env.bool("SUBSCRIBE_CAPTCHA", default=False)
+SUBSCRIBE_CAPTCHA_COST = env.int("SUBSCRIBE_CAPTCHA_COST", default=5000)
+
 # Celery: unset broker means the embedded scheduler (run_scheduler) does the sending.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # A task is acknowledged once it has run (acks_late), and given back if its worker dies

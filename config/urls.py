@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("senders.urls")),
     path("", include("feedback.urls")),
     path("", include("dashboard.urls")),
+    path("", include("audience.subscription_urls")),
+    path("", include("audience.privacy_urls")),
 ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:

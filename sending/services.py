@@ -141,7 +141,8 @@ def attempt_resend(*, attempt: Attempt, include_unknown: bool = False) -> int:
     statuses = [Delivery.Status.FAILED]
     if include_unknown:
         statuses.append(Delivery.Status.UNKNOWN)
-    again = Delivery.objects.filter(attempt=attempt, status__in=statuses)
+    # An erased recipient (audience.privacy) has no address left to send to.
+    again = Delivery.objects.filter(attempt=attempt, status__in=statuses).exclude(email="")
     if not again.exists():
         return 0
     # Locked, as a claim's UPDATE of the mailing would: the two take turns.

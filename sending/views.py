@@ -13,6 +13,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
+from audience.limits import address_within_limit, visitor_of
+from audience.subscriptions import leave, memberships_of, rejoin
 from mailings.models import Client, Mailing
 from mailings.selectors import OVERSEER_PERMISSION
 from senders.envelope import sender_of
@@ -90,6 +92,10 @@ class UnsubscribeView(TemplateView):
     The POST needs no CSRF token: a mail provider's one-click unsubscribe (RFC 8058)
     posts `List-Unsubscribe=One-Click` straight to this address, and the signed token
     in the URL is what authorises it.
+
+    The page is also the preference centre: the recipient sees the sender's lists they
+    are on and may leave one (`action=leave`, `list=<id>`) or ask to join one again
+    (`action=rejoin`: a confirmation email, as for a new sign-up).
     """
 
     template_name = "sending/unsubscribe.html"
@@ -134,13 +140,35 @@ class UnsubscribeView(TemplateView):
             "client": self.client,
             "sender_name": sender_name,
             "postal_address": postal_address,
+            "memberships": memberships_of(self.client),
         }
 
     def post(self, request, *args, **kwargs):
         # Only the page's own button resubscribes; a provider's one-click POST
         # (List-Unsubscribe=One-Click) or any other POST unsubscribes.
-        if request.POST.get("action") == "resubscribe":
+        action = request.POST.get("action")
+        if action == "resubscribe":
             client_resubscribe(client=self.client)
             return self.render_to_response(self.get_context_data(resubscribed=True))
+        if action in ("leave", "rejoin"):
+            return self.list_choice(action, request.POST.get("list", ""))
         client_unsubscribe(client=self.client)
         return self.render_to_response(self.get_context_data(done=True))
+
+    def list_choice(self, action: str, list_id: str):
+        membership = (
+            memberships_of(self.client).filter(mailing_list_id=list_id).first()
+            if list_id.isascii() and list_id.isdigit() and len(list_id) < 19
+            else None
+        )
+        if membership is None:
+            return self.render_to_response(self.get_context_data(no_such_list=True), status=404)
+        if action == "leave":
+            leave(membership=membership)
+            return self.render_to_response(self.get_context_data(left=membership.mailing_list))
+        if not address_within_limit(self.client.email):
+            return self.render_to_response(self.get_context_data(too_many=True), status=429)
+        outcome = rejoin(membership=membership, visitor=visitor_of(self.request))
+        return self.render_to_response(
+            self.get_context_data(rejoined=membership.mailing_list, rejoin_outcome=outcome.value)
+        )

@@ -24,6 +24,8 @@ from hypothesis import strategies as st
 
 from accounts.tests.factories import PASSWORD, UserFactory, content_manager, manager
 from api.models import ApiToken
+from audience.models import ConsentRecord, MailingList, Membership
+from audience.subscriptions import confirmation_token
 from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
 from mailings.imports import client_imports_run
@@ -84,6 +86,12 @@ SENDER = {
     "is_default": hostile.flags,
 }
 NEXT = {"next": hostile.text}
+SIGN_UP = {
+    "email": hostile.emails,
+    "full_name": hostile.text,
+    "website": hostile.text,
+    "altcha": hostile.text,
+}
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,23 @@ PAGES = [
     Page("/unsubscribe/{token}/"),
     Page("/unsubscribe/{token}/", "POST", {"List-Unsubscribe": hostile.text}),
     Page("/unsubscribe/{hostile}/"),
+    Page(
+        "/unsubscribe/{token}/",
+        "POST",
+        {"action": hostile.choice("leave", "rejoin", "resubscribe"), "list": hostile.text},
+        valid={"action": "leave", "list": "{list}"},
+    ),
+    Page("/subscribe/{list_token}/"),
+    Page("/subscribe/{list_token}/", "POST", SIGN_UP, valid={"email": "new@example.org"}),
+    Page("/subscribe/{captcha_list_token}/", "POST", SIGN_UP, valid={"email": "new@example.org"}),
+    Page("/subscribe/{hostile}/", "POST", SIGN_UP),
+    Page("/subscribe/{captcha_list_token}/challenge/"),
+    Page("/subscribe/{list_token}/confirm/{hostile}/"),
+    Page("/subscribe/{list_token}/confirm/{hostile}/", "POST"),
+    Page("/subscribe/{list_token}/confirm/{confirm_link}/", "POST"),
+    Page("/subscribe/{stranger_list_token}/confirm/{confirm_link}/"),
+    Page("/clients/{client}/export/"),
+    Page("/clients/{client}/erase/", "POST"),
     Page("/i18n/setlang/", "POST", {"language": hostile.choice("ru", "en"), **NEXT}),
 ]
 
@@ -233,6 +258,19 @@ def world() -> dict:
             f"{prefix}sender": SenderFactory(owner=owner).pk,
             f"{prefix}domain": DomainFactory(owner=owner).pk,
             f"{prefix}api_token": token.pk,
+        }
+        mailing_list = MailingList.objects.create(owner=owner, name="News")
+        Membership.objects.create(client=client, mailing_list=mailing_list, status="pending")
+        consent = ConsentRecord.objects.create(
+            client=client, mailing_list=mailing_list, source="form"
+        )
+        objects |= {
+            f"{prefix}list": mailing_list.pk,
+            f"{prefix}list_token": mailing_list.token,
+            f"{prefix}captcha_list_token": MailingList.objects.create(
+                owner=owner, name="Guarded", captcha=True
+            ).token,
+            f"{prefix}confirm_link": confirmation_token(consent),
         }
     return {
         **{name: str(value) for name, value in objects.items() if "owner" not in name},
