@@ -9,12 +9,14 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from config.images import CheckedImageField
 from senders.models import Sender
 from sending.markup import MAX_BODY_CHARS
 from sending.models import Attempt
 
 from .models import Client, Mailing, Message, validate_sane_date
 from .selectors import subscribed_clients
+from .services import body_with_image, message_image_create
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -130,7 +132,21 @@ class ClientForm(OwnedModelForm):
         return email
 
 
+def message_image_field(*, required: bool) -> CheckedImageField:
+    return CheckedImageField(
+        label=_("Image"),
+        required=required,
+        keeps_frames=True,
+        help_text=_(
+            "JPEG, PNG, WebP or GIF, up to 5 MB. Made at most 1200 pixels wide, without its "
+            "metadata, and shown in emails from this site."
+        ),
+    )
+
+
 class MessageForm(OwnedModelForm):
+    image = message_image_field(required=False)
+
     class Meta:
         model = Message
         fields = ["subject", "format", "body"]
@@ -153,6 +169,29 @@ class MessageForm(OwnedModelForm):
 
     def clean_format(self) -> str:
         return self.cleaned_data["format"] or self.instance.format
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("image") and cleaned.get("format") == Message.Format.PLAIN:
+            self.add_error(
+                "image",
+                forms.ValidationError(
+                    _("Images show in Markdown and HTML messages: choose one of those formats."),
+                    code="plain_text",
+                ),
+            )
+        return cleaned
+
+    def save(self, commit: bool = True) -> Message:
+        upload = self.cleaned_data.get("image")
+        if upload:
+            picture = message_image_create(owner=self.owner, upload=upload)
+            self.instance.body = body_with_image(self.instance.body, self.instance.format, picture)
+        return super().save(commit)
+
+
+class MessageImageForm(forms.Form):
+    image = message_image_field(required=True)
 
 
 class TestSendForm(forms.Form):

@@ -25,6 +25,20 @@ urlpatterns = [
     path("messages/", views.MessageListView.as_view(), name="message_list"),
     path("messages/new/", views.MessageCreateView.as_view(), name="message_create"),
     path("messages/<int:pk>/", views.MessageDetailView.as_view(), name="message_detail"),
+    path("messages/images/", views.MessageImageListView.as_view(), name="message_image_list"),
+    path(
+        "messages/images/new/", views.MessageImageCreateView.as_view(), name="message_image_create"
+    ),
+    path(
+        "messages/images/<int:pk>/",
+        views.MessageImageDetailView.as_view(),
+        name="message_image_detail",
+    ),
+    path(
+        "messages/images/<int:pk>/delete/",
+        views.MessageImageDeleteView.as_view(),
+        name="message_image_delete",
+    ),
     path("messages/<int:pk>/edit/", views.MessageUpdateView.as_view(), name="message_update"),
     path(
         "messages/<int:pk>/duplicate/",
