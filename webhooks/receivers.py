@@ -38,7 +38,7 @@ def deliveries_failed_event(sender, delivery_ids, failed_at, **kwargs) -> None:
     if not listeners:
         return  # the usual case: one query, the deliveries are not read
     rows = Delivery.objects.filter(
-        pk__in=delivery_ids, attempt__mailing__owner_id__in=listeners
+        pk__in=delivery_ids, attempt__mailing__owner_id__in=list(listeners)
     ).values(
         "pk",
         "attempt_id",
