@@ -135,6 +135,29 @@ class Message(models.Model):
         return reverse("mailings:message_detail", args=[self.pk])
 
 
+class MessageAttachment(models.Model):
+    """A file sent with every email of its message. Kept in the database (at most
+    mailings.attachments.MAX_TOTAL_BYTES per message) so that a worker on any host can
+    attach it."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    content_type = models.CharField(max_length=100)
+    data = models.BinaryField(editable=False)
+    size = models.PositiveIntegerField(_("size"))
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def message_image_path(image: "MessageImage", filename: str) -> str:
     """Each owner's images in their own folder, under a name nobody can guess: the files
     are public (mail clients fetch them without a login), the list of them is not."""

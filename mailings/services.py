@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from .csv_files import BATCH_SIZE, EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, _update_names
 from .images import email_version
-from .models import Client, Mailing, Message, MessageImage
+from .models import Client, Mailing, Message, MessageAttachment, MessageImage
 
 UPSERT_FIELDS = ("email", "full_name", "comment")
 
@@ -127,11 +127,22 @@ NAME_ROOM = 230
 
 @transaction.atomic
 def message_duplicate(*, message: Message) -> Message:
-    """A copy with the same subject, body and format (the subject is what recipients
-    see, so it is not marked; the copy is told apart by being the newest)."""
-    return Message.objects.create(
+    """A copy with the same subject, body, format and attachments (the subject is what
+    recipients see, so it is not marked; the copy is told apart by being the newest)."""
+    copy = Message.objects.create(
         owner=message.owner, subject=message.subject, body=message.body, format=message.format
     )
+    MessageAttachment.objects.bulk_create(
+        MessageAttachment(
+            message=copy,
+            name=attachment.name,
+            content_type=attachment.content_type,
+            data=attachment.data,
+            size=attachment.size,
+        )
+        for attachment in message.attachments.all()
+    )
+    return copy
 
 
 @transaction.atomic

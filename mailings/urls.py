@@ -53,6 +53,11 @@ urlpatterns = [
     ),
     path("messages/<int:pk>/test/", views.MessageTestSendView.as_view(), name="message_test"),
     path("messages/<int:pk>/delete/", views.MessageDeleteView.as_view(), name="message_delete"),
+    path(
+        "messages/<int:pk>/attachments/<int:attachment_id>/delete/",
+        views.MessageAttachmentDeleteView.as_view(),
+        name="message_attachment_delete",
+    ),
     path("mailings/", views.MailingListView.as_view(), name="mailing_list"),
     path("mailings/new/", views.MailingCreateView.as_view(), name="mailing_create"),
     path("mailings/<int:pk>/", views.MailingDetailView.as_view(), name="mailing_detail"),

@@ -282,6 +282,7 @@ class MessageDetailView(ReadAccessMixin, DetailView):
         return {
             **super().get_context_data(**kwargs),
             "message_mailings": mailings_with_recipient_counts(self.object.mailings.all()),
+            "attachments": self.object.attachments.defer("data"),
         }
 
 
@@ -410,6 +411,20 @@ class MessageDuplicateView(WriteAccessMixin, View):
         copy = message_duplicate(message=get_object_or_404(self.get_queryset(), pk=pk))
         messages.success(request, gettext("This is a copy of the message: change it and save."))
         return redirect("mailings:message_update", copy.pk)
+
+
+@method_decorator(require_POST, name="dispatch")
+class MessageAttachmentDeleteView(WriteAccessMixin, View):
+    model = Message
+
+    def post(self, request, pk: int, attachment_id: int):
+        message = get_object_or_404(self.get_queryset(), pk=pk)
+        attachment = get_object_or_404(message.attachments, pk=attachment_id)
+        attachment.delete()
+        messages.success(
+            request, gettext("“%(name)s” is no longer attached.") % {"name": attachment.name}
+        )
+        return redirect(message)
 
 
 class MessageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):

@@ -27,7 +27,7 @@ from api.models import ApiToken
 from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
 from mailings.imports import client_imports_run
-from mailings.models import ClientImport, MessageImage
+from mailings.models import ClientImport, MessageAttachment, MessageImage
 from mailings.tests.factories import (
     ClientFactory,
     DeliveryFactory,
@@ -53,6 +53,7 @@ MESSAGE = {
     "body": hostile.text,
     "format": hostile.choice("plain", "markdown", "html"),
     "image": hostile.image_files,
+    "attachments": st.one_of(hostile.image_files, hostile.csv_files),
 }
 MAILING = {
     "message": hostile.reference("{message}"),
@@ -114,6 +115,7 @@ PAGES = [
     Page("/messages/new/", "POST", MESSAGE, valid={"subject": "Hi", "body": "Hello"}),
     Page("/messages/{message}/edit/", "POST", MESSAGE, valid={"subject": "Hi", "body": "Hi"}),
     Page("/messages/{message}/delete/", "POST"),
+    Page("/messages/{message}/attachments/{attachment}/delete/", "POST"),
     Page("/messages/{message}/duplicate/", "POST"),
     Page("/messages/{message}/preview/", fields={"client": hostile.reference("{client}")}),
     Page("/messages/{message}/preview/email/", fields={"client": hostile.reference("{client}")}),
@@ -238,6 +240,13 @@ def world() -> dict:
             f"{prefix}sender": SenderFactory(owner=owner).pk,
             f"{prefix}domain": DomainFactory(owner=owner).pk,
             f"{prefix}api_token": token.pk,
+            f"{prefix}attachment": MessageAttachment.objects.create(
+                message_id=mailing.message_id,
+                name="a.txt",
+                content_type="text/plain",
+                data=b"a",
+                size=1,
+            ).pk,
             f"{prefix}message_image": MessageImage.objects.create(
                 owner=owner, image="message-images/x.png", width=1, height=1, name="x.png"
             ).pk,
