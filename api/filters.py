@@ -1,5 +1,6 @@
 import django_filters
 
+from feedback.selectors import SUPPRESSED
 from mailings.models import Client, Mailing, validate_sane_date
 from sending.models import Attempt, Delivery
 
@@ -7,7 +8,8 @@ MAX_ID = 2**63 - 1
 
 
 class ClientFilter(django_filters.FilterSet):
-    email = django_filters.CharFilter(lookup_expr="iexact")
+    # An address is at most 254 characters; a longer pattern is "too complex" for SQLite.
+    email = django_filters.CharFilter(lookup_expr="iexact", max_length=254)
     updated_since = django_filters.IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", validators=[validate_sane_date]
     )
@@ -44,4 +46,14 @@ class DeliveryFilter(django_filters.FilterSet):
 
     class Meta:
         model = Delivery
+        fields = ["status"]
+
+
+class SuppressionFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=[(value, label) for value, label in Client.Status.choices if value in SUPPRESSED]
+    )
+
+    class Meta:
+        model = Client
         fields = ["status"]

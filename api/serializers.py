@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from feedback.selectors import SUPPRESSED
 from mailings.forms import ClientForm, MailingForm, MessageForm
-from mailings.models import Mailing, validate_sane_date
+from mailings.models import Client, Mailing, validate_sane_date
 from sending.models import Attempt, Delivery
 
 BULK_MAX = 10_000
@@ -63,6 +64,7 @@ class ClientSerializer(FormValidatedSerializer):
     email = serializers.CharField()
     full_name = serializers.CharField(required=False, allow_blank=True)
     comment = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    status = serializers.ChoiceField(choices=Client.Status.choices, read_only=True)
     unsubscribed_at = serializers.DateTimeField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -76,6 +78,21 @@ class MessageSerializer(FormValidatedSerializer):
     body = serializers.CharField(trim_whitespace=False)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+
+
+class SuppressionSerializer(serializers.Serializer):
+    """A suppressed client and the latest bounce or complaint that counts."""
+
+    id = serializers.IntegerField(read_only=True, help_text=_("The client's id."))
+    email = serializers.CharField(read_only=True)
+    full_name = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=SUPPRESSED, read_only=True)
+    reason = serializers.CharField(
+        source="suppression_kind", read_only=True, help_text=_("hard, soft or complaint")
+    )
+    suppressed_at = serializers.DateTimeField(read_only=True)
+    status_code = serializers.CharField(source="suppression_code", read_only=True)
+    server_response = serializers.CharField(source="suppression_reply", read_only=True)
 
 
 class ClientIdsField(serializers.ListField):

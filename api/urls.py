@@ -12,6 +12,7 @@ router.register("clients", views.ClientViewSet, basename="client")
 router.register("messages", views.MessageViewSet, basename="message")
 router.register("mailings", views.MailingViewSet, basename="mailing")
 router.register("attempts", views.AttemptViewSet, basename="attempt")
+router.register("suppressions", views.SuppressionViewSet, basename="suppression")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

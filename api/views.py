@@ -23,6 +23,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
+from feedback.selectors import SUPPRESSED, suppressions_visible_to
+from feedback.services import client_reactivate
 from mailings.forms import ReportFilterForm
 from mailings.models import Client, Mailing, Message
 from mailings.reports import attempt_totals, attempts_filtered
@@ -33,7 +35,12 @@ from mailings.selectors import (
     mailings_with_recipient_counts,
     messages_visible_to,
 )
-from mailings.services import ClientRowsInvalid, clients_upsert
+from mailings.services import (
+    ClientRowsInvalid,
+    clients_upsert,
+    mailing_duplicate,
+    message_duplicate,
+)
 from sending.models import Attempt, Delivery
 from sending.services import enqueue_run, mailing_disable, mailing_schedule
 
@@ -135,6 +142,14 @@ class MessageViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def visible(self):
         return messages_visible_to(self.request.user)
 
+    @extend_schema(request=None, responses={201: serializers.MessageSerializer})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request, pk=None):
+        """A copy of the message, as the web's Duplicate button makes it."""
+        copy = message_duplicate(message=self.get_object())
+        data = self.get_serializer(copy).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
     def perform_destroy(self, instance):
         try:
             instance.delete()
@@ -186,6 +201,15 @@ class MailingViewSet(ApiViewMixin, viewsets.ModelViewSet):
         detail = gettext("The mailing is queued and will go out in a moment.")
         return Response({"queued": True, "detail": detail}, status=status.HTTP_202_ACCEPTED)
 
+    @extend_schema(request=None, responses={201: serializers.MailingSerializer})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request, pk=None):
+        """A draft copy, as the web's Duplicate button makes it: the engine ignores it
+        until it is saved (PUT or PATCH) with its start time."""
+        copy = mailing_duplicate(mailing=self.get_object())
+        data = serializers.MailingSerializer(copy, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=None, responses=serializers.MailingSerializer)
     @action(detail=True, methods=["post"])
     def disable(self, request, pk=None):
@@ -228,6 +252,29 @@ class AttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
             raise ValidationError(rows.errors)
         page = self.paginate_queryset(rows.qs)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class SuppressionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Clients kept from mailings by a bounce or a complaint, as /suppressions/ shows
+    them; `reactivate` lets one receive again."""
+
+    model = Client
+    serializer_class = serializers.SuppressionSerializer
+    filterset_class = filters.SuppressionFilter
+
+    def visible(self):
+        return suppressions_visible_to(self.request.user)
+
+    def get_queryset(self):
+        return super().get_queryset().filter(status__in=SUPPRESSED)
+
+    @extend_schema(request=None, responses=serializers.ClientSerializer)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        """The owner vouches for the address: it receives mailings again."""
+        client = self.get_object()
+        client_reactivate(client=client)
+        return Response(serializers.ClientSerializer(client, context={"request": request}).data)
 
 
 @extend_schema(exclude=True)

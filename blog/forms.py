@@ -2,26 +2,15 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .images import ACCEPT, MAX_SIDE, MIN_SIDE, check_image, clean_name
+from config.images import MAX_SIDE, CheckedImageField
+
+from .images import MIN_SIDE
 from .models import Post
 
 
-class PostImageField(forms.ImageField):
-    """An image checked by blog.images (format, size, dimensions, decodable)."""
-
-    def to_python(self, data):
-        upload = forms.FileField.to_python(self, data)
-        if upload is None:
-            return None
-        upload.name = clean_name(upload.name, check_image(upload))
-        return upload
-
-    def widget_attrs(self, widget):
-        return {**super().widget_attrs(widget), "accept": ACCEPT}
-
-
 class PostForm(forms.ModelForm):
-    image = PostImageField(
+    image = CheckedImageField(
+        min_side=MIN_SIDE,
         label=_("Image"),
         required=False,
         help_text=format_lazy(

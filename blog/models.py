@@ -2,13 +2,15 @@ import html
 import re
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+
+from config.images import delete_files_on_commit
 
 from .images import make_renditions
 from .rendering import render_markdown
@@ -133,15 +135,3 @@ class Post(models.Model):
         delete_files_on_commit(
             self.image.storage, [self.image.name, self.image_display.name, self.image_thumb.name]
         )
-
-
-def delete_files_on_commit(storage, names) -> None:
-    """Remove files once the change that orphaned them is committed (a rollback keeps them)."""
-    names = [name for name in names if name]
-
-    def delete() -> None:
-        for name in names:
-            storage.delete(name)
-
-    if names:
-        transaction.on_commit(delete)

@@ -18,6 +18,7 @@ from sending.models import HANDED_OVER, Attempt, Delivery
 from sending.services import attempt_pause_for_feedback
 
 from .models import FeedbackEvent
+from .signals import client_suppressed
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ def feedback_record(
         changed = 0
     if changed:
         log.info("Client %s (%s) suppressed: %s from %s", client.pk, client.email, kind, source)
+        status = Client.Status.COMPLAINED if kind == Kind.COMPLAINT else Client.Status.BOUNCED
+        client_suppressed.send(sender=feedback_record, client=client, status=status, event=event)
     return event
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Client, Mailing, Message
+from .models import Client, Mailing, Message, MessageImage
 
 
 @admin.register(Client)
@@ -20,6 +20,15 @@ class MessageAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(MessageImage)
+class MessageImageAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "width", "height", "created_at"]
+    search_fields = ["name", "owner__email"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["owner"]
+    readonly_fields = ["width", "height", "created_at"]
 
 
 @admin.register(Mailing)

@@ -7,5 +7,6 @@ class MailingsConfig(AppConfig):
     verbose_name = _("Mailings")
 
     def ready(self) -> None:
-        # Connects the SQLite case-folding function used by list search.
-        from . import search  # noqa: F401
+        # search: connects the SQLite case-folding function used by list search;
+        # receivers: an image's file goes with its row.
+        from . import receivers, search  # noqa: F401

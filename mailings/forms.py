@@ -4,17 +4,22 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import connection
+from django.db.models import Sum
 from django.utils import formats, timezone, translation
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from config.images import CheckedImageField
 from senders.models import Sender
 from sending.markup import MAX_BODY_CHARS
 from sending.models import Attempt
 
-from .models import Client, Mailing, Message, validate_sane_date
+from .attachments import ACCEPT as ATTACHMENT_TYPES
+from .attachments import MAX_TOTAL_BYTES, check_attachment
+from .models import Client, Mailing, Message, MessageAttachment, validate_sane_date
 from .selectors import subscribed_clients
+from .services import body_with_image, message_image_create
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -130,7 +135,58 @@ class ClientForm(OwnedModelForm):
         return email
 
 
+def message_image_field(*, required: bool) -> CheckedImageField:
+    return CheckedImageField(
+        label=_("Image"),
+        required=required,
+        keeps_frames=True,
+        help_text=_(
+            "JPEG, PNG, WebP or GIF, up to 5 MB. Made at most 1200 pixels wide, without its "
+            "metadata, and shown in emails from this site."
+        ),
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class AttachmentsField(forms.FileField):
+    """Several files at once (Django's recipe), each checked by mailings.attachments:
+    the field's value is a list of (name, content type, content)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, (list, tuple)) else [data]
+        checked, errors = [], []
+        for upload in uploads:
+            upload = super().clean(upload, initial)
+            if not upload:
+                continue
+            try:
+                checked.append(check_attachment(upload))
+            except forms.ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise forms.ValidationError(errors)
+        return checked
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "accept": ATTACHMENT_TYPES}
+
+
 class MessageForm(OwnedModelForm):
+    image = message_image_field(required=False)
+    attachments = AttachmentsField(
+        label=_("Attachments"),
+        required=False,
+        help_text=_(
+            "PDF, PNG, JPEG, GIF, DOCX, XLSX, ODT, ODS, TXT or CSV; 5 MB in all. Sent with "
+            "every email of this message."
+        ),
+    )
+
     class Meta:
         model = Message
         fields = ["subject", "format", "body"]
@@ -153,6 +209,53 @@ class MessageForm(OwnedModelForm):
 
     def clean_format(self) -> str:
         return self.cleaned_data["format"] or self.instance.format
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("image") and cleaned.get("format") == Message.Format.PLAIN:
+            self.add_error(
+                "image",
+                forms.ValidationError(
+                    _("Images show in Markdown and HTML messages: choose one of those formats."),
+                    code="plain_text",
+                ),
+            )
+        return cleaned
+
+    def clean_attachments(self) -> list[tuple[str, str, bytes]]:
+        added = self.cleaned_data["attachments"]
+        kept = (
+            self.instance.attachments.aggregate(total=Sum("size"))["total"]
+            if self.instance.pk
+            else 0
+        )
+        total = (kept or 0) + sum(len(data) for _name, _type, data in added)
+        if total > MAX_TOTAL_BYTES:
+            raise forms.ValidationError(
+                _("Attachments may come to 5 MB in all; these would make %(size)s MB."),
+                code="too_big",
+                params={"size": f"{total / 1024 / 1024:.1f}"},
+            )
+        return added
+
+    def save(self, commit: bool = True) -> Message:
+        upload = self.cleaned_data.get("image")
+        if upload:
+            picture = message_image_create(owner=self.owner, upload=upload)
+            self.instance.body = body_with_image(self.instance.body, self.instance.format, picture)
+        message = super().save(commit)
+        if commit:
+            MessageAttachment.objects.bulk_create(
+                MessageAttachment(
+                    message=message, name=name, content_type=content_type, data=data, size=len(data)
+                )
+                for name, content_type, data in self.cleaned_data.get("attachments") or []
+            )
+        return message
+
+
+class MessageImageForm(forms.Form):
+    image = message_image_field(required=True)
 
 
 class TestSendForm(forms.Form):

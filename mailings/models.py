@@ -1,4 +1,6 @@
 import datetime as dt
+import secrets
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -136,6 +138,78 @@ class Message(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("mailings:message_detail", args=[self.pk])
+
+
+class MessageAttachment(models.Model):
+    """A file sent with every email of its message. Kept in the database (at most
+    mailings.attachments.MAX_TOTAL_BYTES per message) so that a worker on any host can
+    attach it."""
+
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    content_type = models.CharField(max_length=100)
+    data = models.BinaryField(editable=False)
+    size = models.PositiveIntegerField(_("size"))
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def message_image_path(image: "MessageImage", filename: str) -> str:
+    """Each owner's images in their own folder, under a name nobody can guess: the files
+    are public (mail clients fetch them without a login), the list of them is not."""
+    return f"message-images/{image.owner_id}/{secrets.token_urlsafe(16)}{PurePath(filename).suffix}"
+
+
+class MessageImage(models.Model):
+    """An image uploaded for messages, stored as it goes out (mailings.images) and shown
+    in emails from SITE_URL."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="message_images"
+    )
+    image = models.ImageField(
+        _("image"), upload_to=message_image_path, width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(_("width"), editable=False)
+    height = models.PositiveIntegerField(_("height"), editable=False)
+    # The uploaded file's (cleaned) name, for the owner to recognise it.
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("message image")
+        verbose_name_plural = _("message images")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("mailings:message_image_detail", args=[self.pk])
+
+    @property
+    def email_url(self) -> str:
+        """Absolute: an email has no page address to resolve a path against."""
+        return settings.SITE_URL + self.image.url
+
+    @property
+    def markdown(self) -> str:
+        return f"![]({self.email_url})"
+
+    @property
+    def html(self) -> str:
+        return f'<img src="{self.email_url}" alt="" width="{min(self.width, 600)}">'
 
 
 class Mailing(models.Model):

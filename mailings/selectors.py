@@ -5,7 +5,7 @@ from django.db.models.functions import Coalesce
 
 from sending.models import Attempt
 
-from .models import Client, ClientImport, Mailing, Message
+from .models import Client, ClientImport, Mailing, Message, MessageImage
 
 OVERSEER_PERMISSION = "mailings.view_all_mailings"
 
@@ -32,6 +32,11 @@ def attempts_visible_to(user) -> QuerySet[Attempt]:
     return attempts if sees_everything(user) else attempts.filter(mailing__owner=user)
 
 
+def message_images_visible_to(user) -> QuerySet[MessageImage]:
+    images = MessageImage.objects.select_related("owner")
+    return images if sees_everything(user) else images.owned_by(user)
+
+
 def client_imports_visible_to(user) -> QuerySet[ClientImport]:
     imports = ClientImport.objects.defer("data")
     return imports if sees_everything(user) else imports.owned_by(user)
@@ -43,6 +48,7 @@ def visible_to(model, user) -> QuerySet:
         Client: clients_visible_to,
         Message: messages_visible_to,
         Mailing: mailings_visible_to,
+        MessageImage: message_images_visible_to,
     }[model](user)
 
 

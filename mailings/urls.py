@@ -25,6 +25,20 @@ urlpatterns = [
     path("messages/", views.MessageListView.as_view(), name="message_list"),
     path("messages/new/", views.MessageCreateView.as_view(), name="message_create"),
     path("messages/<int:pk>/", views.MessageDetailView.as_view(), name="message_detail"),
+    path("messages/images/", views.MessageImageListView.as_view(), name="message_image_list"),
+    path(
+        "messages/images/new/", views.MessageImageCreateView.as_view(), name="message_image_create"
+    ),
+    path(
+        "messages/images/<int:pk>/",
+        views.MessageImageDetailView.as_view(),
+        name="message_image_detail",
+    ),
+    path(
+        "messages/images/<int:pk>/delete/",
+        views.MessageImageDeleteView.as_view(),
+        name="message_image_delete",
+    ),
     path("messages/<int:pk>/edit/", views.MessageUpdateView.as_view(), name="message_update"),
     path(
         "messages/<int:pk>/duplicate/",
@@ -39,6 +53,11 @@ urlpatterns = [
     ),
     path("messages/<int:pk>/test/", views.MessageTestSendView.as_view(), name="message_test"),
     path("messages/<int:pk>/delete/", views.MessageDeleteView.as_view(), name="message_delete"),
+    path(
+        "messages/<int:pk>/attachments/<int:attachment_id>/delete/",
+        views.MessageAttachmentDeleteView.as_view(),
+        name="message_attachment_delete",
+    ),
     path("mailings/", views.MailingListView.as_view(), name="mailing_list"),
     path("mailings/new/", views.MailingCreateView.as_view(), name="mailing_create"),
     path("mailings/<int:pk>/", views.MailingDetailView.as_view(), name="mailing_detail"),

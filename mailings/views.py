@@ -53,11 +53,12 @@ from .forms import (
     ClientImportForm,
     MailingForm,
     MessageForm,
+    MessageImageForm,
     ReportFilterForm,
     TestSendForm,
 )
 from .imports import client_import_create, client_import_progress
-from .models import Client, ClientImport, Mailing, Message
+from .models import Client, ClientImport, Mailing, Message, MessageImage
 from .reports import attempt_totals, attempts_filtered, daily_charts, totals_feedback
 from .search import search_q, search_text
 from .selectors import (
@@ -70,7 +71,7 @@ from .selectors import (
     mailings_with_recipient_counts,
     sees_everything,
 )
-from .services import mailing_duplicate, message_duplicate
+from .services import mailing_duplicate, message_duplicate, message_image_create
 
 PAGE_SIZE = 25
 
@@ -281,6 +282,7 @@ class MessageDetailView(ReadAccessMixin, DetailView):
         return {
             **super().get_context_data(**kwargs),
             "message_mailings": mailings_with_recipient_counts(self.object.mailings.all()),
+            "attachments": self.object.attachments.defer("data"),
         }
 
 
@@ -411,6 +413,20 @@ class MessageDuplicateView(WriteAccessMixin, View):
         return redirect("mailings:message_update", copy.pk)
 
 
+@method_decorator(require_POST, name="dispatch")
+class MessageAttachmentDeleteView(WriteAccessMixin, View):
+    model = Message
+
+    def post(self, request, pk: int, attachment_id: int):
+        message = get_object_or_404(self.get_queryset(), pk=pk)
+        attachment = get_object_or_404(message.attachments, pk=attachment_id)
+        attachment.delete()
+        messages.success(
+            request, gettext("“%(name)s” is no longer attached.") % {"name": attachment.name}
+        )
+        return redirect(message)
+
+
 class MessageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
     model = Message
     success_url = reverse_lazy("mailings:message_list")
@@ -434,6 +450,49 @@ class MessageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
                 ),
             )
             return self.render_to_response(self.get_context_data(form=form))
+
+
+# Images for messages
+
+
+class MessageImageListView(ReadAccessMixin, ListView):
+    model = MessageImage
+    paginate_by = 24
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "form": MessageImageForm()}
+
+
+class MessageImageCreateView(WriteAccessMixin, FormView):
+    model = MessageImage
+    form_class = MessageImageForm
+    template_name = "mailings/messageimage_list.html"
+
+    def get_context_data(self, **kwargs):
+        # The list page shows the form again with its error.
+        images = self.get_queryset()
+        return {
+            **super().get_context_data(**kwargs),
+            "object_list": images[: MessageImageListView.paginate_by],
+            "oversight": False,
+        }
+
+    def form_valid(self, form):
+        picture = message_image_create(owner=self.request.user, upload=form.cleaned_data["image"])
+        messages.success(
+            self.request, gettext("The image is uploaded: paste its Markdown into a message.")
+        )
+        return redirect(picture)
+
+
+class MessageImageDetailView(ReadAccessMixin, DetailView):
+    model = MessageImage
+
+
+class MessageImageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
+    model = MessageImage
+    success_url = reverse_lazy("mailings:message_image_list")
+    success_message = _("The image has been deleted; emails already sent no longer show it.")
 
 
 # Mailings

@@ -13,7 +13,10 @@ standard library's `email.message.EmailMessage`).
 import email.policy
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from email import encoders
+from email.mime.base import MIMEBase
 from email.parser import BytesParser
 from email.policy import Compat32
 from email.utils import formatdate, parseaddr
@@ -137,6 +140,21 @@ def _branded_page(head: str, brand: BrandStyle) -> tuple[str, str]:
     return before, after
 
 
+def attachments_of(message) -> list[tuple[str, str, bytes]]:
+    """(name, content type, content) of the files sent with `message`."""
+    rows = message.attachments.order_by("pk").values_list("name", "content_type", "data")
+    return [(name, content_type, bytes(data)) for name, content_type, data in rows]
+
+
+def _attachment_part(name: str, content_type: str, data: bytes) -> MIMEBase:
+    main, _slash, sub = content_type.partition("/")
+    part = MIMEBase(main, sub)
+    part.set_payload(data)
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=name)
+    return part
+
+
 @dataclass(frozen=True)
 class Recipient:
     delivery_id: int
@@ -170,8 +188,11 @@ class Renderer:
         mailing_id: int | None = None,
         body_format: str = "plain",
         brand: BrandStyle | None = None,
+        attachments: Sequence[tuple[str, str, bytes]] = (),
     ):
         self.attempt_id = attempt_id
+        # Encoded once per run; every email carries the same parts.
+        self.attachment_parts = [_attachment_part(*attachment) for attachment in attachments]
         self.mailing_id = mailing_id
         self.envelope = envelope
         self.subject_parts = _split(subject.replace("\r", " ").replace("\n", " "))
@@ -254,6 +275,7 @@ class Renderer:
             mailing_id=mailing.pk,
             body_format=mailing.message.format,
             brand=brand_of(mailing.owner_id),
+            attachments=attachments_of(mailing.message),
         )
 
     @classmethod
@@ -279,6 +301,7 @@ class Renderer:
             mailing_id=mailing.pk if mailing else None,
             body_format=message.format,
             brand=brand_of(message.owner_id),
+            attachments=attachments_of(message),
         )
 
     def unsubscribe_url(self, client_id: int) -> str:
@@ -326,6 +349,8 @@ class Renderer:
             },
         )
         message.attach_alternative(page, "text/html")
+        for part in self.attachment_parts:
+            message.attach(part)
         envelope_to = (
             recipient.email
             if recipient.email.isascii()

@@ -18,13 +18,14 @@ from typing import Any
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from mailings.models import Client, Mailing
 
 from .conf import retry_delay
 from .content import Recipient
 from .models import Attempt, Delivery
-from .signals import deliveries_failed
+from .signals import deliveries_failed, deliveries_marked_failed
 from .smtp import RETRY, SENT, UNKNOWN, Outcome
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,8 @@ class Ledger:
     done: list[Delivery] = field(default_factory=list)
     released: list[int] = field(default_factory=list)
     failures: list[DeliveryFailure] = field(default_factory=list)
+    # Every row that became failed (bounces or not), for the delivery.failed event.
+    failed_ids: list[int] = field(default_factory=list)
 
     def record(self, row: Row, outcome: Outcome, now: datetime) -> None:
         status, reply = outcome.status, outcome.reply
@@ -191,11 +194,13 @@ class Ledger:
             delivery.status = Delivery.Status.FAILED
             delivery.server_response = f"Gave up after {tries} tries. {reply}"[:2000]
             self._note_failure(_failure(row, outcome, permanent=False))
+            self.failed_ids.append(row.id)
         elif status == UNKNOWN:
             delivery.status = Delivery.Status.UNKNOWN
         else:
             delivery.status = Delivery.Status.FAILED
             self._note_failure(_failure(row, outcome, permanent=True))
+            self.failed_ids.append(row.id)
         self.done.append(delivery)
 
     def _note_failure(self, failure: DeliveryFailure | None) -> None:
@@ -223,7 +228,7 @@ class Ledger:
                 time.sleep(wait)
                 wait = min(wait * 2, RETRY_MAX)
                 continue
-            self.done, self.released, self.failures = [], [], []
+            self.done, self.released, self.failures, self.failed_ids = [], [], [], []
             return result
 
     def _write(self) -> None:
@@ -231,6 +236,10 @@ class Ledger:
             _write_outcomes(self.done)
         if self.failures:
             deliveries_failed.send(sender=Ledger, failures=self.failures)
+        if self.failed_ids:
+            deliveries_marked_failed.send(
+                sender=Ledger, delivery_ids=self.failed_ids, failed_at=timezone.now()
+            )
         if self.released:
             Delivery.objects.filter(pk__in=self.released, status=Delivery.Status.SENDING).update(
                 status=Delivery.Status.PENDING, claimed_at=None, next_try_at=None

@@ -3,11 +3,12 @@ part derived from it.
 
 Everything goes through nh3 (an allow-list sanitiser) with an email allowlist: no script,
 no event handlers, no `javascript:` links, no <style>, <link> or style attributes (remote
-CSS and tracking through CSS), only http(s)/mailto links and http(s) images. Our own
-inline styles are added after cleaning, so that the email reads well in clients that
-drop <style> and on a 320 px screen. Placeholders ({{ full_name }}) survive in the text
-and are filled per recipient by sending.content, escaped; in attributes (a link's
-address) they are removed, so a recipient's name can never become a link target.
+CSS and tracking through CSS), only http(s)/mailto links, images only over https or from
+SITE_URL. Our own inline styles are added after cleaning, so that the email reads well
+in clients that drop <style> and on a 320 px screen. Placeholders ({{ full_name }})
+survive in the text and are filled per recipient by sending.content, escaped; in
+attributes (a link's address) they are removed, so a recipient's name can never become
+a link target.
 """
 
 import re
@@ -16,6 +17,7 @@ from html.parser import HTMLParser
 
 import markdown
 import nh3
+from django.conf import settings
 
 # Characters the message form takes: a long newsletter is ~20,000; a 10 MB paste is a
 # mistake, refused beside the field (the engine renders whatever was stored).
@@ -65,9 +67,16 @@ WRAPPER_STYLE = (
 )
 
 
+def _image_allowed(src: str) -> bool:
+    """Images from this site (uploaded for messages, served from SITE_URL) or over https:
+    data: and relative ones do not show in mail clients, and a plain-http image from
+    elsewhere is a mixed-content warning in webmail and readable on the way."""
+    return src.startswith("https://") or src.startswith(settings.SITE_URL + "/")
+
+
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
-    if tag == "img" and attribute == "src" and not value.startswith(("https://", "http://")):
-        return None  # data: and relative images do not show in mail clients anyway
+    if tag == "img" and attribute == "src" and not _image_allowed(value):
+        return None
     value = PLACEHOLDER_ANYWHERE.sub("", value)
     return value or None
 

@@ -15,3 +15,8 @@ ticked = Signal()
 # bounce is recorded exactly when its failure is. failures: a list of
 # DeliveryFailure; `feedback` listens and applies its suppression policy.
 deliveries_failed = Signal()
+
+# Sent by the ledger inside the transaction that records them: deliveries the mail
+# server refused for good or kept refusing until the tries ran out (delivery_ids), at
+# `failed_at`. `webhooks` listens (delivery.failed).
+deliveries_marked_failed = Signal()

@@ -1,10 +1,13 @@
 """The webhooks' worker side: collect what happened into messages, send those due.
 
-Events are read from the tables the engine already writes (an attempt's `started_at`
-and `finished_at`, a client's `unsubscribed_at`), past a cursor per source: the engine
-knows nothing of webhooks. The window reaches back OVERLAP before the cursor, so rows
-committed a little late are still found; the (endpoint, event) unique key keeps an
-event found twice from being sent twice.
+Runs and unsubscribes are read from the tables the engine already writes (an
+attempt's `started_at` and `finished_at`, a client's `unsubscribed_at`), past a cursor
+per source: the engine knows nothing of webhooks. The window reaches back OVERLAP before
+the cursor, so rows committed a little late are still found; the (endpoint, event)
+unique key keeps an event found twice from being sent twice. Failed deliveries,
+suppressions and confirmations have no such column: their services send a signal inside
+their own transaction and `receivers` records the messages there (`messages_record`),
+so an event exists exactly when what it tells of was committed.
 
 Sending follows the Standard Webhooks specification: `webhook-id`, `webhook-timestamp`,
 `webhook-signature` headers; a 2xx is success; anything else is retried on RETRY_DELAYS,
@@ -38,11 +41,14 @@ CLAIM_LEASE = dt.timedelta(minutes=5)
 BATCH = 500
 
 
-def _listeners(event_type: str) -> dict[int, list[Endpoint]]:
+def listeners_of(event_type: str, *, owner_id: int | None = None) -> dict[int, list[Endpoint]]:
     """The active endpoints that want this event, by owner (a few rows: read them all,
     as SQLite cannot ask inside a JSON list)."""
     by_owner = defaultdict(list)
-    for endpoint in Endpoint.objects.filter(is_active=True):
+    endpoints = Endpoint.objects.filter(is_active=True)
+    if owner_id is not None:
+        endpoints = endpoints.filter(owner_id=owner_id)
+    for endpoint in endpoints:
         if event_type in endpoint.event_types:
             by_owner[endpoint.owner_id].append(endpoint)
     return by_owner
@@ -109,6 +115,27 @@ SOURCES = {
 }
 
 
+def messages_record(
+    event_type: str, listeners: dict[int, list[Endpoint]], events, *, now: dt.datetime
+) -> int:
+    """One message per event (owner id, when, key, data) and endpoint of its owner that
+    listens; an event already recorded for an endpoint is not recorded again."""
+    messages = [
+        WebhookMessage(
+            endpoint=endpoint,
+            event_key=f"{event_type}:{key}",
+            event_type=event_type,
+            msg_id=f"msg_{secrets.token_hex(12)}",
+            payload={"type": event_type, "timestamp": when.isoformat(), "data": data},
+            next_try_at=now,
+        )
+        for owner_id, when, key, data in events
+        for endpoint in listeners.get(owner_id, ())
+        if when >= endpoint.created_at
+    ]
+    return len(WebhookMessage.objects.bulk_create(messages, ignore_conflicts=True))
+
+
 def events_collect(*, now: dt.datetime | None = None) -> int:
     """Turn what happened since the last pass into messages for the endpoints that listen."""
     now = now or timezone.now()
@@ -117,25 +144,10 @@ def events_collect(*, now: dt.datetime | None = None) -> int:
         cursor, _created = EventCursor.objects.get_or_create(
             name=event_type, defaults={"position": now}
         )
-        listeners = _listeners(event_type)
-        position = cursor.position
-        messages = []
-        for owner_id, when, key, data in source(cursor.position - OVERLAP, now, listeners):
-            position = max(position, when)
-            for endpoint in listeners[owner_id]:
-                if when < endpoint.created_at:
-                    continue
-                messages.append(
-                    WebhookMessage(
-                        endpoint=endpoint,
-                        event_key=f"{event_type}:{key}",
-                        event_type=event_type,
-                        msg_id=f"msg_{secrets.token_hex(12)}",
-                        payload={"type": event_type, "timestamp": when.isoformat(), "data": data},
-                        next_try_at=now,
-                    )
-                )
-        made += len(WebhookMessage.objects.bulk_create(messages, ignore_conflicts=True))
+        listeners = listeners_of(event_type)
+        events = list(source(cursor.position - OVERLAP, now, listeners))
+        made += messages_record(event_type, listeners, events, now=now)
+        position = max([cursor.position, *(when for _owner, when, _key, _data in events)])
         EventCursor.objects.filter(pk=cursor.pk).update(position=position)
     return made
 

@@ -13,6 +13,10 @@ class EventType(models.TextChoices):
     RUN_STARTED = "run.started", _("A run of a mailing started")
     RUN_FINISHED = "run.finished", _("A run of a mailing finished")
     CLIENT_UNSUBSCRIBED = "client.unsubscribed", _("A client unsubscribed")
+    DELIVERY_FAILED = "delivery.failed", _("The mail server refused a recipient for good")
+    CLIENT_BOUNCED = "client.bounced", _("A client's address bounced and was suppressed")
+    CLIENT_COMPLAINED = "client.complained", _("A client complained of spam and was suppressed")
+    SUBSCRIBER_CONFIRMED = "subscriber.confirmed", _("A subscriber confirmed the subscription")
 
 
 def new_secret() -> str:

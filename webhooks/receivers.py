@@ -1,12 +1,22 @@
 """Webhooks ride on the engine's beat: each scheduler tick (embedded or Celery beat)
-collects events and sends what is due, never inside a web request."""
+collects events and sends what is due, never inside a web request.
+
+The events without a column to read them from arrive as signals, inside the transaction
+of the service that caused them; their messages are recorded there and sent on a beat.
+"""
 
 from django.dispatch import receiver
+from django.utils import timezone
 
+from feedback.signals import client_suppressed
+from mailings.models import Client
+from mailings.signals import subscriber_confirmed
 from sending.conf import celery_enabled
-from sending.signals import ticked
+from sending.models import Delivery
+from sending.signals import deliveries_marked_failed, ticked
 
-from .models import Endpoint
+from .dispatch import listeners_of, messages_record, webhooks_pass
+from .models import Endpoint, EventType
 
 
 @receiver(ticked)
@@ -18,6 +28,81 @@ def send_webhooks(sender, **kwargs):
 
         webhooks_send.delay()
     else:
-        from .dispatch import webhooks_pass
-
         webhooks_pass()
+
+
+@receiver(deliveries_marked_failed)
+def deliveries_failed_event(sender, delivery_ids, failed_at, **kwargs) -> None:
+    event_type = EventType.DELIVERY_FAILED
+    listeners = listeners_of(event_type)
+    if not listeners:
+        return  # the usual case: one query, the deliveries are not read
+    rows = Delivery.objects.filter(
+        pk__in=delivery_ids, attempt__mailing__owner_id__in=list(listeners)
+    ).values(
+        "pk",
+        "attempt_id",
+        "attempt__mailing_id",
+        "attempt__mailing__owner_id",
+        "client_id",
+        "email",
+        "server_response",
+        "tries",
+    )
+    events = [
+        (
+            row["attempt__mailing__owner_id"],
+            failed_at,
+            # A resent run may fail the same delivery again: that is another event.
+            f"{row['pk']}@{failed_at.timestamp():.6f}",
+            {
+                "delivery_id": row["pk"],
+                "attempt_id": row["attempt_id"],
+                "mailing_id": row["attempt__mailing_id"],
+                "client_id": row["client_id"],
+                "email": row["email"],
+                "server_response": row["server_response"],
+                "tries": row["tries"],
+                "failed_at": failed_at.isoformat(),
+            },
+        )
+        for row in rows
+    ]
+    messages_record(event_type, listeners, events, now=timezone.now())
+
+
+@receiver(client_suppressed)
+def client_suppressed_event(sender, client: Client, status: str, event, **kwargs) -> None:
+    event_type = (
+        EventType.CLIENT_COMPLAINED
+        if status == Client.Status.COMPLAINED
+        else EventType.CLIENT_BOUNCED
+    )
+    listeners = listeners_of(event_type, owner_id=client.owner_id)
+    data = {
+        "client_id": client.pk,
+        "email": client.email,
+        "status": status,
+        "kind": event.kind,
+        "source": event.source,
+        "status_code": event.status_code,
+        "server_response": event.server_response,
+        "suppressed_at": event.created_at.isoformat(),
+    }
+    events = [(client.owner_id, event.created_at, f"{event.pk}", data)]
+    messages_record(event_type, listeners, events, now=timezone.now())
+
+
+@receiver(subscriber_confirmed)
+def subscriber_confirmed_event(sender, client: Client, **kwargs) -> None:
+    event_type = EventType.SUBSCRIBER_CONFIRMED
+    listeners = listeners_of(event_type, owner_id=client.owner_id)
+    now = timezone.now()
+    data = {
+        "client_id": client.pk,
+        "email": client.email,
+        "full_name": client.full_name,
+        "confirmed_at": now.isoformat(),
+    }
+    events = [(client.owner_id, now, f"{client.pk}@{now.timestamp():.6f}", data)]
+    messages_record(event_type, listeners, events, now=now)

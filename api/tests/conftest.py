@@ -3,6 +3,7 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory, manager
 from api.models import ApiToken
+from feedback.services import feedback_record
 from mailings.tests.factories import ClientFactory, DeliveryFactory, MailingFactory
 
 
@@ -15,18 +16,22 @@ def bearer(text: str | None) -> APIClient:
 
 @pytest.fixture
 def world(db):
-    """An owner with one of everything, a stranger with the same, a manager; a token each."""
+    """An owner with one of everything (and a bounced client), a stranger with the same, a
+    manager; a token each."""
     owner, stranger = UserFactory(time_zone="UTC"), UserFactory()
     rows = {}
     for prefix, user in (("", owner), ("stranger_", stranger)):
         client = ClientFactory(owner=user)
         mailing = MailingFactory(owner=user, clients=[client])
         delivery = DeliveryFactory(attempt__mailing=mailing, client=client, status="failed")
+        bounced = ClientFactory(owner=user)
+        feedback_record(client=bounced, kind="hard", source="dsn", status_code="5.1.1")
         rows |= {
             f"{prefix}client": client.pk,
             f"{prefix}message": mailing.message_id,
             f"{prefix}mailing": mailing.pk,
             f"{prefix}attempt": delivery.attempt_id,
+            f"{prefix}suppression": bounced.pk,
         }
     overseer = manager()
     return {

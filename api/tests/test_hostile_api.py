@@ -98,12 +98,14 @@ ENDPOINTS = [
     Endpoint("/api/v1/messages/", "post", MESSAGE, {"subject": "s", "body": "b"}),
     Endpoint("/api/v1/messages/{message}/", "patch", MESSAGE),
     Endpoint("/api/v1/messages/{message}/", "delete"),
+    Endpoint("/api/v1/messages/{message}/duplicate/", "post"),
     Endpoint("/api/v1/mailings/", fields={**LIST, "status": hostile.text}),
     Endpoint("/api/v1/mailings/", "post", MAILING, MAILING_VALID),
     Endpoint("/api/v1/mailings/{mailing}/", "patch", MAILING),
     Endpoint("/api/v1/mailings/{mailing}/", "put", MAILING, MAILING_VALID),
     Endpoint("/api/v1/mailings/{mailing}/send/", "post"),
     Endpoint("/api/v1/mailings/{mailing}/disable/", "post"),
+    Endpoint("/api/v1/mailings/{mailing}/duplicate/", "post"),
     Endpoint(
         "/api/v1/attempts/", fields={**LIST, "mailing": hostile.integers, "status": hostile.text}
     ),
@@ -117,6 +119,9 @@ ENDPOINTS = [
             "status": hostile.text,
         },
     ),
+    Endpoint("/api/v1/suppressions/", fields={**LIST, "status": hostile.text}),
+    Endpoint("/api/v1/suppressions/{suppression}/"),
+    Endpoint("/api/v1/suppressions/{suppression}/reactivate/", "post"),
 ]
 
 path_values = st.one_of(

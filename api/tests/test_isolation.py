@@ -40,6 +40,7 @@ ENDPOINTS = [
     ("patch", "/api/v1/messages/{message}/", {"subject": "New"}, 200),
     ("put", "/api/v1/messages/{message}/", MESSAGE, 200),
     ("delete", "/api/v1/messages/{message}/", None, 409),  # used by a mailing
+    ("post", "/api/v1/messages/{message}/duplicate/", None, 201),
     ("get", "/api/v1/mailings/", None, 200),
     ("post", "/api/v1/mailings/", "mailing", 201),
     ("get", "/api/v1/mailings/{mailing}/", None, 200),
@@ -48,10 +49,14 @@ ENDPOINTS = [
     ("delete", "/api/v1/mailings/{mailing}/", None, 204),
     ("post", "/api/v1/mailings/{mailing}/send/", None, 202),
     ("post", "/api/v1/mailings/{mailing}/disable/", None, 200),
+    ("post", "/api/v1/mailings/{mailing}/duplicate/", None, 201),
     ("get", "/api/v1/attempts/", None, 200),
     ("get", "/api/v1/attempts/{attempt}/", None, 200),
     ("get", "/api/v1/attempts/{attempt}/deliveries/", None, 200),
     ("get", "/api/v1/reports/totals/", None, 200),
+    ("get", "/api/v1/suppressions/", None, 200),
+    ("get", "/api/v1/suppressions/{suppression}/", None, 200),
+    ("post", "/api/v1/suppressions/{suppression}/reactivate/", None, 200),
 ]
 CALLERS = ["owner", "other user", "manager", "read-only", "anonymous", "revoked", "expired"]
 
@@ -105,8 +110,9 @@ def test_each_caller_gets_what_the_rules_say(world, caller, method, path, body, 
 def test_lists_show_own_rows_and_managers_see_all(world, caller):
     response = bearer(world["tokens"][caller]).get("/api/v1/clients/")
     ids = {row["id"] for row in response.json()["results"]}
-    both = {world["client"], world["stranger_client"]}
-    assert ids == (both if caller == "manager" else {world["client"]})
+    own = {world["client"], world["suppression"]}
+    both = own | {world["stranger_client"], world["stranger_suppression"]}
+    assert ids == (both if caller == "manager" else own)
 
 
 def test_a_blocked_users_token_stops_working(world, owner_api):

@@ -29,7 +29,7 @@ from audience.subscriptions import confirmation_token
 from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
 from mailings.imports import client_imports_run
-from mailings.models import ClientImport
+from mailings.models import ClientImport, MessageAttachment, MessageImage
 from mailings.tests.factories import (
     ClientFactory,
     DeliveryFactory,
@@ -54,6 +54,8 @@ MESSAGE = {
     "subject": hostile.text,
     "body": hostile.text,
     "format": hostile.choice("plain", "markdown", "html"),
+    "image": hostile.image_files,
+    "attachments": st.one_of(hostile.image_files, hostile.csv_files),
 }
 MAILING = {
     "message": hostile.reference("{message}"),
@@ -121,10 +123,15 @@ PAGES = [
     Page("/messages/new/", "POST", MESSAGE, valid={"subject": "Hi", "body": "Hello"}),
     Page("/messages/{message}/edit/", "POST", MESSAGE, valid={"subject": "Hi", "body": "Hi"}),
     Page("/messages/{message}/delete/", "POST"),
+    Page("/messages/{message}/attachments/{attachment}/delete/", "POST"),
     Page("/messages/{message}/duplicate/", "POST"),
     Page("/messages/{message}/preview/", fields={"client": hostile.reference("{client}")}),
     Page("/messages/{message}/preview/email/", fields={"client": hostile.reference("{client}")}),
     Page("/messages/{message}/test/", "POST", {"to": hostile.emails}, valid={"to": "{user_email}"}),
+    Page("/messages/images/", fields={"page": hostile.integers}),
+    Page("/messages/images/new/", "POST", {"image": hostile.image_files}),
+    Page("/messages/images/{message_image}/"),
+    Page("/messages/images/{message_image}/delete/", "POST"),
     Page("/mailings/", fields={**LIST_PARAMS, "status": hostile.text, "owner": hostile.integers}),
     Page("/mailings/{mailing}/", fields={"page": hostile.integers}),
     Page("/mailings/new/", "POST", MAILING, valid=MAILING_VALID),
@@ -258,6 +265,16 @@ def world() -> dict:
             f"{prefix}sender": SenderFactory(owner=owner).pk,
             f"{prefix}domain": DomainFactory(owner=owner).pk,
             f"{prefix}api_token": token.pk,
+            f"{prefix}attachment": MessageAttachment.objects.create(
+                message_id=mailing.message_id,
+                name="a.txt",
+                content_type="text/plain",
+                data=b"a",
+                size=1,
+            ).pk,
+            f"{prefix}message_image": MessageImage.objects.create(
+                owner=owner, image="message-images/x.png", width=1, height=1, name="x.png"
+            ).pk,
         }
         mailing_list = MailingList.objects.create(owner=owner, name="News")
         Membership.objects.create(client=client, mailing_list=mailing_list, status="pending")
@@ -391,10 +408,18 @@ def test_every_malformed_csv_gets_a_file_or_row_error(name, client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", sorted(hostile.IMAGE_FILES))
-def test_every_odd_image_is_taken_or_refused_beside_the_field(name, client):
-    client.force_login(content_manager())
+@pytest.mark.parametrize(
+    "url, data, role",
+    [
+        ("/blog/new/", {"title": "T", "body": "B"}, content_manager),
+        ("/messages/images/new/", {}, UserFactory),
+        ("/messages/new/", {"subject": "S", "body": "B", "format": "markdown"}, UserFactory),
+    ],
+)
+def test_every_odd_image_is_taken_or_refused_beside_the_field(name, url, data, role, client):
+    client.force_login(role())
     upload = hostile.SimpleUploadedFile(name, hostile.IMAGE_FILES[name])
-    response = client.post("/blog/new/", {"title": "T", "body": "B", "image": upload})
+    response = client.post(url, {**data, "image": upload})
     assert response.status_code in (200, 302)
     if response.status_code == 200:
         assert response.context["form"].errors["image"]

@@ -62,6 +62,26 @@ def test_markdown_gives_headings_lists_links_images_and_buttons():
     assert 'class="button" style="display:inline-block' in fragment
 
 
+@pytest.mark.parametrize("body_format", ["markdown", "html"])
+def test_images_come_over_https_or_from_this_site_only(body_format, settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    sources = {
+        "https://cdn.example/a.png": True,
+        "http://127.0.0.1:8000/media/message-images/1/b.png": True,
+        "http://tracker.example/pixel.gif": False,
+        "http://127.0.0.1:8000.evil.example/c.png": False,
+        "data:image/png;base64,iVBORw0KGgo=": False,
+        "/media/relative.png": False,
+    }
+    if body_format == "markdown":
+        body = "\n\n".join(f"![]({src})" for src in sources)
+    else:
+        body = "".join(f'<img src="{src}">' for src in sources)
+    fragment = email_html(body, body_format)
+    for src, kept in sources.items():
+        assert (f'src="{src}"' in fragment) is kept, src
+
+
 def test_the_text_part_is_derived_from_the_html():
     fragment = email_html(
         "# Title\n\nHello **there**, see [site](https://example.com).\n\n- one\n- two",

@@ -4,6 +4,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+# The engine's test settings and its real SMTP server, for failures at send time.
+from sending.tests.conftest import _sending_settings, smtp_server  # noqa: F401
+
 
 class Receiver:
     """A real HTTP server on 127.0.0.1 that records what it is sent."""

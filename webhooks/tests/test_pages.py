@@ -103,3 +103,15 @@ def test_the_admin_lists_endpoints_tokens_and_messages_without_secrets(admin_cli
         assert response.status_code == 200, path
         page = response.content.decode()
         assert endpoint.secret not in page and token.secret_hash not in page
+
+
+def test_the_form_offers_every_event_and_keeps_the_ones_chosen(client, owner, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    page = client.get("/webhooks/new/").content.decode()
+    for event in ("delivery.failed", "client.bounced", "client.complained", "subscriber.confirmed"):
+        assert f'value="{event}"' in page
+    chosen = ["delivery.failed", "client.complained", "subscriber.confirmed"]
+    client.post("/webhooks/new/", form("http://127.0.0.1:8123/hook", event_types=chosen))
+    assert Endpoint.objects.get(owner=owner).event_types == chosen
+    refused = client.post("/webhooks/new/", form("http://127.0.0.1/", event_types=["bounce"]))
+    assert "event_types" in refused.context["form"].errors
