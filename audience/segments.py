@@ -23,14 +23,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.fields.json import HasKey, KeyTextTransform
-from django.db.models.lookups import IContains, IExact
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+from django.db.models.lookups import Contains, Exact
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mailings.models import EARLIEST_DATE, LATEST_DATE, Client
+from mailings.search import Casefold
+from mailings.selectors import sees_everything
 
 from .models import MailingList, Membership, Segment, Tag
 
@@ -123,9 +126,13 @@ def _status(value: Any, context: Context) -> str:
     )
 
 
+def _named(name: str) -> Q:
+    return Q(Exact(Casefold("name"), name.casefold()))
+
+
 def _tag(value: Any, context: Context) -> int:
     name = _text(value, context)
-    tag = Tag.objects.owned_by(context.owner).filter(name__iexact=name).values("pk").first()
+    tag = Tag.objects.owned_by(context.owner).filter(_named(name)).values("pk").first()
     if tag is None:
         raise RuleError(_("You have no tag named “%(name)s”.") % {"name": name})
     return tag["pk"]
@@ -133,8 +140,7 @@ def _tag(value: Any, context: Context) -> int:
 
 def _list(value: Any, context: Context) -> int:
     name = _text(value, context)
-    found = MailingList.objects.owned_by(context.owner).filter(name__iexact=name)
-    found = found.values("pk").first()
+    found = MailingList.objects.owned_by(context.owner).filter(_named(name)).values("pk").first()
     if found is None:
         raise RuleError(_("You have no list named “%(name)s”.") % {"name": name})
     return found["pk"]
@@ -150,7 +156,7 @@ def _attribute(key: str) -> KeyTextTransform:
 def _is_set(name: str) -> Q:
     if name.startswith(ATTRIBUTE_PREFIX):
         key = name.removeprefix(ATTRIBUTE_PREFIX)
-        return Q(HasKey("attributes", key)) & ~Q(IExact(_attribute(key), ""))
+        return Q(attributes__has_key=key) & ~Q(Exact(Cast(_attribute(key), TextField()), ""))
     return ~Q(**{name: ""})
 
 
@@ -169,16 +175,16 @@ def _on_list(name: str, list_id: int, context: Context) -> Q:
 
 
 def _text_operators(*, attribute: bool) -> dict[str, Operator]:
-    def target(name: str):
-        return _attribute(name) if attribute else name
+    """Case-insensitive, Cyrillic included (SQLite's own LIKE folds ASCII only)."""
+
+    def folded(name: str) -> Casefold:
+        return Casefold(Cast(_attribute(name), TextField()) if attribute else name)
 
     def equals(name, value, context):
-        return Q(IExact(_attribute(name), value)) if attribute else Q(**{f"{name}__iexact": value})
+        return Q(Exact(folded(name), value.casefold()))
 
     def contains(name, value, context):
-        if attribute:
-            return Q(IContains(target(name), value))
-        return Q(**{f"{name}__icontains": value})
+        return Q(Contains(folded(name), value.casefold()))
 
     return {
         "equals": Operator(_("is"), equals, _text),
@@ -296,3 +302,31 @@ def segment_q(segment: Segment) -> Q:
 def segment_clients(segment: Segment):
     """Every client of the segment's owner that matches, whatever its status."""
     return Client.objects.owned_by(segment.owner_id).filter(segment_q(segment))
+
+
+def segments_visible_to(user):
+    """Reading: your own segments; managers see everyone's (read-only)."""
+    segments = Segment.objects.all()
+    return segments if sees_everything(user) else segments.owned_by(user)
+
+
+def rule_text(rule: Any) -> str:
+    """One rule as the segment page shows it: "Tag has vip"."""
+    if not isinstance(rule, dict):
+        return "?"
+    name = rule.get("field")
+    try:
+        label = str(field_of(name).label)
+    except RuleError:
+        label = str(name)
+    if isinstance(name, str) and name.startswith(ATTRIBUTE_PREFIX):
+        label = f"{label} “{name.removeprefix(ATTRIBUTE_PREFIX)}”"
+    op = (
+        OPERATOR_LABELS.get(rule.get("op"), rule.get("op"))
+        if isinstance(rule.get("op"), str)
+        else "?"
+    )
+    value = rule.get("value")
+    return " ".join(
+        str(part) for part in (label, op, value if value not in (None, "") else "") if part != ""
+    )
