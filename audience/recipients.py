@@ -15,31 +15,33 @@ from .models import Membership, Segment
 from .segments import segment_q
 
 
-def audience_clients(
+def targeted_clients(
     owner, *, clients, lists, segment: Segment | None, all_clients: bool
 ) -> QuerySet[Client]:
-    """The recipients of these targets: `clients` and `lists` are ids, as lists or as
-    querysets of one column (so that a saved mailing's stay subqueries).
-
-    Raises segments.RuleError when the segment's rules cannot be evaluated.
-    """
-    receiving = Client.objects.owned_by(owner).receiving()
+    """The owner's clients these targets name, whatever their status: `clients` and
+    `lists` are ids, as lists or as one-column querysets (a saved mailing's stay
+    subqueries). Raises segments.RuleError when the segment cannot be evaluated."""
+    owned = Client.objects.owned_by(owner)
     if all_clients:
-        return receiving
+        return owned
     wanted = Q(pk__in=clients) | Q(
         pk__in=Membership.objects.subscribed().filter(mailing_list_id__in=lists).values("client_id")
     )
     if segment is not None:
         wanted |= segment_q(segment)
-    return receiving.filter(wanted)
+    return owned.filter(wanted)
 
 
-def recipients_of(mailing: Mailing) -> QuerySet[Client]:
-    """The clients a run of `mailing` claimed now goes to. Raises segments.RuleError."""
-    return audience_clients(
+def mailing_targeted(mailing: Mailing) -> QuerySet[Client]:
+    return targeted_clients(
         mailing.owner,
         clients=Mailing.clients.through.objects.filter(mailing_id=mailing.pk).values("client_id"),
         lists=Mailing.lists.through.objects.filter(mailing_id=mailing.pk).values("mailinglist_id"),
         segment=mailing.segment,
         all_clients=mailing.all_clients,
     )
+
+
+def recipients_of(mailing: Mailing) -> QuerySet[Client]:
+    """The clients a run of `mailing` claimed now goes to. Raises segments.RuleError."""
+    return mailing_targeted(mailing).receiving()

@@ -9,7 +9,7 @@ from django.db.models import Count, ProtectedError
 from django.http import JsonResponse
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -19,7 +19,8 @@ from mailings.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 
 from .models import Segment
 from .segment_forms import SegmentForm, rule_formset, segment_count_of, suggestions
-from .segments import RuleError, rule_text, segment_clients, segments_visible_to
+from .segments import RuleError, rule_text, segment_clients
+from .selectors import segments_visible_to
 
 # A count over a million clients takes a noticeable fraction of a second: the same
 # question within a minute gets the same answer.
@@ -158,7 +159,7 @@ class SegmentCountView(WriteAccessMixin, View):
         digest = hashlib.sha256(
             json.dumps(sorted(data.lists()), ensure_ascii=False).encode()
         ).hexdigest()
-        key = f"segment-live-count:{request.user.pk}:{digest}"
+        key = f"segment-live-count:{request.user.pk}:{get_language()}:{digest}"
         answer = cache.get(key)
         if answer is None:
             count, errors = segment_count_of(request.user, data)

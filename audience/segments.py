@@ -33,7 +33,6 @@ from django.utils.translation import gettext_lazy as _
 
 from mailings.models import EARLIEST_DATE, LATEST_DATE, Client
 from mailings.search import Casefold
-from mailings.selectors import sees_everything
 
 from .models import MailingList, Membership, Segment, Tag
 
@@ -302,12 +301,6 @@ def segment_q(segment: Segment) -> Q:
 def segment_clients(segment: Segment):
     """Every client of the segment's owner that matches, whatever its status."""
     return Client.objects.owned_by(segment.owner_id).filter(segment_q(segment))
-
-
-def segments_visible_to(user):
-    """Reading: your own segments; managers see everyone's (read-only)."""
-    segments = Segment.objects.all()
-    return segments if sees_everything(user) else segments.owned_by(user)
 
 
 def rule_text(rule: Any) -> str:

@@ -3,6 +3,8 @@
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from audience.recipients import mailing_targeted, recipients_of
+from audience.segments import RuleError
 from sending.models import Attempt
 
 from .models import Client, ClientImport, Mailing, Message
@@ -75,10 +77,26 @@ def subscribed_clients(owner) -> QuerySet[Client]:
     return Client.objects.owned_by(owner).receiving()
 
 
-def mailing_recipient_counts(mailing: Mailing) -> dict[str, int]:
-    return mailing.clients.aggregate(
+def mailing_recipient_counts(mailing: Mailing) -> dict:
+    """How many clients the mailing's targets name now (`total`) and how many of them a
+    run would reach (`subscribed`: the active ones); `error` when its segment's rules
+    cannot be evaluated."""
+    try:
+        targeted = mailing_targeted(mailing)
+    except RuleError as error:
+        return {"total": 0, "subscribed": 0, "error": error.message}
+    return targeted.aggregate(
         total=Count("pk"), subscribed=Count("pk", filter=Q(status=Client.Status.ACTIVE))
     )
+
+
+def mailing_recipient_sample(mailing: Mailing, size: int = 10) -> list[Client]:
+    """The first recipients by id: read in the clients' own index order and stopped at
+    `size`, where sorting by address would sort every recipient."""
+    try:
+        return list(recipients_of(mailing).order_by("pk")[:size])
+    except RuleError:
+        return []
 
 
 def mailing_last_finished_run(mailing: Mailing) -> Attempt | None:
