@@ -521,7 +521,7 @@ class MailingDetailView(ReadAccessMixin, DetailView):
     attempts_per_page = 20
 
     def get_queryset(self):
-        return super().get_queryset().select_related("message", "owner", "sender")
+        return super().get_queryset().select_related("message", "owner", "sender", "segment")
 
     def get_context_data(self, **kwargs):
         mailing = self.object
