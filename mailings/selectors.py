@@ -7,6 +7,7 @@ from audience.recipients import mailing_targeted, recipients_of
 from audience.segments import RuleError
 from sending.models import Attempt
 
+from .counts import remembered_if_large
 from .models import Client, ClientImport, Mailing, Message
 
 OVERSEER_PERMISSION = "mailings.view_all_mailings"
@@ -85,8 +86,13 @@ def mailing_recipient_counts(mailing: Mailing) -> dict:
         targeted = mailing_targeted(mailing)
     except RuleError as error:
         return {"total": 0, "subscribed": 0, "error": error.message}
-    return targeted.aggregate(
-        total=Count("pk"), subscribed=Count("pk", filter=Q(status=Client.Status.ACTIVE))
+    segment_changed = mailing.segment.updated_at.timestamp() if mailing.segment_id else ""
+    return remembered_if_large(
+        f"mailing-recipients:{mailing.pk}:{mailing.updated_at.timestamp()}:{segment_changed}",
+        lambda: targeted.aggregate(
+            total=Count("pk"), subscribed=Count("pk", filter=Q(status=Client.Status.ACTIVE))
+        ),
+        size=lambda counts: counts["total"],
     )
 
 

@@ -52,6 +52,7 @@ from sending.services import (
 )
 
 from .access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from .counts import LargeCountPaginator
 from .csv_files import attempts_csv_lines, clients_csv_lines, deliveries_csv_lines
 from .forms import (
     ClientForm,
@@ -88,6 +89,7 @@ class ListControlsMixin:
     """Search (?q=), sorting (?sort=key or -key) and pagination for a list page."""
 
     paginate_by = PAGE_SIZE
+    paginator_class = LargeCountPaginator
     search_fields: tuple[str, ...] = ()
     sort_fields: dict[str, str] = {}
     default_sort = ""

@@ -4,7 +4,7 @@ a reason; Hypothesis throws arbitrary rules at the compiler."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +16,13 @@ from mailings.models import Client
 from mailings.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The reasons are read in English here; the Russian catalogue is checked elsewhere.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
