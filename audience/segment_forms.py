@@ -137,7 +137,15 @@ def rule_formset(owner, data=None, *, segment: Segment | None = None) -> BaseRul
         for rule in rules
         if isinstance(rule, dict)
     ]
-    return RuleFormSet(data, owner=owner, rules=rules, initial=initial, prefix="rules")
+    # Posted rows are judged on what they hold, never against the stored rules: a row
+    # equal to its stored rule is kept, not taken for an untouched blank.
+    return RuleFormSet(
+        data,
+        owner=owner,
+        rules=rules,
+        initial=None if data is not None else initial,
+        prefix="rules",
+    )
 
 
 class SegmentForm(OwnedModelForm):

@@ -108,6 +108,7 @@ class SegmentFormMixin(OwnerFormMixin, SuccessMessageMixin):
     def form_valid(self, form):
         rules = self.get_rules()
         if not rules.is_valid():
+            form.add_error(None, gettext("Check the conditions below."))
             return self.form_invalid(form)
         form.instance.rules = rules.rules()
         with transaction.atomic():

@@ -64,7 +64,7 @@ class ClientPicker(forms.SelectMultiple):
         return False
 
 
-class ClientLabelField(forms.ModelMultipleChoiceField):
+class IdsInRangeField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         # An id beyond the column's range breaks `pk__in` in the database (OverflowError
         # on SQLite, out of range on PostgreSQL) instead of matching nothing: it is
@@ -83,6 +83,8 @@ class ClientLabelField(forms.ModelMultipleChoiceField):
                 )
         return super()._check_values(value)
 
+
+class ClientLabelField(IdsInRangeField):
     def label_from_instance(self, obj: Client) -> str:
         return client_label(obj)
 
@@ -188,7 +190,7 @@ class MailingForm(OwnedModelForm):
             "lists",
             "segment",
         ]
-        field_classes = {"clients": ClientLabelField}
+        field_classes = {"clients": ClientLabelField, "lists": IdsInRangeField}
         widgets = {
             "start_at": DateTimeLocalInput(),
             "end_at": DateTimeLocalInput(),
@@ -321,7 +323,7 @@ class MailingTargetsForm(forms.Form):
     """The recipients part of the mailing form alone: the count shown before saving."""
 
     clients = ClientLabelField(queryset=Client.objects.none(), required=False)
-    lists = forms.ModelMultipleChoiceField(queryset=MailingList.objects.none(), required=False)
+    lists = IdsInRangeField(queryset=MailingList.objects.none(), required=False)
     segment = forms.ModelChoiceField(queryset=Segment.objects.none(), required=False)
     all_subscribed = forms.BooleanField(required=False)
 
