@@ -93,3 +93,17 @@ def test_the_count_before_saving(signed_in, owner):
     assert count() == {"count": 0}
     assert "lists" in count(lists=["x"])["errors"]
     assert "clients" in count(clients=[str(2**63)])["errors"]
+
+
+def test_a_copy_keeps_the_lists_the_segment_and_all(signed_in, owner):
+    from mailings.services import mailing_duplicate
+    from mailings.tests.factories import MailingFactory
+
+    news = MailingList.objects.create(owner=owner, name="Новости")
+    segment = Segment.objects.create(
+        owner=owner, name="S", rules=[{"field": "email", "op": "contains", "value": "@"}]
+    )
+    original = MailingFactory(owner=owner, segment=segment, all_clients=True)
+    original.lists.set([news])
+    copy = mailing_duplicate(mailing=original)
+    assert (list(copy.lists.all()), copy.segment, copy.all_clients) == ([news], segment, True)
