@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, ProtectedError
 from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language, gettext
@@ -57,22 +58,34 @@ def segment_count(segment: Segment) -> int | None:
 
 
 class SegmentDetailView(SegmentReadMixin, DetailView):
+    """The rules, the first matches and the mailings; the count comes from
+    SegmentMatchCountView once the page is shown (over a million clients it takes
+    longer than the rest of the page)."""
+
     def get_context_data(self, **kwargs):
         segment = self.object
         error, sample = None, []
         try:
-            sample = segment_clients(segment).order_by("pk")[:20]
-            sample = list(sample)
+            sample = list(segment_clients(segment).order_by("pk")[:20])
         except RuleError as rule_error:
             error = rule_error.message
+        rules = segment.rules if isinstance(segment.rules, list) else []
         return {
             **super().get_context_data(**kwargs),
-            "rules": [rule_text(rule) for rule in segment.rules if segment.rules],
-            "match_count": None if error else segment_count(segment),
+            "rules": [rule_text(rule) for rule in rules],
             "rule_error": error,
             "sample": sample,
             "segment_mailings": segment.mailings.select_related("message").order_by("-pk")[:20],
         }
+
+
+@method_decorator(never_cache, name="dispatch")
+class SegmentMatchCountView(SegmentReadMixin, View):
+    """{"count": n}: how many clients the segment matches now, remembered a minute."""
+
+    def get(self, request, pk: int):
+        segment = get_object_or_404(self.get_queryset(), pk=pk)
+        return JsonResponse({"count": segment_count(segment)})
 
 
 class SegmentFormMixin(OwnerFormMixin, SuccessMessageMixin):

@@ -10,6 +10,11 @@ urlpatterns = [
     path("segments/count/", segment_views.SegmentCountView.as_view(), name="segment_count"),
     path("segments/<int:pk>/", segment_views.SegmentDetailView.as_view(), name="segment_detail"),
     path(
+        "segments/<int:pk>/count/",
+        segment_views.SegmentMatchCountView.as_view(),
+        name="segment_match_count",
+    ),
+    path(
         "segments/<int:pk>/edit/", segment_views.SegmentUpdateView.as_view(), name="segment_update"
     ),
     path(

@@ -180,6 +180,7 @@ def main() -> None:
         ("mailings", "/mailings/"),
         ("segments", "/segments/"),
         ("segment detail", f"/segments/{segment.pk}/"),
+        ("segment count", f"/segments/{segment.pk}/count/"),
         ("reports", "/reports/"),
         ("picker search", "/clients/search/?q=client4242"),
         ("picker search, rare", "/clients/search/?q=nobody-has-this"),

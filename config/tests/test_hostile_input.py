@@ -154,6 +154,7 @@ PAGES = [
     Page("/clients/search/", fields={"q": hostile.text}),
     Page("/segments/", fields={"page": hostile.integers}),
     Page("/segments/{segment}/"),
+    Page("/segments/{segment}/count/"),
     Page("/segments/new/", "POST", SEGMENT, valid=SEGMENT_VALID),
     Page("/segments/{segment}/edit/", "POST", SEGMENT, valid=SEGMENT_VALID),
     Page("/segments/{segment}/delete/", "POST"),

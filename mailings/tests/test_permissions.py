@@ -90,6 +90,7 @@ MATRIX = [
     ("GET", "/segments/new/", CREATE),
     ("GET", "/segments/count/", CREATE),
     ("GET", "/segments/{segment}/", OWN_OBJECT),
+    ("GET", "/segments/{segment}/count/", OWN_OBJECT),
     ("GET", "/segments/{segment}/edit/", CHANGE),
     ("GET", "/segments/{segment}/delete/", CHANGE),
     ("POST", "/segments/{segment}/edit/", row(LOGIN, 302, 404, 403, 404)),
