@@ -1,6 +1,6 @@
 """Reads: which rows a user may see. Every view asks here, so ownership is decided once."""
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from audience.recipients import mailing_targeted, recipients_of
@@ -66,9 +66,12 @@ def mailing_count_of_client() -> Coalesce:
 
 
 def mailings_with_recipient_counts(mailings: QuerySet[Mailing]) -> QuerySet[Mailing]:
-    """One query for a whole page: message, owner and the recipient count joined in."""
+    """One query for a whole page: message, owner and the count of clients chosen one
+    by one joined in, and whether lists are targeted too (their members, like a
+    segment's matches, are counted on the mailing's own page: not for every row)."""
     return mailings.select_related("message", "owner").annotate(
-        recipient_count=_links_counted_by("mailing_id")
+        recipient_count=_links_counted_by("mailing_id"),
+        targets_lists=Exists(Mailing.lists.through.objects.filter(mailing_id=OuterRef("pk"))),
     )
 
 

@@ -107,3 +107,22 @@ def test_a_copy_keeps_the_lists_the_segment_and_all(signed_in, owner):
     original.lists.set([news])
     copy = mailing_duplicate(mailing=original)
     assert (list(copy.lists.all()), copy.segment, copy.all_clients) == ([news], segment, True)
+
+
+def test_the_mailing_list_says_which_mailings_go_beyond_chosen_clients(signed_in, owner):
+    from mailings.tests.factories import MailingFactory
+
+    news = MailingList.objects.create(owner=owner, name="Новости")
+    MailingFactory(owner=owner, name="Всем", all_clients=True)
+    by_list = MailingFactory(owner=owner, name="Списку", clients=[ClientFactory(owner=owner)])
+    by_list.lists.set([news])
+    MailingFactory(owner=owner, name="Одному", clients=[ClientFactory(owner=owner)])
+    rows = {
+        mailing.name: (mailing.all_clients, mailing.recipient_count, mailing.targets_lists)
+        for mailing in signed_in.get("/mailings/").context["object_list"]
+    }
+    assert rows == {
+        "Всем": (True, 0, False),
+        "Списку": (False, 1, True),
+        "Одному": (False, 1, False),
+    }
