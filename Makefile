@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-fast bench lint format messages makemessages seed clean
+.PHONY: install run test test-fast bench bench-scale lint format messages makemessages seed clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,10 @@ format: $(VENV)/.installed
 
 bench: install
 	$(BIN)/python -m bench
+
+# One user with a million clients, on the PostgreSQL of DATABASE_URL (not run by CI).
+bench-scale: install
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) var

@@ -299,11 +299,15 @@ def test_the_whole_journey_in_a_browser(tmp_path, browser, camera):
         page.wait_for_url(re.compile(r".*/mailings/\d+/$"))
         mailing_id = int(re.search(r"/mailings/(\d+)/$", page.url).group(1))
         expect(page.locator("#recipient-count")).to_have_text(str(len(CLIENTS)))
+        # "All my clients" is decided at each run, not copied into the mailing.
+        assert sql(stack, "SELECT all_clients FROM mailings_mailing WHERE id = %s", mailing_id) == [
+            (True,)
+        ]
         assert sql(
             stack,
             "SELECT count(*) FROM mailings_mailing_clients WHERE mailing_id = %s",
             mailing_id,
-        ) == [(len(CLIENTS),)]
+        ) == [(0,)]
         camera(page, "mailing-detail")
 
         # 5. Every client gets the message exactly once, personalised, with a one-click

@@ -6,10 +6,11 @@ from django.core.validators import MaxLengthValidator
 from django.db import connection
 from django.db.models import Sum
 from django.utils import formats, timezone, translation
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from audience.models import MailingList, Segment
+from audience.recipients import targeted_clients
+from audience.segments import RuleError, segment_q
 from config.images import CheckedImageField
 from senders.models import Sender
 from sending.markup import MAX_BODY_CHARS
@@ -40,48 +41,35 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class ClientPicker(forms.widgets.ChoiceWidget):
-    """Checkboxes in a scrollable box with a filter: usable with thousands of clients.
+class ClientPicker(forms.SelectMultiple):
+    """A search-as-you-type picker: a search box asking /clients/search/ (a script of
+    our own, from static files) and a <select multiple> holding only the chosen clients.
 
-    Deliberately not a CheckboxSelectMultiple subclass: django-bootstrap5 would swap in
-    its own template, which renders each option through an include (slow at 10,000).
+    Rendering every client as an option made the new-mailing page 17 MB with 100,000
+    clients; this one is as large as the choice, whatever the owner's list.
     """
 
-    allow_multiple_selected = True
-    input_type = "checkbox"
     template_name = "mailings/widgets/client_picker.html"
 
-    def value_from_datadict(self, data, files, name):
-        return data.getlist(name) if hasattr(data, "getlist") else data.get(name)
+    def __init__(self, attrs=None):
+        super().__init__({"class": "form-select", "size": 6, **(attrs or {})})
 
-    def value_omitted_from_data(self, data, files, name):
-        return False
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        # Only what get_context needs: Django's full option dict costs more than the HTML.
-        return {"value": value, "label": label, "selected": selected}
-
-    def get_context(self, name, value, attrs):
-        context = super().get_context(name, value, attrs)
-        checked = mark_safe(" checked")
-        # One join instead of a template loop: 10,000 clients render in a blink.
-        context["widget"]["options_html"] = format_html_join(
-            "",
-            '<label class="form-check" data-picker-item>'
-            '<input class="form-check-input" type="checkbox" name="{}" value="{}"{}> {}</label>',
-            (
-                (name, option["value"], checked if option["selected"] else "", option["label"])
-                for _group, options, _index in context["widget"]["optgroups"]
-                for option in options
-            ),
-        )
-        return context
+    def optgroups(self, name, value, attrs=None):
+        chosen = [pk for pk in (str(v) for v in value or []) if pk.isdigit() and len(pk) < 19]
+        queryset = self.choices.queryset.filter(pk__in=chosen).order_by("email")
+        options = [
+            self.create_option(
+                name, client.pk, self.choices.field.label_from_instance(client), True, index
+            )
+            for index, client in enumerate(queryset)
+        ]
+        return [(None, options, 0)]
 
     def use_required_attribute(self, initial):
         return False
 
 
-class ClientLabelField(forms.ModelMultipleChoiceField):
+class IdsInRangeField(forms.ModelMultipleChoiceField):
     def _check_values(self, value):
         # An id beyond the column's range breaks `pk__in` in the database (OverflowError
         # on SQLite, out of range on PostgreSQL) instead of matching nothing: it is
@@ -100,11 +88,18 @@ class ClientLabelField(forms.ModelMultipleChoiceField):
                 )
         return super()._check_values(value)
 
+
+class ClientLabelField(IdsInRangeField):
     def label_from_instance(self, obj: Client) -> str:
-        label = str(obj)
-        if obj.status == Client.Status.ACTIVE:
-            return label
-        return f"{label} — {obj.get_status_display().lower()}"
+        return client_label(obj)
+
+
+def client_label(client: Client) -> str:
+    """A client as the picker names it, with why it receives nothing when it does not."""
+    label = str(client)
+    if client.status == Client.Status.ACTIVE:
+        return label
+    return f"{label} — {client.get_status_display().lower()}"
 
 
 class OwnedModelForm(forms.ModelForm):
@@ -273,10 +268,11 @@ PAST_START_ASKS_AFTER = timedelta(hours=1)
 
 
 class MailingForm(OwnedModelForm):
+    # The form's name for Mailing.all_clients (scripts and the API already send it).
     all_subscribed = forms.BooleanField(
-        label=_("All my subscribed clients"),
+        label=_("All my active clients"),
         required=False,
-        help_text=_("Ticked: every client of yours who has not unsubscribed, as of now."),
+        help_text=_("Everyone who receives mail at the time of each run, new clients included."),
     )
     confirm_past_start = forms.BooleanField(
         label=_("Yes, the first send is in the past: send at once"),
@@ -294,12 +290,15 @@ class MailingForm(OwnedModelForm):
             "end_at",
             "periodicity",
             "clients",
+            "lists",
+            "segment",
         ]
-        field_classes = {"clients": ClientLabelField}
+        field_classes = {"clients": ClientLabelField, "lists": IdsInRangeField}
         widgets = {
             "start_at": DateTimeLocalInput(),
             "end_at": DateTimeLocalInput(),
             "clients": ClientPicker(),
+            "lists": forms.CheckboxSelectMultiple(),
         }
 
     def __init__(self, *args, **kwargs):
@@ -310,6 +309,17 @@ class MailingForm(OwnedModelForm):
             "pk", "email", "full_name", "status"
         )
         self.fields["clients"].required = False
+        self.fields["clients"].help_text = _(
+            "Type a name or an address to find a client; the chosen ones are selected in "
+            "the list below (unselect one to leave it out)."
+        )
+        self.fields["lists"].queryset = MailingList.objects.owned_by(self.owner)
+        self.fields["lists"].help_text = _("Their subscribed members at the time of each run.")
+        self.fields["segment"].queryset = Segment.objects.owned_by(self.owner)
+        self.fields["segment"].empty_label = _("No segment")
+        self.fields["segment"].help_text = _("Its matches at the time of each run.")
+        if self.instance.pk:
+            self.initial["all_subscribed"] = self.instance.all_clients
         self.fields["name"].help_text = _(
             "Tells this mailing apart in lists and reports. Empty: the message's subject."
         )
@@ -373,12 +383,20 @@ class MailingForm(OwnedModelForm):
                 },
             )
 
-        if cleaned.get("all_subscribed"):
-            cleaned["clients"] = subscribed_clients(self.owner)
-            if not cleaned["clients"].exists():
-                self.add_error("all_subscribed", _("You have no subscribed clients yet."))
-        elif "clients" in cleaned and not cleaned["clients"]:
-            self.add_error("clients", _("Choose at least one client, or tick “all”."))
+        if not any(cleaned.get(name) for name in TARGETS) and not any(
+            name in self.errors for name in TARGETS
+        ):
+            self.add_error(
+                "clients",
+                _("Choose who receives it: clients, lists, a segment or all your clients."),
+            )
+        if cleaned.get("segment"):
+            try:
+                segment_q(cleaned["segment"])
+            except RuleError as error:
+                self.add_error("segment", error.message)
+        if cleaned.get("all_subscribed") and not subscribed_clients(self.owner).exists():
+            self.add_error("all_subscribed", _("You have no active clients yet."))
         return cleaned
 
     def _start_moved(self, start_at) -> bool:
@@ -394,10 +412,45 @@ class MailingForm(OwnedModelForm):
         mailing = super().save(commit=False)
         if not mailing.name:
             mailing.name = mailing.message.subject[: Mailing._meta.get_field("name").max_length]
+        mailing.all_clients = bool(self.cleaned_data.get("all_subscribed"))
         if commit:
             mailing.save()
             self.save_m2m()
         return mailing
+
+
+TARGETS = ("clients", "lists", "segment", "all_subscribed")
+
+
+class MailingTargetsForm(forms.Form):
+    """The recipients part of the mailing form alone: the count shown before saving."""
+
+    clients = ClientLabelField(queryset=Client.objects.none(), required=False)
+    lists = IdsInRangeField(queryset=MailingList.objects.none(), required=False)
+    segment = forms.ModelChoiceField(queryset=Segment.objects.none(), required=False)
+    all_subscribed = forms.BooleanField(required=False)
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+        self.fields["clients"].queryset = Client.objects.owned_by(owner)
+        self.fields["lists"].queryset = MailingList.objects.owned_by(owner)
+        self.fields["segment"].queryset = Segment.objects.owned_by(owner)
+
+    def recipient_count(self) -> int:
+        """How many clients a run starting now would reach. Call after is_valid()."""
+        cleaned = self.cleaned_data
+        try:
+            recipients = targeted_clients(
+                self.owner,
+                clients=[client.pk for client in cleaned["clients"]],
+                lists=[mailing_list.pk for mailing_list in cleaned["lists"]],
+                segment=cleaned["segment"],
+                all_clients=cleaned["all_subscribed"],
+            )
+        except RuleError as error:
+            raise forms.ValidationError(error.message) from None
+        return recipients.receiving().count()
 
 
 class ClientImportForm(forms.Form):

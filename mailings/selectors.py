@@ -1,10 +1,13 @@
 """Reads: which rows a user may see. Every view asks here, so ownership is decided once."""
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from audience.recipients import mailing_targeted, recipients_of
+from audience.segments import RuleError
 from sending.models import Attempt
 
+from .counts import remembered_if_large
 from .models import Client, ClientImport, Mailing, Message, MessageImage
 
 OVERSEER_PERMISSION = "mailings.view_all_mailings"
@@ -69,9 +72,12 @@ def mailing_count_of_client() -> Coalesce:
 
 
 def mailings_with_recipient_counts(mailings: QuerySet[Mailing]) -> QuerySet[Mailing]:
-    """One query for a whole page: message, owner and the recipient count joined in."""
+    """One query for a whole page: message, owner and the count of clients chosen one
+    by one joined in, and whether lists are targeted too (their members, like a
+    segment's matches, are counted on the mailing's own page: not for every row)."""
     return mailings.select_related("message", "owner").annotate(
-        recipient_count=_links_counted_by("mailing_id")
+        recipient_count=_links_counted_by("mailing_id"),
+        targets_lists=Exists(Mailing.lists.through.objects.filter(mailing_id=OuterRef("pk"))),
     )
 
 
@@ -81,10 +87,31 @@ def subscribed_clients(owner) -> QuerySet[Client]:
     return Client.objects.owned_by(owner).receiving()
 
 
-def mailing_recipient_counts(mailing: Mailing) -> dict[str, int]:
-    return mailing.clients.aggregate(
-        total=Count("pk"), subscribed=Count("pk", filter=Q(status=Client.Status.ACTIVE))
+def mailing_recipient_counts(mailing: Mailing) -> dict:
+    """How many clients the mailing's targets name now (`total`) and how many of them a
+    run would reach (`subscribed`: the active ones); `error` when its segment's rules
+    cannot be evaluated."""
+    try:
+        targeted = mailing_targeted(mailing)
+    except RuleError as error:
+        return {"total": 0, "subscribed": 0, "error": error.message}
+    segment_changed = mailing.segment.updated_at.timestamp() if mailing.segment_id else ""
+    return remembered_if_large(
+        f"mailing-recipients:{mailing.pk}:{mailing.updated_at.timestamp()}:{segment_changed}",
+        lambda: targeted.aggregate(
+            total=Count("pk"), subscribed=Count("pk", filter=Q(status=Client.Status.ACTIVE))
+        ),
+        size=lambda counts: counts["total"],
     )
+
+
+def mailing_recipient_sample(mailing: Mailing, size: int = 10) -> list[Client]:
+    """The first recipients by id: read in the clients' own index order and stopped at
+    `size`, where sorting by address would sort every recipient."""
+    try:
+        return list(recipients_of(mailing).order_by("pk")[:size])
+    except RuleError:
+        return []
 
 
 def mailing_last_finished_run(mailing: Mailing) -> Attempt | None:

@@ -163,10 +163,13 @@ def mailing_duplicate(*, mailing: Mailing) -> Mailing:
         start_at=mailing.start_at,
         end_at=mailing.end_at,
         periodicity=mailing.periodicity,
+        segment=mailing.segment,
+        all_clients=mailing.all_clients,
         status=Mailing.Status.DRAFT,
         next_run_at=None,
     )
     copy.clients.set(mailing.clients.values_list("pk", flat=True))
+    copy.lists.set(mailing.lists.values_list("pk", flat=True))
     return copy
 
 

@@ -7,6 +7,7 @@ app_name = "mailings"
 urlpatterns = [
     path("clients/", views.ClientListView.as_view(), name="client_list"),
     path("clients/new/", views.ClientCreateView.as_view(), name="client_create"),
+    path("clients/search/", views.ClientSearchView.as_view(), name="client_search"),
     path("clients/import/", views.ClientImportView.as_view(), name="client_import"),
     path(
         "clients/import/<int:pk>/",
@@ -60,6 +61,11 @@ urlpatterns = [
     ),
     path("mailings/", views.MailingListView.as_view(), name="mailing_list"),
     path("mailings/new/", views.MailingCreateView.as_view(), name="mailing_create"),
+    path(
+        "mailings/recipients/",
+        views.MailingRecipientCountView.as_view(),
+        name="mailing_recipient_count",
+    ),
     path("mailings/<int:pk>/", views.MailingDetailView.as_view(), name="mailing_detail"),
     path("mailings/<int:pk>/edit/", views.MailingUpdateView.as_view(), name="mailing_update"),
     path("mailings/<int:pk>/delete/", views.MailingDeleteView.as_view(), name="mailing_delete"),

@@ -1,9 +1,14 @@
+import hashlib
+import json
+
 from csp.constants import NONE, SELF
 from csp.decorators import csp
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, ProtectedError, Value
@@ -20,7 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -47,15 +52,18 @@ from sending.services import (
 )
 
 from .access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from .counts import LargeCountPaginator
 from .csv_files import attempts_csv_lines, clients_csv_lines, deliveries_csv_lines
 from .forms import (
     ClientForm,
     ClientImportForm,
     MailingForm,
+    MailingTargetsForm,
     MessageForm,
     MessageImageForm,
     ReportFilterForm,
     TestSendForm,
+    client_label,
 )
 from .imports import client_import_create, client_import_progress
 from .models import Client, ClientImport, Mailing, Message, MessageImage
@@ -67,6 +75,7 @@ from .selectors import (
     mailing_count_of_client,
     mailing_last_finished_run,
     mailing_recipient_counts,
+    mailing_recipient_sample,
     mailings_visible_to,
     mailings_with_recipient_counts,
     sees_everything,
@@ -74,12 +83,14 @@ from .selectors import (
 from .services import mailing_duplicate, message_duplicate, message_image_create
 
 PAGE_SIZE = 25
+RECIPIENT_COUNT_SECONDS = 60
 
 
 class ListControlsMixin:
     """Search (?q=), sorting (?sort=key or -key) and pagination for a list page."""
 
     paginate_by = PAGE_SIZE
+    paginator_class = LargeCountPaginator
     search_fields: tuple[str, ...] = ()
     sort_fields: dict[str, str] = {}
     default_sort = ""
@@ -188,6 +199,29 @@ class ClientDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
             "mailing_count": self.object.mailings.count(),
             "delivery_count": self.object.deliveries.count(),
         }
+
+
+@method_decorator(never_cache, name="dispatch")
+class ClientSearchView(WriteAccessMixin, View):
+    """The mailing form's client picker: up to 20 of your clients matching ?q=, as JSON.
+    Never a list of everyone: the picker asks as the user types."""
+
+    model = Client
+    limit = 20
+
+    def get(self, request):
+        query = search_text(request.GET.get("q", ""))
+        if not query:
+            return JsonResponse({"results": []})
+        found = (
+            self.get_queryset()
+            .filter(search_q(ClientListView.search_fields, query))
+            .only("pk", "email", "full_name", "status")
+            .order_by("email", "pk")[: self.limit]
+        )
+        return JsonResponse(
+            {"results": [{"id": client.pk, "label": client_label(client)} for client in found]}
+        )
 
 
 class ClientImportView(WriteAccessMixin, FormView):
@@ -548,7 +582,7 @@ class MailingDetailView(ReadAccessMixin, DetailView):
     attempts_per_page = 20
 
     def get_queryset(self):
-        return super().get_queryset().select_related("message", "owner", "sender")
+        return super().get_queryset().select_related("message", "owner", "sender", "segment")
 
     def get_context_data(self, **kwargs):
         mailing = self.object
@@ -561,9 +595,7 @@ class MailingDetailView(ReadAccessMixin, DetailView):
             **super().get_context_data(**kwargs),
             "recipients": mailing_recipient_counts(mailing),
             "feedback": totals_feedback(totals),
-            # The first ones added: read in the order of the mailing's own index and
-            # stopped at ten, where sorting by address would sort every recipient.
-            "recipient_sample": mailing.clients.order_by("pk")[:10],
+            "recipient_sample": mailing_recipient_sample(mailing),
             "attempts_page": attempts.get_page(self.request.GET.get("page")),
             "is_owner": mailing.owner_id == user.pk,
             "last_run": mailing_last_finished_run(mailing),
@@ -583,6 +615,33 @@ class MailingFormMixin(OwnerFormMixin, SuccessMessageMixin):
             # The engine decides status and next run; a due first run is queued on commit.
             mailing_schedule(mailing=self.object)
         return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class MailingRecipientCountView(WriteAccessMixin, View):
+    """The recipient count the mailing form shows before saving: its targets in the query
+    string → {"count": n}, or {"errors": {field: [...]}}. Cached a minute per question:
+    counting a million clients is worth doing once, not on every keystroke."""
+
+    model = Mailing
+
+    def get(self, request):
+        digest = hashlib.sha256(
+            json.dumps(sorted(request.GET.lists()), ensure_ascii=False).encode()
+        ).hexdigest()
+        key = f"mailing-recipient-count:{request.user.pk}:{get_language()}:{digest}"
+        answer = cache.get(key)
+        if answer is None:
+            form = MailingTargetsForm(request.GET, owner=request.user)
+            if not form.is_valid():
+                answer = {"errors": {name: list(errors) for name, errors in form.errors.items()}}
+            else:
+                try:
+                    answer = {"count": form.recipient_count()}
+                except ValidationError as error:
+                    answer = {"errors": {"segment": error.messages}}
+            cache.set(key, answer, RECIPIENT_COUNT_SECONDS)
+        return JsonResponse(answer)
 
 
 class MailingCreateView(MailingFormMixin, CreateView):

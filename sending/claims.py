@@ -15,13 +15,19 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 
+from audience.segments import RuleError
 from mailings.models import Mailing
 
 from .ledger import deliveries_insert
 from .models import RUNNABLE, SCHEDULED, Attempt
+from .runs import attempt_refuse
 from .services import mailing_plan
 
 log = logging.getLogger(__name__)
+
+SEGMENT_INVALID = (
+    "Not sent: the mailing's segment cannot be evaluated (%(reason)s). Fix its conditions."
+)
 
 
 def due_mailings(*, now: datetime):
@@ -88,7 +94,11 @@ def _claim(*, mailing: Mailing, now: datetime) -> Attempt | None:
     attempt = Attempt.objects.create(
         mailing=mailing, trigger=trigger, started_at=now, status=Attempt.Status.IN_PROGRESS
     )
-    attempt.total_count = deliveries_insert(attempt=attempt, mailing=mailing)
+    try:
+        attempt.total_count = deliveries_insert(attempt=attempt, mailing=mailing)
+    except RuleError as error:
+        attempt_refuse(attempt_id=attempt.pk, reason=SEGMENT_INVALID % {"reason": error}, now=now)
+        return attempt
     if attempt.total_count:
         attempt.save(update_fields=["total_count"])
     log.info(

@@ -16,10 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
+from audience.recipients import recipients_of
 from mailings.models import Client, Mailing
 
 from .conf import retry_delay
@@ -35,43 +37,44 @@ RETRY_FIRST, RETRY_MAX = 0.2, 5.0
 
 
 def deliveries_insert(*, attempt: Attempt, mailing: Mailing) -> int:
-    """One Delivery per active client of the owner (not unsubscribed, bounced or
-    complained), copied by the database itself.
+    """One Delivery per recipient of the run (audience.recipients_of: active clients of
+    the owner only, each once), copied by the database itself.
 
     INSERT ... SELECT instead of bulk_create: no recipient passes through Python, so a
-    run of 100,000 clients costs one statement and no memory.
+    run of a million clients costs one statement and no memory. The SELECT is Django's
+    own compiled query, so its values are parameters like any other query's.
+    Raises audience.segments.RuleError when the mailing's segment cannot be evaluated.
     """
     quote = connection.ops.quote_name
-    delivery, client = Delivery._meta, Client._meta
-    through = Mailing.clients.through._meta
-
-    def columns(meta, *names) -> list[str]:
-        return [quote(meta.get_field(name).column) for name in names]
-
-    into = columns(delivery, "attempt", "client", "email", "full_name", "status")
-    into += columns(delivery, "server_response", "tries")
-    c_id, c_email, c_name, c_owner, c_status = (
-        f"c.{column}" for column in columns(client, "id", "email", "full_name", "owner", "status")
+    delivery = Delivery._meta
+    # Named columns: the outer SELECT reads them by these names on every database.
+    recipients = (
+        recipients_of(mailing)
+        .order_by()
+        .values(r_client=F("pk"), r_email=F("email"), r_name=F("full_name"))
     )
-    m_client, m_mailing = (f"m.{column}" for column in columns(through, "client", "mailing"))
+    try:
+        select, params = recipients.query.sql_with_params()
+    except EmptyResultSet:
+        return 0  # no target at all: nothing to copy
+    into = [
+        quote(delivery.get_field(name).column)
+        for name in (
+            "attempt",
+            "client",
+            "email",
+            "full_name",
+            "status",
+            "server_response",
+            "tries",
+        )
+    ]
     sql = (
         f"INSERT INTO {quote(delivery.db_table)} ({', '.join(into)}) "
-        f"SELECT %s, {c_id}, {c_email}, {c_name}, %s, '', 0 "
-        f"FROM {quote(client.db_table)} c INNER JOIN {quote(through.db_table)} m "
-        f"ON {m_client} = {c_id} "
-        f"WHERE {m_mailing} = %s AND {c_owner} = %s AND {c_status} = %s"
+        f"SELECT %s, r_client, r_email, r_name, %s, '', 0 FROM ({select}) r"
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [
-                attempt.pk,
-                Delivery.Status.PENDING,
-                mailing.pk,
-                mailing.owner_id,
-                Client.Status.ACTIVE,
-            ],
-        )
+        cursor.execute(sql, [attempt.pk, Delivery.Status.PENDING, *params])
         return cursor.rowcount
 
 

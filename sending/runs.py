@@ -90,15 +90,32 @@ def attempt_finish_if_done(
         updates["server_response"] = reply[:2000]
     closed = Attempt.objects.in_progress().filter(pk=attempt_id).update(**updates)
     if closed:
-        mailing_id = Attempt.objects.values_list("mailing_id", flat=True).get(pk=attempt_id)
-        # With no next run and no Send now waiting, the mailing is done.
-        Mailing.objects.filter(
-            pk=mailing_id,
-            status=Mailing.Status.RUNNING,
-            next_run_at__isnull=True,
-            send_requested_at__isnull=True,
-        ).update(status=mailing_status(following=None, now=now, running=False), updated_at=now)
+        _mailing_complete_if_over(attempt_id=attempt_id, now=now)
     return bool(closed)
+
+
+def attempt_refuse(*, attempt_id: int, reason: str, now: datetime) -> None:
+    """A run whose recipients could not be worked out (its segment names a tag that is
+    gone, say) ends at once as a failure that says why; nobody was sent anything."""
+    closed = (
+        Attempt.objects.in_progress()
+        .filter(pk=attempt_id)
+        .update(status=Attempt.Status.FAILURE, finished_at=now, server_response=reason[:2000])
+    )
+    if closed:
+        _mailing_complete_if_over(attempt_id=attempt_id, now=now)
+    log.warning("Run %s not sent: %s", attempt_id, reason)
+
+
+def _mailing_complete_if_over(*, attempt_id: int, now: datetime) -> None:
+    mailing_id = Attempt.objects.values_list("mailing_id", flat=True).get(pk=attempt_id)
+    # With no next run and no Send now waiting, the mailing is done.
+    Mailing.objects.filter(
+        pk=mailing_id,
+        status=Mailing.Status.RUNNING,
+        next_run_at__isnull=True,
+        send_requested_at__isnull=True,
+    ).update(status=mailing_status(following=None, now=now, running=False), updated_at=now)
 
 
 def attempt_pause(*, attempt_id: int, reason: str, reply: str) -> None:

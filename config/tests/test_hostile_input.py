@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from accounts.tests.factories import PASSWORD, UserFactory, content_manager, manager
 from api.models import ApiToken
-from audience.models import ConsentRecord, MailingList, Membership
+from audience.models import ConsentRecord, MailingList, Membership, Segment
 from audience.subscriptions import confirmation_token
 from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
@@ -64,8 +64,38 @@ MAILING = {
     "periodicity": hostile.choice("once", "daily", "weekly", "monthly"),
     "clients": hostile.references("{client}"),
     "all_subscribed": hostile.flags,
+    "lists": hostile.references("{list}"),
+    "segment": hostile.reference("{segment}"),
     "name": hostile.text,
     "confirm_past_start": hostile.flags,
+}
+TARGETS = {name: MAILING[name] for name in ("clients", "all_subscribed", "lists", "segment")}
+RULE_FIELDS = ("email", "full_name", "attributes.city", "tag", "list", "status", "created_at")
+RULE_OPS = ("equals", "contains", "is_set", "has", "member", "is", "before", "within_days")
+SEGMENT = {
+    "name": hostile.text,
+    "match": hostile.choice("all", "any"),
+    "rules-TOTAL_FORMS": hostile.integers,
+    "rules-INITIAL_FORMS": hostile.integers,
+    **{
+        f"rules-{row}-{name}": strategy
+        for row in (0, 1)
+        for name, strategy in (
+            ("field", hostile.choice(*RULE_FIELDS)),
+            ("op", hostile.choice(*RULE_OPS)),
+            ("value", hostile.text),
+            ("DELETE", hostile.flags),
+        )
+    },
+}
+SEGMENT_VALID = {
+    "name": "Казань",
+    "match": "all",
+    "rules-TOTAL_FORMS": "1",
+    "rules-INITIAL_FORMS": "0",
+    "rules-0-field": "attributes.city",
+    "rules-0-op": "equals",
+    "rules-0-value": "Казань",
 }
 MAILING_VALID = {
     "message": "{message}",
@@ -134,6 +164,15 @@ PAGES = [
     Page("/messages/images/{message_image}/delete/", "POST"),
     Page("/mailings/", fields={**LIST_PARAMS, "status": hostile.text, "owner": hostile.integers}),
     Page("/mailings/{mailing}/", fields={"page": hostile.integers}),
+    Page("/mailings/recipients/", fields=TARGETS),
+    Page("/clients/search/", fields={"q": hostile.text}),
+    Page("/segments/", fields={"page": hostile.integers}),
+    Page("/segments/{segment}/"),
+    Page("/segments/{segment}/count/"),
+    Page("/segments/new/", "POST", SEGMENT, valid=SEGMENT_VALID),
+    Page("/segments/{segment}/edit/", "POST", SEGMENT, valid=SEGMENT_VALID),
+    Page("/segments/{segment}/delete/", "POST"),
+    Page("/segments/count/", fields=SEGMENT),
     Page("/mailings/new/", "POST", MAILING, valid=MAILING_VALID),
     Page("/mailings/new/", fields={"message": hostile.reference("{message}")}),
     Page("/mailings/{mailing}/edit/", "POST", MAILING, valid=MAILING_VALID),
@@ -255,7 +294,13 @@ def world() -> dict:
         delivery = DeliveryFactory(attempt__mailing=mailing, client=client, status="failed")
         upload = ClientImport.objects.create(owner=owner, data=b"email\nx@example.com\n")
         token, _secret = ApiToken.issue(owner=owner, name="shop")
+        mailing_list = MailingList.objects.create(owner=owner, name="Новости")
+        segment = Segment.objects.create(
+            owner=owner, name="Все", rules=[{"field": "email", "op": "contains", "value": "@"}]
+        )
         objects |= {
+            f"{prefix}list": mailing_list.pk,
+            f"{prefix}segment": segment.pk,
             f"{prefix}owner": owner,
             f"{prefix}client": client.pk,
             f"{prefix}message": mailing.message_id,

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 
 from accounts.tests.factories import UserFactory, content_manager, manager
+from audience.models import Segment
 from mailings.imports import client_import_create
 from mailings.tests.factories import (
     AttemptFactory,
@@ -31,6 +32,8 @@ def row(anonymous, owner, other, manager, content_manager, blocked=LOGIN) -> dic
         zip(ROLES, [anonymous, owner, other, manager, content_manager, blocked], strict=True)
     )
 
+
+EMAIL_RULE = [{"field": "email", "op": "contains", "value": "@"}]
 
 LIST = row(LOGIN, 200, 200, 200, 200)
 OWN_OBJECT = row(LOGIN, 200, 404, 200, 404)
@@ -81,6 +84,17 @@ MATRIX = [
     ("GET", "/mailings/{mailing}/disable/", row(405, 405, 405, 405, 405, 405)),
     ("GET", "/mailings/{mailing}/runs/{attempt}/", OWN_OBJECT),
     ("GET", "/mailings/{mailing}/runs/{attempt}/export/", OWN_OBJECT),
+    ("GET", "/clients/search/?q=a", CREATE),
+    ("GET", "/mailings/recipients/?all_subscribed=on", CREATE),
+    ("GET", "/segments/", LIST),
+    ("GET", "/segments/new/", CREATE),
+    ("GET", "/segments/count/", CREATE),
+    ("GET", "/segments/{segment}/", OWN_OBJECT),
+    ("GET", "/segments/{segment}/count/", OWN_OBJECT),
+    ("GET", "/segments/{segment}/edit/", CHANGE),
+    ("GET", "/segments/{segment}/delete/", CHANGE),
+    ("POST", "/segments/{segment}/edit/", row(LOGIN, 302, 404, 403, 404)),
+    ("POST", "/segments/{spare_segment}/delete/", row(LOGIN, 302, 404, 403, 404)),
     ("GET", "/senders/", LIST),
     ("GET", "/senders/new/", CREATE),
     ("GET", "/senders/{sender}/", OWN_OBJECT),
@@ -142,12 +156,21 @@ def world(settings):
             "domain": DomainFactory(owner=owner).pk,
             "spare_domain": DomainFactory(owner=owner).pk,
             "suppressed": ClientFactory(owner=owner, status="bounced").pk,
+            "segment": Segment.objects.create(owner=owner, name="S", rules=EMAIL_RULE).pk,
+            "spare_segment": Segment.objects.create(owner=owner, name="T", rules=EMAIL_RULE).pk,
             "target": None,
         },
         "form": {
             "/clients/": {"email": "changed@example.org", "full_name": "Изменено"},
             "/messages/": {"subject": "Изменено", "body": "Текст"},
             "/senders/": {"name": "Изменено", "email": sender.email},
+            "/segments/": {
+                "name": "Изменено",
+                "match": "any",
+                "rules-TOTAL_FORMS": "1",
+                "rules-INITIAL_FORMS": "0",
+                **{f"rules-0-{key}": value for key, value in EMAIL_RULE[0].items()},
+            },
             "/mailings/": {
                 "message": message.pk,
                 "start_at": "2031-01-01T10:00",

@@ -11,52 +11,124 @@
     }
   });
 
+  // The client picker: the chosen clients are the selected options of a <select
+  // multiple>; typing asks the server for up to 20 matches, and a click adds one.
   function setUpPicker(picker) {
-    var filter = picker.querySelector("[data-picker-filter]");
-    var items = Array.prototype.slice.call(picker.querySelectorAll("[data-picker-item]"));
-    var boxes = items.map(function (item) { return item.querySelector("input"); });
-    var texts = items.map(function (item) { return item.textContent.toLowerCase(); });
-    var counter = picker.querySelector("[data-picker-count]");
+    var search = picker.querySelector("[data-picker-search]");
+    var results = picker.querySelector("[data-picker-results]");
+    var chosen = picker.querySelector("select");
     var allBox = document.querySelector("input[name='all_subscribed']");
+    var timer = null;
+    var asked = 0;
 
-    function count() {
-      var ticked = 0;
-      for (var i = 0; i < boxes.length; i++) { if (boxes[i].checked) { ticked++; } }
-      counter.textContent = ticked + " / " + boxes.length;
+    function optionOf(id) {
+      return Array.prototype.find.call(chosen.options, function (option) {
+        return option.value === String(id);
+      });
     }
 
-    function applyFilter() {
-      var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
-      for (var i = 0; i < items.length; i++) {
-        var shown = words.every(function (word) { return texts[i].indexOf(word) !== -1; });
-        items[i].hidden = !shown;
-      }
+    function has(id) {
+      var option = optionOf(id);
+      return Boolean(option && option.selected);
+    }
+
+    function show(found) {
+      results.textContent = "";
+      found.forEach(function (client) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "list-group-item list-group-item-action py-1";
+        button.textContent = client.label;
+        button.disabled = has(client.id);
+        button.addEventListener("click", function () {
+          var option = optionOf(client.id);
+          if (option) { option.selected = true; } else { chosen.add(new Option(client.label, client.id, true, true)); }
+          button.disabled = true;
+          chosen.dispatchEvent(new Event("change", { bubbles: true }));
+        });
+        results.appendChild(button);
+      });
+    }
+
+    function ask() {
+      var words = search.value.trim();
+      var mine = ++asked;
+      if (!words) { show([]); return; }
+      fetch(picker.dataset.searchUrl + "?q=" + encodeURIComponent(words), {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.json();
+        })
+        .then(function (answer) { if (mine === asked) { show(answer.results); } })
+        .catch(function () { show([]); });
     }
 
     function followAll() {
       var all = allBox && allBox.checked;
       picker.classList.toggle("opacity-50", Boolean(all));
-      boxes.forEach(function (box) { box.disabled = Boolean(all); });
-      filter.disabled = Boolean(all);
+      search.disabled = Boolean(all);
     }
 
-    filter.addEventListener("input", applyFilter);
-    // Enter in the filter must not submit the whole form.
-    filter.addEventListener("keydown", function (event) {
+    search.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(ask, 250);
+    });
+    // Enter in the search box must not submit the whole form.
+    search.addEventListener("keydown", function (event) {
       if (event.key === "Enter") { event.preventDefault(); }
     });
-    picker.querySelector("[data-picker-select]").addEventListener("click", function () {
-      items.forEach(function (item, i) { if (!item.hidden) { boxes[i].checked = true; } });
-      count();
-    });
-    picker.querySelector("[data-picker-clear]").addEventListener("click", function () {
-      boxes.forEach(function (box) { box.checked = false; });
-      count();
-    });
-    picker.addEventListener("change", count);
     if (allBox) { allBox.addEventListener("change", followAll); followAll(); }
-    count();
   }
 
   document.querySelectorAll("[data-client-picker]").forEach(setUpPicker);
+
+  // The mailing form's recipient count, asked of the server a moment after its targets
+  // change (the count a run starting now would reach).
+  var targets = document.getElementById("mailing-targets");
+  if (targets) {
+    var shown = document.getElementById("recipient-preview");
+    var problems = document.getElementById("recipient-preview-errors");
+    var format = new Intl.NumberFormat(document.documentElement.lang || undefined);
+    var countTimer = null;
+    var countAsked = 0;
+    var countTarget = function () {
+      var query = new URLSearchParams();
+      targets.querySelectorAll("input, select").forEach(function (input) {
+        if (!input.name || input.disabled) return;
+        if (input.tagName === "SELECT") {
+          Array.prototype.forEach.call(input.selectedOptions, function (option) {
+            query.append(input.name, option.value);
+          });
+        } else if ((input.type !== "checkbox" && input.type !== "radio") || input.checked) {
+          if (input.type !== "search") query.append(input.name, input.value);
+        }
+      });
+      var mine = ++countAsked;
+      fetch(targets.dataset.countUrl + "?" + query.toString(), {
+        headers: { Accept: "application/json" },
+        credentials: "same-origin",
+      })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.json();
+        })
+        .then(function (answer) {
+          if (mine !== countAsked) return;
+          var errors = answer.errors ? Object.values(answer.errors).flat() : [];
+          shown.textContent = errors.length ? "—" : format.format(answer.count);
+          problems.textContent = errors.join(" ");
+        })
+        .catch(function () { shown.textContent = "—"; });
+    };
+    var countLater = function (event) {
+      if (event && event.target && event.target.type === "search") return;
+      window.clearTimeout(countTimer);
+      countTimer = window.setTimeout(countTarget, 300);
+    };
+    targets.addEventListener("change", countLater);
+    countTarget();
+  }
 })();

@@ -1,0 +1,47 @@
+"""Who a run of a mailing goes to, decided when the run is claimed.
+
+The union of the clients chosen one by one, the subscribed members of its lists and the
+matches of its segment — or all the owner's clients — keeping only the owner's `active`
+ones. Every part is a subquery in one WHERE clause over the clients table, so each client
+comes out once however many parts name it, and the engine can copy the rows with one
+INSERT … SELECT without any recipient passing through Python.
+"""
+
+from django.db.models import Q, QuerySet
+
+from mailings.models import Client, Mailing
+
+from .models import Membership, Segment
+from .segments import segment_q
+
+
+def targeted_clients(
+    owner, *, clients, lists, segment: Segment | None, all_clients: bool
+) -> QuerySet[Client]:
+    """The owner's clients these targets name, whatever their status: `clients` and
+    `lists` are ids, as lists or as one-column querysets (a saved mailing's stay
+    subqueries). Raises segments.RuleError when the segment cannot be evaluated."""
+    owned = Client.objects.owned_by(owner)
+    if all_clients:
+        return owned
+    wanted = Q(pk__in=clients) | Q(
+        pk__in=Membership.objects.subscribed().filter(mailing_list_id__in=lists).values("client_id")
+    )
+    if segment is not None:
+        wanted |= segment_q(segment)
+    return owned.filter(wanted)
+
+
+def mailing_targeted(mailing: Mailing) -> QuerySet[Client]:
+    return targeted_clients(
+        mailing.owner,
+        clients=Mailing.clients.through.objects.filter(mailing_id=mailing.pk).values("client_id"),
+        lists=Mailing.lists.through.objects.filter(mailing_id=mailing.pk).values("mailinglist_id"),
+        segment=mailing.segment,
+        all_clients=mailing.all_clients,
+    )
+
+
+def recipients_of(mailing: Mailing) -> QuerySet[Client]:
+    """The clients a run of `mailing` claimed now goes to. Raises segments.RuleError."""
+    return mailing_targeted(mailing).receiving()

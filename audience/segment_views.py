@@ -1,0 +1,182 @@
+import hashlib
+import json
+
+from django.contrib import messages
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, ProtectedError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
+
+from mailings.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+
+from .models import Segment
+from .segment_forms import SegmentForm, rule_formset, segment_count_of, suggestions
+from .segments import RuleError, rule_text, segment_clients
+from .selectors import segments_visible_to
+
+# A count over a million clients takes a noticeable fraction of a second: the same
+# question within a minute gets the same answer.
+COUNT_CACHE_SECONDS = 60
+
+
+class SegmentReadMixin(ReadAccessMixin):
+    model = Segment
+
+    def get_queryset(self):
+        return segments_visible_to(self.request.user).select_related("owner")
+
+
+class SegmentListView(SegmentReadMixin, ListView):
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (
+            super().get_queryset().annotate(mailing_count=Count("mailings")).order_by("name", "pk")
+        )
+
+
+def segment_count(segment: Segment) -> int | None:
+    """How many clients match now (None: the rules cannot be evaluated), cached a minute."""
+    key = f"segment-count:{segment.pk}:{segment.updated_at.timestamp()}"
+    count = cache.get(key)
+    if count is None:
+        try:
+            count = segment_clients(segment).count()
+        except RuleError:
+            return None
+        cache.set(key, count, COUNT_CACHE_SECONDS)
+    return count
+
+
+class SegmentDetailView(SegmentReadMixin, DetailView):
+    """The rules, the first matches and the mailings; the count comes from
+    SegmentMatchCountView once the page is shown (over a million clients it takes
+    longer than the rest of the page)."""
+
+    def get_context_data(self, **kwargs):
+        segment = self.object
+        error, sample = None, []
+        try:
+            sample = list(segment_clients(segment).order_by("pk")[:20])
+        except RuleError as rule_error:
+            error = rule_error.message
+        rules = segment.rules if isinstance(segment.rules, list) else []
+        return {
+            **super().get_context_data(**kwargs),
+            "rules": [rule_text(rule) for rule in rules],
+            "rule_error": error,
+            "sample": sample,
+            "segment_mailings": segment.mailings.select_related("message").order_by("-pk")[:20],
+        }
+
+
+@method_decorator(never_cache, name="dispatch")
+class SegmentMatchCountView(SegmentReadMixin, View):
+    """{"count": n}: how many clients the segment matches now, remembered a minute."""
+
+    def get(self, request, pk: int):
+        segment = get_object_or_404(self.get_queryset(), pk=pk)
+        return JsonResponse({"count": segment_count(segment)})
+
+
+class SegmentFormMixin(OwnerFormMixin, SuccessMessageMixin):
+    model = Segment
+    form_class = SegmentForm
+    success_message = _("Segment “%(name)s” has been saved.")
+
+    def get_rules(self):
+        if not hasattr(self, "_rules"):
+            data = self.request.POST if self.request.method == "POST" else None
+            if data is not None and "add_row" in data:
+                # "Add a condition" without JavaScript: the same rows and one more.
+                data = data.copy()
+                rows = data.get("rules-TOTAL_FORMS", "")
+                data["rules-TOTAL_FORMS"] = str(int(rows) + 1) if rows.isdigit() else "1"
+            segment = self.object if getattr(self, "object", None) else None
+            self._rules = rule_formset(self.request.user, data, segment=segment)
+        return self._rules
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "rules": self.get_rules(),
+            "suggestions": suggestions(self.request.user),
+        }
+
+    def post(self, request, *args, **kwargs):
+        if "add_row" in request.POST:
+            self.object = self.get_object() if "pk" in self.kwargs else None
+            return self.render_to_response(self.get_context_data(form=self.get_form()))
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        rules = self.get_rules()
+        if not rules.is_valid():
+            form.add_error(None, gettext("Check the conditions below."))
+            return self.form_invalid(form)
+        form.instance.rules = rules.rules()
+        with transaction.atomic():
+            return super().form_valid(form)
+
+
+class SegmentCreateView(SegmentFormMixin, CreateView):
+    pass
+
+
+class SegmentUpdateView(SegmentFormMixin, UpdateView):
+    pass
+
+
+class SegmentDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
+    model = Segment
+    success_url = reverse_lazy("audience:segment_list")
+    success_message = _("The segment has been deleted.")
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "blocking_mailings": self.object.mailings.select_related("message").order_by("pk"),
+        }
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ProtectedError:
+            messages.error(
+                self.request,
+                gettext(
+                    "This segment is used by the mailings listed below, so it cannot be "
+                    "deleted. Give them other recipients first."
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form))
+
+
+@method_decorator(never_cache, name="dispatch")
+class SegmentCountView(WriteAccessMixin, View):
+    """The live count of the editor: the rules in the query string → {"count": n} or
+    {"errors": [...]}. Read-only, so a GET; cached a minute per question."""
+
+    model = Segment
+
+    def get(self, request):
+        data = request.GET
+        digest = hashlib.sha256(
+            json.dumps(sorted(data.lists()), ensure_ascii=False).encode()
+        ).hexdigest()
+        key = f"segment-live-count:{request.user.pk}:{get_language()}:{digest}"
+        answer = cache.get(key)
+        if answer is None:
+            count, errors = segment_count_of(request.user, data)
+            answer = {"count": count} if not errors else {"errors": errors}
+            cache.set(key, answer, COUNT_CACHE_SECONDS)
+        return JsonResponse(answer)

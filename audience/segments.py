@@ -1,0 +1,325 @@
+"""Segment rules → a query over the owner's clients.
+
+A rule is `{"field": …, "op": …, "value": …}`; `FIELDS` below is the whole vocabulary:
+each field names its operators, and each operator turns a checked value into a `Q`.
+Values only ever reach the database as query parameters, and relations (tags, lists)
+become EXISTS subqueries, never joins, so a client matches once however many of its
+tags or lists do.
+
+A rule that names a missing field, an unknown operator, a bad value or a tag or list
+the owner does not have raises `RuleError`: the form shows it beside the row, and a run
+claimed with a segment that has since become invalid records it as its reason.
+
+To add a kind of condition (say engagement: "opened in the last N mailings", from
+`tracking.selectors.clients_engaged(owner, kind, last_mailings)`), add one `RuleField`
+to `FIELDS` whose operators return `Q(pk__in=clients_engaged(...))`; the form, the live
+count and the engine pick it up from there.
+"""
+
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
+from django.db.models.lookups import Contains, Exact
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from mailings.models import EARLIEST_DATE, LATEST_DATE, Client
+from mailings.search import Casefold
+
+from .models import MailingList, Membership, Segment, Tag
+
+MAX_RULES = 50
+MAX_VALUE_CHARS = 255
+MAX_DAYS = 36500
+ATTRIBUTE_PREFIX = "attributes."
+# A custom field's name as the import and the API accept it: letters, digits, _ and -.
+ATTRIBUTE_KEY = re.compile(r"^[\w-]{1,64}$")
+
+
+class RuleError(ValueError):
+    """A rule that cannot be evaluated; `index` is its place in the list (None: the
+    list as a whole)."""
+
+    def __init__(self, message: str | Promise, *, index: int | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.index = index
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may look up: the owner's own tags and lists, and its time zone."""
+
+    owner: Any
+
+    @property
+    def zone(self) -> dt.tzinfo:
+        try:
+            return zoneinfo.ZoneInfo(getattr(self.owner, "time_zone", "") or "UTC")
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return dt.UTC
+
+
+@dataclass(frozen=True)
+class Operator:
+    label: Promise
+    build: Callable[[str, Any, Context], Q]
+    # How the raw value is checked and converted; None: the operator takes no value.
+    parse: Callable[[Any, Context], Any] | None = None
+
+
+@dataclass(frozen=True)
+class RuleField:
+    label: Promise
+    operators: dict[str, Operator] = field(default_factory=dict)
+
+
+# Values
+
+
+def _text(value: Any, context: Context) -> str:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise RuleError(_("Enter a text value."))
+    text = str(value).replace("\x00", "").strip()
+    if not text:
+        raise RuleError(_("Enter a value."))
+    if len(text) > MAX_VALUE_CHARS:
+        raise RuleError(_("The value is too long (at most 255 characters)."))
+    return text
+
+
+def _date(value: Any, context: Context) -> dt.datetime:
+    """A day (YYYY-MM-DD) → its first moment in the owner's time zone."""
+    try:
+        day = dt.date.fromisoformat(_text(value, context))
+    except ValueError:
+        raise RuleError(_("Enter a date as YYYY-MM-DD.")) from None
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise RuleError(_("Choose a date from 2000 to 2099."))
+    return dt.datetime.combine(day, dt.time.min, tzinfo=context.zone)
+
+
+def _days(value: Any, context: Context) -> int:
+    text = _text(value, context)
+    if not text.isdigit() or not 1 <= int(text) <= MAX_DAYS:
+        raise RuleError(_("Enter a number of days from 1 to 36500."))
+    return int(text)
+
+
+def _status(value: Any, context: Context) -> str:
+    text = _text(value, context).casefold()
+    for status, label in Client.Status.choices:
+        if text in (status, str(label).casefold()):
+            return status
+    raise RuleError(
+        _("Unknown status; use one of: %(statuses)s.")
+        % {"statuses": ", ".join(Client.Status.values)}
+    )
+
+
+def _named(name: str) -> Q:
+    return Q(Exact(Casefold("name"), name.casefold()))
+
+
+def _tag(value: Any, context: Context) -> int:
+    name = _text(value, context)
+    tag = Tag.objects.owned_by(context.owner).filter(_named(name)).values("pk").first()
+    if tag is None:
+        raise RuleError(_("You have no tag named “%(name)s”.") % {"name": name})
+    return tag["pk"]
+
+
+def _list(value: Any, context: Context) -> int:
+    name = _text(value, context)
+    found = MailingList.objects.owned_by(context.owner).filter(_named(name)).values("pk").first()
+    if found is None:
+        raise RuleError(_("You have no list named “%(name)s”.") % {"name": name})
+    return found["pk"]
+
+
+# Conditions
+
+
+def _attribute(key: str) -> KeyTextTransform:
+    return KeyTextTransform(key.removeprefix(ATTRIBUTE_PREFIX), "attributes")
+
+
+def _is_set(name: str) -> Q:
+    if name.startswith(ATTRIBUTE_PREFIX):
+        key = name.removeprefix(ATTRIBUTE_PREFIX)
+        return Q(attributes__has_key=key) & ~Q(Exact(Cast(_attribute(key), TextField()), ""))
+    return ~Q(**{name: ""})
+
+
+def _has_tag(name: str, tag_id: int, context: Context) -> Q:
+    return Q(Exists(Tag.clients.through.objects.filter(client_id=OuterRef("pk"), tag_id=tag_id)))
+
+
+def _on_list(name: str, list_id: int, context: Context) -> Q:
+    return Q(
+        Exists(
+            Membership.objects.subscribed().filter(
+                client_id=OuterRef("pk"), mailing_list_id=list_id
+            )
+        )
+    )
+
+
+def _text_operators(*, attribute: bool) -> dict[str, Operator]:
+    """Case-insensitive, Cyrillic included (SQLite's own LIKE folds ASCII only)."""
+
+    def folded(name: str) -> Casefold:
+        return Casefold(Cast(_attribute(name), TextField()) if attribute else name)
+
+    def equals(name, value, context):
+        return Q(Exact(folded(name), value.casefold()))
+
+    def contains(name, value, context):
+        return Q(Contains(folded(name), value.casefold()))
+
+    return {
+        "equals": Operator(_("is"), equals, _text),
+        "not_equals": Operator(_("is not"), lambda *args: ~equals(*args), _text),
+        "contains": Operator(_("contains"), contains, _text),
+        "is_set": Operator(_("is filled in"), lambda name, value, context: _is_set(name)),
+        "is_not_set": Operator(_("is empty"), lambda name, value, context: ~_is_set(name)),
+    }
+
+
+TEXT = _text_operators(attribute=False)
+
+FIELDS: dict[str, RuleField] = {
+    "email": RuleField(_("Email"), TEXT),
+    "full_name": RuleField(_("Full name"), TEXT),
+    # Stands for every "attributes.<key>": the owner's custom fields.
+    "attributes": RuleField(_("Custom field"), _text_operators(attribute=True)),
+    "tag": RuleField(
+        _("Tag"),
+        {
+            "has": Operator(_("has"), _has_tag, _tag),
+            "has_not": Operator(_("has not"), lambda *args: ~_has_tag(*args), _tag),
+        },
+    ),
+    "list": RuleField(
+        _("List"),
+        {
+            "member": Operator(_("is subscribed to"), _on_list, _list),
+            "not_member": Operator(_("is not subscribed to"), lambda *a: ~_on_list(*a), _list),
+        },
+    ),
+    "status": RuleField(
+        _("Status"),
+        {
+            "is": Operator(_("is"), lambda name, value, c: Q(status=value), _status),
+            "is_not": Operator(_("is not"), lambda name, value, c: ~Q(status=value), _status),
+        },
+    ),
+    "created_at": RuleField(
+        _("Added"),
+        {
+            "before": Operator(_("before"), lambda name, day, c: Q(created_at__lt=day), _date),
+            "after": Operator(
+                _("after"),
+                lambda name, day, c: Q(created_at__gte=day + dt.timedelta(days=1)),
+                _date,
+            ),
+            "within_days": Operator(
+                _("in the last N days"),
+                lambda name, days, c: Q(created_at__gte=timezone.now() - dt.timedelta(days=days)),
+                _days,
+            ),
+        },
+    ),
+}
+
+OPERATOR_LABELS: dict[str, Promise] = {
+    op: operator.label
+    for rule_field in FIELDS.values()
+    for op, operator in rule_field.operators.items()
+}
+
+
+def field_of(name: Any) -> RuleField:
+    """The vocabulary entry for a rule's field name ("email", "attributes.city", …)."""
+    if not isinstance(name, str):
+        raise RuleError(_("Choose a field."))
+    if name.startswith(ATTRIBUTE_PREFIX):
+        if not ATTRIBUTE_KEY.match(name.removeprefix(ATTRIBUTE_PREFIX)):
+            raise RuleError(
+                _("A custom field's name has letters, digits, _ and - only (up to 64).")
+            )
+        return FIELDS["attributes"]
+    if name == "attributes" or name not in FIELDS:
+        raise RuleError(_("There is no field “%(name)s”.") % {"name": str(name)[:64]})
+    return FIELDS[name]
+
+
+def rule_q(rule: Any, context: Context) -> Q:
+    if not isinstance(rule, dict):
+        raise RuleError(_("A condition must name a field, an operator and a value."))
+    name = rule.get("field")
+    rule_field = field_of(name)
+    operator = rule_field.operators.get(rule.get("op")) if isinstance(rule.get("op"), str) else None
+    if operator is None:
+        raise RuleError(_("This operator cannot be used with this field."))
+    value = operator.parse(rule.get("value"), context) if operator.parse else None
+    return operator.build(name, value, context)
+
+
+def rules_q(rules: Any, *, match: str, owner) -> Q:
+    """The condition a client of `owner` meets to be in the segment. Raises RuleError."""
+    if not isinstance(rules, list) or not rules:
+        raise RuleError(_("A segment needs at least one condition."))
+    if len(rules) > MAX_RULES:
+        raise RuleError(_("A segment has at most 50 conditions."))
+    if match not in Segment.Match.values:
+        raise RuleError(_("Choose whether all conditions or any must hold."))
+    context = Context(owner)
+    combined = Q()
+    for index, rule in enumerate(rules):
+        try:
+            condition = rule_q(rule, context)
+        except RuleError as error:
+            error.index = index
+            raise
+        combined = combined & condition if match == Segment.Match.ALL else combined | condition
+    return combined
+
+
+def segment_q(segment: Segment) -> Q:
+    return rules_q(segment.rules, match=segment.match, owner=segment.owner)
+
+
+def segment_clients(segment: Segment):
+    """Every client of the segment's owner that matches, whatever its status."""
+    return Client.objects.owned_by(segment.owner_id).filter(segment_q(segment))
+
+
+def rule_text(rule: Any) -> str:
+    """One rule as the segment page shows it: "Tag has vip"."""
+    if not isinstance(rule, dict):
+        return "?"
+    name = rule.get("field")
+    try:
+        label = str(field_of(name).label)
+    except RuleError:
+        label = str(name)
+    if isinstance(name, str) and name.startswith(ATTRIBUTE_PREFIX):
+        label = f"{label} “{name.removeprefix(ATTRIBUTE_PREFIX)}”"
+    op = (
+        OPERATOR_LABELS.get(rule.get("op"), rule.get("op"))
+        if isinstance(rule.get("op"), str)
+        else "?"
+    )
+    value = rule.get("value")
+    return " ".join(
+        str(part) for part in (label, op, value if value not in (None, "") else "") if part != ""
+    )
