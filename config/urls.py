@@ -13,6 +13,7 @@ urlpatterns = [
     path("manager/", include("accounts.manager_urls")),
     path("blog/", include("blog.urls")),
     path("", include("mailings.urls")),
+    path("", include("audience.urls")),
     path("", include("sending.urls")),
     path("", include("senders.urls")),
     path("", include("feedback.urls")),

@@ -35,6 +35,8 @@ from django.views.generic import (
     UpdateView,
 )
 
+from audience.forms import BulkActionForm
+from audience.selectors import AudienceFilter, client_memberships, lists_visible_to, tags_visible_to
 from sending.content import Recipient, Renderer, preview_of
 from sending.models import Delivery
 from sending.services import (
@@ -73,6 +75,8 @@ from .selectors import (
 from .services import mailing_duplicate, message_duplicate
 
 PAGE_SIZE = 25
+# Lists and tags offered in the client list's filter.
+FILTER_CHOICES = 200
 
 
 class ListControlsMixin:
@@ -129,12 +133,30 @@ class ClientListView(ListControlsMixin, ReadAccessMixin, ListView):
     default_sort = "email"
 
     def get_queryset(self):
-        return (
+        self.audience = AudienceFilter.from_params(self.request.GET, user=self.request.user)
+        return self.audience.apply(
             super()
             .get_queryset()
             .select_related("owner")
+            .prefetch_related("tags")
             .annotate(mailing_count=mailing_count_of_client())
         )
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        context = super().get_context_data(**kwargs)
+        filtered = bool(self.query or self.audience.active)
+        # An overseer follows filter links (a list's "its clients") but picks no filter:
+        # every owner's lists in one menu would say nothing.
+        owner_view = not context["oversight"]
+        return {
+            **context,
+            "audience": self.audience,
+            "filter_lists": lists_visible_to(user)[:FILTER_CHOICES] if owner_view else [],
+            "filter_tags": tags_visible_to(user)[:FILTER_CHOICES] if owner_view else [],
+            "filtered": filtered,
+            "bulk_form": BulkActionForm(owner=user) if filtered and owner_view else None,
+        }
 
 
 class ClientDetailView(ReadAccessMixin, DetailView):
@@ -147,6 +169,8 @@ class ClientDetailView(ReadAccessMixin, DetailView):
         client = self.object
         return {
             **super().get_context_data(**kwargs),
+            "memberships": client_memberships(client),
+            "tags": client.tags.order_by("name"),
             "client_mailings": mailings_with_recipient_counts(client.mailings.all())[:20],
             "deliveries": Delivery.objects.filter(client=client)
             .select_related("attempt__mailing__message")
@@ -241,7 +265,9 @@ class ClientExportView(ListControlsMixin, ReadAccessMixin, View):
     default_sort = "email"
 
     def get(self, request, *args, **kwargs):
-        clients = self.get_queryset()
+        clients = AudienceFilter.from_params(request.GET, user=request.user).apply(
+            self.get_queryset()
+        )
         lines = clients_csv_lines(
             clients, zone=timezone.get_current_timezone(), with_owner=sees_everything(request.user)
         )
