@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from mailings.forms import OwnedModelForm
 
 from .fields import TAG_MAX_LENGTH
-from .models import MailingList, Tag
+from .models import MailingList
+from .services import tags_by_lowered_name
 
 
 class MailingListForm(OwnedModelForm):
@@ -65,7 +66,7 @@ class BulkActionForm(forms.Form):
                 if "tag_name" not in self.errors:
                     self.add_error("tag_name", _("Name the tag."))
             elif action == self.REMOVE_TAG:
-                cleaned["tag"] = Tag.objects.owned_by(self.owner).filter(name__iexact=name).first()
+                cleaned["tag"] = tags_by_lowered_name(self.owner).get(name.lower())
                 if cleaned["tag"] is None:
                     self.add_error("tag_name", _("You have no tag with this name."))
             cleaned["tag_name"] = name

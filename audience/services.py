@@ -5,12 +5,14 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from mailings.models import Client
 
 from .models import MailingList, Membership, Tag
+
+# Rows per INSERT of an import's memberships and tag links.
+BATCH = 1000
 
 
 @dataclass
@@ -25,19 +27,19 @@ def tags_for_names(*, owner, names: list[str]) -> list[Tag]:
     if not names:
         return []
     wanted = {name.lower(): name for name in names}
-    existing = {tag.name.lower(): tag for tag in _tags_named(owner, wanted)}
+    existing = tags_by_lowered_name(owner)
     missing = [Tag(owner=owner, name=name) for key, name in wanted.items() if key not in existing]
     if missing:
         # A parallel request may create one of them first: theirs is as good as ours.
         Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {tag.name.lower(): tag for tag in _tags_named(owner, wanted)}
+        existing = tags_by_lowered_name(owner)
     return [existing[key] for key in wanted if key in existing]
 
 
-def _tags_named(owner, lowered_names) -> QuerySet[Tag]:
-    return (
-        Tag.objects.owned_by(owner).annotate(key=Lower("name")).filter(key__in=list(lowered_names))
-    )
+def tags_by_lowered_name(owner) -> dict[str, Tag]:
+    """The owner's tags by their name in lower case: compared in Python, since SQLite's
+    LOWER() leaves Cyrillic as it is (an owner has hundreds of tags, not millions)."""
+    return {tag.name.lower(): tag for tag in Tag.objects.owned_by(owner).only("pk", "name")}
 
 
 def client_tags_set(*, client: Client, names: list[str]) -> None:
@@ -119,3 +121,41 @@ def tag_remove_clients(*, tag: Tag, clients: QuerySet[Client]) -> BulkResult:
         tag=tag, client__in=clients.values("pk")
     ).delete()
     return BulkResult(changed=removed)
+
+
+def owner_lists_by_lowered_name(owner) -> dict[str, int]:
+    """The owner's list ids by name in lower case (compared in Python, as tags are)."""
+    return {
+        name.lower(): pk
+        for pk, name in MailingList.objects.owned_by(owner).values_list("pk", "name")
+    }
+
+
+def clients_join_lists_and_tags(*, owner, joins: dict[str, tuple[list[int], list[str]]]) -> None:
+    """Put imported clients on lists and tag them: `joins` maps an email (lower case) to
+    list ids and tag names. Memberships a client has already, left ones included, stay
+    as they are: an import never puts back a client who left a list."""
+    tags = {
+        tag.name.lower(): tag
+        for tag in tags_for_names(
+            owner=owner, names=list({name for _ids, names in joins.values() for name in names})
+        )
+    }
+    ids = {
+        email.lower(): pk
+        for pk, email in Client.objects.owned_by(owner).values_list("pk", "email").iterator()
+    }
+    memberships, links = [], []
+    for email, (list_ids, tag_names) in joins.items():
+        client_id = ids.get(email)
+        if client_id is None:
+            continue
+        memberships += [Membership(client_id=client_id, mailing_list_id=pk) for pk in list_ids]
+        links += [
+            Tag.clients.through(tag_id=tags[name.lower()].pk, client_id=client_id)
+            for name in tag_names
+            if name.lower() in tags
+        ]
+    with transaction.atomic():
+        Membership.objects.bulk_create(memberships, batch_size=BATCH, ignore_conflicts=True)
+        Tag.clients.through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)

@@ -337,7 +337,11 @@ class MessagePreviewMixin(ReadAccessMixin):
             )
         else:
             recipient = Recipient(
-                delivery_id=0, client_id=client.pk, email=client.email, full_name=client.full_name
+                delivery_id=0,
+                client_id=client.pk,
+                email=client.email,
+                full_name=client.full_name,
+                attributes=client.attributes,
             )
         mailing = message.mailings.select_related("owner").order_by("-created_at").first()
         preview = preview_of(Renderer.for_message(message, mailing=mailing), recipient)
