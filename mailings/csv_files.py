@@ -4,6 +4,7 @@ import codecs
 import csv
 import io
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -125,7 +126,13 @@ def csv_records(text: str) -> tuple[dict[str, int], Iterator[tuple[int, list[str
         header = []
     if "\x00" in "".join(header):
         raise ImportFileError(_("This is not a CSV text file: it holds binary data."))
-    columns = {name.strip().lower().lstrip("\ufeff"): index for index, name in enumerate(header)}
+    names = [name.strip().lower().lstrip("\ufeff") for name in header]
+    columns = {name: index for index, name in enumerate(names)}
+    counts = Counter(name for name in names if name)
+    if twice := next((name for name, count in counts.items() if count > 1), None):
+        raise ImportFileError(
+            _("The column “%(name)s” appears twice in the header.") % {"name": twice[:60]}
+        )
     if "email" not in columns:
         raise ImportFileError(
             _("The first row must be a header naming the columns: email,full_name,comment.")
