@@ -5,7 +5,7 @@ from mailings.forms import OwnedModelForm
 
 from .fields import TAG_MAX_LENGTH
 from .models import MailingList
-from .services import tags_by_lowered_name
+from .services import owner_lists_by_lowered_name, tags_by_lowered_name
 
 
 class MailingListForm(OwnedModelForm):
@@ -17,10 +17,9 @@ class MailingListForm(OwnedModelForm):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         # The constraint names `owner`, not a form field: Django's own check skips it.
-        taken = MailingList.objects.owned_by(self.owner).filter(name__iexact=name)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
+        # Compared in Python: SQLite's LOWER() leaves Cyrillic as it is.
+        taken = owner_lists_by_lowered_name(self.owner).get(name.lower())
+        if taken is not None and taken != self.instance.pk:
             raise forms.ValidationError(
                 _("You already have a list with this name."), code="duplicate"
             )

@@ -135,3 +135,24 @@ def test_known_keys_are_the_owners_alone_and_follow_edits(signed_in, owner):
     assert client.attributes == {"gorod": "Казань", "plan": "pro"}
     # The form forgot the cached keys: the new ones are known at once.
     assert known_attribute_keys(owner.pk) == ["gorod", "plan"]
+
+
+@pytest.mark.django_db
+def test_a_run_sends_each_client_its_own_fields_through_a_real_smtp_server(smtp_server):
+    from mailings.tests.factories import mailing_to
+    from sending.passes import run_pass
+
+    mailing = mailing_to(2, message__body='Ждём вас в {{ city | "нашем магазине" }}!')
+    kazan, nowhere = mailing.clients.order_by("email")
+    kazan.attributes = {"city": "Казани"}
+    kazan.save()
+    run_pass()
+    texts = {
+        message["To"]: message.get_body(("plain",)).get_content()
+        for message in (
+            email.message_from_bytes(data, policy=policy.default)
+            for _rcpt, data in smtp_server.messages
+        )
+    }
+    assert "Ждём вас в Казани!" in texts[kazan.email]
+    assert "Ждём вас в нашем магазине!" in texts[nowhere.email]
