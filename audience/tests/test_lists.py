@@ -98,7 +98,11 @@ def test_the_client_form_creates_tags_as_needed_and_keeps_one_per_name(signed_in
 
 @pytest.mark.parametrize(
     ("attributes", "error"),
-    [("city Казань", "Line 1"), ("!!!: x", "cannot be a field"), ("email: x", "built-in")],
+    [
+        ("city Казань", "Строка 1"),
+        ("!!!: x", "не может быть названием поля"),
+        ("email: x", "встроенное поле"),
+    ],
 )
 def test_bad_field_lines_are_the_fields_error(signed_in, owner, attributes, error):
     response = signed_in.submit(
