@@ -215,7 +215,10 @@ class BulkClientsSerializer(serializers.Serializer):
         child=serializers.DictField(),
         allow_empty=False,
         max_length=BULK_MAX,
-        help_text=_("Objects with email and, optionally, full_name and comment."),
+        help_text=_(
+            "Objects with email and, optionally, full_name, comment and attributes (your "
+            "own fields: those named are set, the client's others kept)."
+        ),
     )
 
 

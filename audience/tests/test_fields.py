@@ -190,3 +190,28 @@ def test_the_api_writes_fields_and_tags_and_a_patch_keeps_what_it_does_not_name(
         if "errors" in response.json()
         else response.json()
     )
+
+
+@pytest.mark.django_db
+def test_bulk_upsert_sets_the_fields_it_names_and_refuses_bad_ones_whole(owner):
+    from rest_framework.test import APIClient
+
+    ClientFactory(owner=owner, email="old@example.org", attributes={"vip": "да"})
+    api = APIClient()
+    api.force_authenticate(owner)
+    rows = [
+        {"email": "old@example.org", "attributes": {"Город": "Уфа"}},
+        {"email": "new@example.org", "attributes": {"plan": "pro"}},
+    ]
+    response = api.post("/api/v1/clients/bulk/", {"clients": rows}, format="json")
+    assert response.json() == {"created": 1, "updated": 1, "unchanged": 0}
+    fields = dict(Client.objects.values_list("email", "attributes"))
+    assert fields == {
+        "old@example.org": {"vip": "да", "gorod": "Уфа"},
+        "new@example.org": {"plan": "pro"},
+    }
+    assert known_attribute_keys(owner.pk) == ["gorod", "plan", "vip"]
+    bad = [{"email": "x@example.org"}, {"email": "y@example.org", "attributes": {"!!!": "x"}}]
+    response = api.post("/api/v1/clients/bulk/", {"clients": bad}, format="json")
+    assert response.status_code == 400
+    assert not Client.objects.filter(email="x@example.org").exists()

@@ -135,3 +135,31 @@ def test_the_client_list_filters_by_list_and_tag(signed_in, owner):
     assert len(emails("?list=abc&tag=99999999999999999999999")) == 4
     export = b"".join(signed_in.get(f"/clients/export/?tag={tag.pk}").streaming_content).decode()
     assert tagged.email in export and len(export.strip().splitlines()) == 3
+
+
+def test_list_pages_cost_the_same_queries_for_few_or_many_rows(signed_in, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    news = MailingListFactory(owner=owner)
+    tag = TagFactory(owner=owner)
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            member = MembershipFactory(mailing_list__owner=owner)
+            MembershipFactory(mailing_list=news, client=member.client)
+            tag.clients.add(member.client)
+
+    paths = ["/lists/", f"/lists/{news.pk}/", f"/clients/?q=example&tag={tag.pk}"]
+
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert signed_in.get(path).status_code == 200
+        return len(captured)
+
+    grow(3)
+    for path in paths:
+        queries(path)  # warm up
+    few = {path: queries(path) for path in paths}
+    grow(30)
+    assert {path: queries(path) for path in paths} == few
