@@ -5,7 +5,7 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -32,6 +32,8 @@ from .models import Client
 COLUMNS = ("email", "full_name", "comment")
 # Optional columns naming the lists a client joins and its tags (not custom fields).
 MEMBERSHIP_COLUMNS = ("lists", "tags")
+# Columns our own export adds that an import reads nothing from (nor makes fields of).
+EXPORT_ONLY_COLUMNS = ("unsubscribed_at", "status", "owner")
 LIST_SEPARATORS = re.compile(r"[,;|]")
 BATCH_SIZE = 1000
 UPDATE_BATCH_SIZE = 200
@@ -165,7 +167,7 @@ def _attribute_columns(columns: dict[str, int]) -> dict[str, int]:
     extra = {
         name: index
         for name, index in columns.items()
-        if name and name not in COLUMNS and name not in MEMBERSHIP_COLUMNS
+        if name and name not in (*COLUMNS, *MEMBERSHIP_COLUMNS, *EXPORT_ONLY_COLUMNS)
     }
     if len(extra) > MAX_FIELDS:
         raise ImportFileError(
@@ -410,23 +412,38 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]
 
 
 def clients_csv_lines(
-    clients: QuerySet[Client], *, zone: tzinfo, with_owner: bool = False
+    clients: QuerySet[Client],
+    *,
+    zone: tzinfo,
+    with_owner: bool = False,
+    attribute_keys: Sequence[str] = (),
 ) -> Iterator[str]:
-    """The lines of the export, produced as the rows are read (never all in memory)."""
+    """The lines of the export, produced as the rows are read (never all in memory).
+    Custom fields follow as one column each (`attribute_keys`), so that the file imports
+    back as it was."""
     header = [*COLUMNS, "unsubscribed_at", "status"] + (["owner"] if with_owner else [])
-    fields = [*COLUMNS, "unsubscribed_at", "status"] + (["owner__email"] if with_owner else [])
+    fields = [*COLUMNS, "unsubscribed_at", "status", "attributes"]
+    fields += ["owner__email"] if with_owner else []
 
     def rows():
         for values in clients.values_list(*fields).iterator(chunk_size=2000):
-            email, full_name, comment, unsubscribed_at, status, *owner = values
+            email, full_name, comment, unsubscribed_at, status, attributes, *owner = values
             unsubscribed = (
                 timezone.localtime(unsubscribed_at, zone).strftime("%Y-%m-%d %H:%M")
                 if unsubscribed_at
                 else ""
             )
-            yield [email, full_name, comment, unsubscribed, status, *owner]
+            yield [
+                email,
+                full_name,
+                comment,
+                unsubscribed,
+                status,
+                *owner,
+                *(attributes.get(key, "") for key in attribute_keys),
+            ]
 
-    return csv_lines(header, rows())
+    return csv_lines([*header, *attribute_keys], rows())
 
 
 def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator[str]:

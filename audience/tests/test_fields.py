@@ -215,3 +215,19 @@ def test_bulk_upsert_sets_the_fields_it_names_and_refuses_bad_ones_whole(owner):
     response = api.post("/api/v1/clients/bulk/", {"clients": bad}, format="json")
     assert response.status_code == 400
     assert not Client.objects.filter(email="x@example.org").exists()
+
+
+@pytest.mark.django_db
+def test_the_export_carries_the_fields_and_imports_back_as_it_was(signed_in, owner):
+    ClientFactory(owner=owner, email="a@example.org", attributes={"city": "Казань"})
+    ClientFactory(owner=owner, email="b@example.org", attributes={"plan": "pro"})
+    data = b"".join(signed_in.get("/clients/export/").streaming_content)
+    lines = data.decode("utf-8-sig").splitlines()
+    assert lines[0] == "email,full_name,comment,unsubscribed_at,status,city,plan"
+    Client.objects.update(attributes={})
+    result = clients_import(owner=owner, data=data)
+    assert result.errors == [] and result.updated == 2
+    assert dict(Client.objects.values_list("email", "attributes")) == {
+        "a@example.org": {"city": "Казань"},
+        "b@example.org": {"plan": "pro"},
+    }
