@@ -288,11 +288,9 @@ class Renderer:
         return f"{self.unsubscribe_prefix}{token}{self.unsubscribe_suffix}"
 
     def render(self, recipient: Recipient) -> Email:
-        values = {
-            **recipient.attributes,
-            "full_name": recipient.full_name,
-            "email": recipient.email,
-        }
+        # Fields written past the forms (the admin) may be any JSON: only an object counts.
+        fields = recipient.attributes if isinstance(recipient.attributes, Mapping) else {}
+        values = {**fields, "full_name": recipient.full_name, "email": recipient.email}
         url = self.unsubscribe_url(recipient.client_id)
         subject = fill(self.subject_parts, values).replace("\n", " ").replace("\r", " ")
         text = fill(self.body_parts, values) + url.join(self.text_footer)

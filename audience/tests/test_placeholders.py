@@ -156,3 +156,10 @@ def test_a_run_sends_each_client_its_own_fields_through_a_real_smtp_server(smtp_
     }
     assert "Ждём вас в Казани!" in texts[kazan.email]
     assert "Ждём вас в нашем магазине!" in texts[nowhere.email]
+
+
+def test_fields_that_are_not_an_object_of_text_never_stop_a_send():
+    _subject, text, _html = render('{{ city | "—" }} {{ n }}', ["not", "an", "object"])
+    assert "— " in text
+    _subject, text, _html = render("{{ n }}", {"n": 7})
+    assert "7" in text
