@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from mailings.models import Client
 
-from .models import MailingList, Membership, Tag
+from .models import ConsentRecord, MailingList, Membership, Tag
 
 # Rows per INSERT of an import's memberships and tag links.
 BATCH = 1000
@@ -56,9 +56,9 @@ def _columns(model, *names: str) -> list[str]:
 
 @transaction.atomic
 def list_add_clients(*, mailing_list: MailingList, clients: QuerySet[Client]) -> BulkResult:
-    """Put every client of `clients` on the list as `subscribed` (added by its owner), in
-    two statements. Members stay as they are; a client who left the list is skipped and
-    counted: only the client may rejoin."""
+    """Put every client of `clients` on the list as `subscribed`, with a consent record
+    saying its owner added it: three statements however many match. Members stay as they
+    are; a client who left the list is skipped and counted: only the client may rejoin."""
     left = Membership.objects.filter(
         mailing_list=mailing_list, client=OuterRef("pk"), status=Membership.Status.UNSUBSCRIBED
     )
@@ -77,12 +77,23 @@ def list_add_clients(*, mailing_list: MailingList, clients: QuerySet[Client]) ->
         f"SELECT 1 FROM {membership} m WHERE m.{list_col} = %s AND m.{client_col} = c.{client_id})"
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    consent = connection.ops.quote_name(ConsentRecord._meta.db_table)
+    consent_columns = ", ".join(
+        _columns(ConsentRecord, "client", "mailing_list", "source", "user_agent", "created_at")
+    )
+    # Each new member's consent record says the owner added it, stamped like its row.
+    consent_sql = (
+        f"INSERT INTO {consent} ({consent_columns}) "
+        f"SELECT {client_col}, {list_col}, %s, '', {created_col} FROM {membership} "
+        f"WHERE {list_col} = %s AND {created_col} = %s"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
             [mailing_list.pk, Membership.Status.SUBSCRIBED, now, *ids_params, mailing_list.pk],
         )
         added = cursor.rowcount
+        cursor.execute(consent_sql, [ConsentRecord.Source.MANUAL, mailing_list.pk, now])
     return BulkResult(changed=added, skipped_left=skipped)
 
 

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import manager
-from audience.models import Membership, Tag
+from audience.models import ConsentRecord, Membership, Tag
 from audience.tests.factories import MailingListFactory, MembershipFactory, TagFactory
 from mailings.models import Client
 
@@ -42,6 +42,10 @@ def test_add_to_list_covers_every_match_and_skips_who_left(signed_in, owner):
     assert statuses["shop0@example.org"] == "pending"
     assert statuses["shop1@example.org"] == "unsubscribed"
     assert {statuses[f"shop{n}@example.org"] for n in range(2, 30)} == {"subscribed"}
+    consents = ConsentRecord.objects.filter(mailing_list=news)
+    assert consents.count() == 28
+    assert set(consents.values_list("source", flat=True)) == {ConsentRecord.Source.MANUAL}
+    assert not consents.filter(client__in=[already, gone]).exists()
     text = [str(m) for m in signed_in.get(response["Location"]).context["messages"]]
     assert "28" in text[0] and "1" in text[0]
 
@@ -100,7 +104,7 @@ def test_a_bulk_action_costs_the_same_queries_for_5_or_200_clients(
     add_clients(owner, 195)
     many = queries()
     assert many == few
-    # Session, user, overseer check, the form's choice, the counts and the write itself.
+    # Session, user, overseer check, the form's choice, the count and the writes.
     assert many <= 10
     if action == "add_to_list":
         assert news.memberships.count() == 200
