@@ -73,6 +73,7 @@ class MailingListDetailView(ListReadMixin, DetailView):
         return {
             **super().get_context_data(**kwargs),
             "counts": counts,
+            "member_total": sum(counts.values()),
             "status": status,
             "statuses": [
                 (value, label, counts[key])

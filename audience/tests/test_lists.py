@@ -67,6 +67,7 @@ def test_members_come_a_page_at_a_time_and_by_status(signed_in, owner):
     assert response.context["page_obj"].paginator.num_pages == 2
     response = signed_in.get(f"/lists/{news.pk}/?status=pending")
     assert [m.pk for m in response.context["page_obj"].object_list] == [waiting.pk]
+    assert response.context["member_total"] == 56
     assert waiting.client.email in response.content.decode()
 
 
