@@ -3,6 +3,7 @@ client a search matches, each a fixed number of SQL statements however many matc
 
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -46,8 +47,12 @@ def client_tags_set(*, client: Client, names: list[str]) -> None:
     client.tags.set(tags_for_names(owner=client.owner, names=names))
 
 
-def _client_ids_sql(clients: QuerySet[Client]) -> tuple[str, tuple]:
-    return clients.order_by().values("pk").query.sql_with_params()
+def _client_ids_sql(clients: QuerySet[Client]) -> tuple[str, tuple] | None:
+    """The SELECT of the clients' ids, or None when it can match nothing (`.none()`)."""
+    try:
+        return clients.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
 
 
 def _columns(model, *names: str) -> list[str]:
@@ -63,7 +68,9 @@ def list_add_clients(*, mailing_list: MailingList, clients: QuerySet[Client]) ->
         mailing_list=mailing_list, client=OuterRef("pk"), status=Membership.Status.UNSUBSCRIBED
     )
     skipped = clients.filter(Exists(left)).order_by().count()
-    ids_sql, ids_params = _client_ids_sql(clients)
+    if (ids := _client_ids_sql(clients)) is None:
+        return BulkResult(changed=0)
+    ids_sql, ids_params = ids
     membership = connection.ops.quote_name(Membership._meta.db_table)
     client_col, list_col, status_col, created_col = _columns(
         Membership, "client", "mailing_list", "status", "created_at"
@@ -115,7 +122,9 @@ def tag_add_clients(*, tag: Tag, clients: QuerySet[Client]) -> BulkResult:
     tag_col, client_col = _columns(link, "tag", "client")
     client_table = connection.ops.quote_name(Client._meta.db_table)
     client_id = _columns(Client, "id")[0]
-    ids_sql, ids_params = _client_ids_sql(clients)
+    if (ids := _client_ids_sql(clients)) is None:
+        return BulkResult(changed=0)
+    ids_sql, ids_params = ids
     sql = (
         f"INSERT INTO {table} ({tag_col}, {client_col}) "
         f"SELECT %s, c.{client_id} FROM {client_table} c "

@@ -135,3 +135,16 @@ def test_a_manager_gets_403(csrf_client):
     news = MailingListFactory()
     response = bulk(csrf_client, q="shop", action="add_to_list", target_list=news.pk)
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("action", ["add_to_list", "add_tag", "remove_from_list", "remove_tag"])
+def test_a_filter_naming_another_users_list_or_tag_matches_nobody(signed_in, owner, action):
+    # Found by the hostile-input suite: a filter that can match nothing was a 500.
+    add_clients(owner, 2)
+    mine = MailingListFactory(owner=owner)
+    TagFactory(owner=owner, name="vip")
+    for hidden in ({"list": MailingListFactory().pk}, {"tag": TagFactory().pk}):
+        response = bulk(signed_in, **hidden, action=action, target_list=mine.pk, tag_name="vip")
+        assert response.status_code == 302
+    assert not mine.members.exists()
+    assert not Tag.objects.get(owner=owner).clients.exists()
