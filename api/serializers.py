@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from audience.models import Membership
 from feedback.selectors import SUPPRESSED
 from mailings.forms import ClientForm, MailingForm, MessageForm
 from mailings.models import Client, Mailing, validate_sane_date
@@ -57,6 +58,29 @@ class FormValidatedSerializer(serializers.Serializer):
         return self.form.save()
 
 
+class TagNamesField(serializers.ListField):
+    """A client's tags by name: written as a list (missing ones are created), read from
+    the relation (prefetched by the view)."""
+
+    child = serializers.CharField()
+
+    def to_representation(self, data):
+        return sorted(tag.name for tag in data.all())
+
+
+class ListIdsField(serializers.ListField):
+    """The lists a client is on, as their ids (left ones not counted)."""
+
+    child = serializers.IntegerField()
+
+    def to_representation(self, data):
+        return sorted(
+            membership.mailing_list_id
+            for membership in data.all()
+            if membership.status != Membership.Status.UNSUBSCRIBED
+        )
+
+
 class ClientSerializer(FormValidatedSerializer):
     form_class = ClientForm
 
@@ -65,6 +89,23 @@ class ClientSerializer(FormValidatedSerializer):
     full_name = serializers.CharField(required=False, allow_blank=True)
     comment = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     status = serializers.ChoiceField(choices=Client.Status.choices, read_only=True)
+    attributes = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text=_(
+            'Your own fields, names to text ({"city": "Казань"}); replaces all of them. '
+            "Names become identifiers (a-z, 0-9, _): usable as {{ city }} in messages."
+        ),
+    )
+    tags = TagNamesField(
+        required=False, help_text=_("Tag names; missing tags are created. Replaces all tags.")
+    )
+    lists = ListIdsField(source="memberships", read_only=True)
+
+    def current_values(self, instance) -> dict:
+        # Tags are not a field of the client's own table: a PATCH without them keeps them.
+        return {**super().current_values(instance), "tags": [t.name for t in instance.tags.all()]}
+
     unsubscribed_at = serializers.DateTimeField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -191,7 +232,10 @@ class BulkClientsSerializer(serializers.Serializer):
         child=serializers.DictField(),
         allow_empty=False,
         max_length=BULK_MAX,
-        help_text=_("Objects with email and, optionally, full_name and comment."),
+        help_text=_(
+            "Objects with email and, optionally, full_name, comment and attributes (your "
+            "own fields: those named are set, the client's others kept)."
+        ),
     )
 
 

@@ -99,7 +99,7 @@ class ClientViewSet(ApiViewMixin, viewsets.ModelViewSet):
     pagination_class = OldestFirst
 
     def visible(self):
-        return clients_visible_to(self.request.user)
+        return clients_visible_to(self.request.user).prefetch_related("tags", "memberships")
 
     def perform_create(self, serializer):
         self._save(serializer)

@@ -1,10 +1,115 @@
-"""Reads of the audience app: which rows a user may see (managers see all, read-only)."""
+"""Reads of lists, tags and segments: who may see which (the workspace's rule, mailings.selectors),
+member counts, and the client list's ?list= and ?tag= filters."""
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
+from django.db import connection
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from mailings.models import Client
 from mailings.selectors import sees_everything
 
-from .models import Segment
+from .models import MailingList, Membership, Segment, Tag
+
+
+def lists_visible_to(user) -> QuerySet[MailingList]:
+    lists = MailingList.objects.all()
+    return lists if sees_everything(user) else lists.owned_by(user)
+
+
+def tags_visible_to(user) -> QuerySet[Tag]:
+    return Tag.objects.all() if sees_everything(user) else Tag.objects.owned_by(user)
+
+
+def _members_counted(status: str) -> Coalesce:
+    """Members of one status, as a correlated subquery: counted for the page's lists only
+    (on the list and status index), never grouped over every membership."""
+    members = (
+        Membership.objects.filter(mailing_list=OuterRef("pk"), status=status)
+        .order_by()
+        .values("mailing_list")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    return Coalesce(Subquery(members, output_field=IntegerField()), 0)
+
+
+def lists_with_member_counts(lists: QuerySet[MailingList]) -> QuerySet[MailingList]:
+    return lists.annotate(
+        subscribed_count=_members_counted(Membership.Status.SUBSCRIBED),
+        pending_count=_members_counted(Membership.Status.PENDING),
+        left_count=_members_counted(Membership.Status.UNSUBSCRIBED),
+    )
+
+
+def _id(raw: str) -> int | None:
+    """A query parameter as a row id, or None when it cannot be one (text, out of range)."""
+    low, high = connection.ops.integer_field_range("BigIntegerField")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+@dataclass
+class AudienceFilter:
+    """The list and tag a client list is narrowed to (each None when not asked for)."""
+
+    mailing_list: MailingList | None = None
+    tag: Tag | None = None
+    # Asked for one the user may not see (or that is gone): nothing matches.
+    missing_list: bool = False
+    missing_tag: bool = False
+
+    @classmethod
+    def from_params(cls, params, *, user) -> "AudienceFilter":
+        """From ?list=<id>&tag=<id>; an id the user may not see narrows to nothing."""
+        chosen = cls()
+        if (list_id := _id(params.get("list", ""))) is not None:
+            chosen.mailing_list = lists_visible_to(user).filter(pk=list_id).first()
+            chosen.missing_list = chosen.mailing_list is None
+        if (tag_id := _id(params.get("tag", ""))) is not None:
+            chosen.tag = tags_visible_to(user).filter(pk=tag_id).first()
+            chosen.missing_tag = chosen.tag is None
+        return chosen
+
+    @property
+    def active(self) -> bool:
+        return bool(self.mailing_list or self.tag or self.missing_list or self.missing_tag)
+
+    def apply(self, clients: QuerySet[Client]) -> QuerySet[Client]:
+        """Members of the list (subscribed or waiting, not those who left), with the tag."""
+        if self.missing_list or self.missing_tag:
+            return clients.none()
+        if self.mailing_list is not None:
+            on_list = Membership.objects.filter(
+                mailing_list=self.mailing_list, client=OuterRef("pk")
+            ).exclude(status=Membership.Status.UNSUBSCRIBED)
+            clients = clients.filter(Exists(on_list))
+        if self.tag is not None:
+            tagged = Tag.clients.through.objects.filter(tag=self.tag, client=OuterRef("pk"))
+            clients = clients.filter(Exists(tagged))
+        return clients
+
+
+def client_memberships(client: Client) -> QuerySet[Membership]:
+    return client.memberships.select_related("mailing_list").order_by("mailing_list__name")
+
+
+def list_members(mailing_list: MailingList, *, status: str = "") -> QuerySet[Membership]:
+    """A list's members, newest first (read along the membership index, not sorted by
+    address: a list may hold a million)."""
+    members = mailing_list.memberships.select_related("client").order_by("-pk")
+    return members.filter(status=status) if status else members
+
+
+def list_member_counts(mailing_list: MailingList) -> dict[str, int]:
+    return mailing_list.memberships.aggregate(
+        subscribed=Count("pk", filter=Q(status=Membership.Status.SUBSCRIBED)),
+        pending=Count("pk", filter=Q(status=Membership.Status.PENDING)),
+        left=Count("pk", filter=Q(status=Membership.Status.UNSUBSCRIBED)),
+    )
 
 
 def segments_visible_to(user) -> QuerySet[Segment]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import segment_views
+from . import segment_views, views
 
 app_name = "audience"
 
@@ -22,4 +22,10 @@ urlpatterns = [
         segment_views.SegmentDeleteView.as_view(),
         name="segment_delete",
     ),
+    path("lists/", views.MailingListListView.as_view(), name="list_list"),
+    path("lists/new/", views.MailingListCreateView.as_view(), name="list_create"),
+    path("lists/<int:pk>/", views.MailingListDetailView.as_view(), name="list_detail"),
+    path("lists/<int:pk>/edit/", views.MailingListUpdateView.as_view(), name="list_update"),
+    path("lists/<int:pk>/delete/", views.MailingListDeleteView.as_view(), name="list_delete"),
+    path("clients/bulk/", views.ClientBulkView.as_view(), name="client_bulk"),
 ]

@@ -3,7 +3,9 @@
 import codecs
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -15,11 +17,24 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audience.attributes import (
+    MAX_FIELDS,
+    attribute_key,
+    attribute_keys_changed,
+    attribute_value,
+    too_many_fields_error,
+)
+from audience.services import clients_join_lists_and_tags, owner_lists_by_lowered_name
 from sending.models import Attempt, Delivery
 
 from .models import Client
 
 COLUMNS = ("email", "full_name", "comment")
+# Optional columns naming the lists a client joins and its tags (not custom fields).
+MEMBERSHIP_COLUMNS = ("lists", "tags")
+# Columns our own export adds that an import reads nothing from (nor makes fields of).
+EXPORT_ONLY_COLUMNS = ("unsubscribed_at", "status", "owner")
+LIST_SEPARATORS = re.compile(r"[,;|]")
 BATCH_SIZE = 1000
 UPDATE_BATCH_SIZE = 200
 # Rows written per transaction (about 0.2 s of SQLite's write lock).
@@ -113,7 +128,13 @@ def csv_records(text: str) -> tuple[dict[str, int], Iterator[tuple[int, list[str
         header = []
     if "\x00" in "".join(header):
         raise ImportFileError(_("This is not a CSV text file: it holds binary data."))
-    columns = {name.strip().lower().lstrip("\ufeff"): index for index, name in enumerate(header)}
+    names = [name.strip().lower().lstrip("\ufeff") for name in header]
+    columns = {name: index for index, name in enumerate(names)}
+    counts = Counter(name for name in names if name)
+    if twice := next((name for name, count in counts.items() if count > 1), None):
+        raise ImportFileError(
+            _("The column “%(name)s” appears twice in the header.") % {"name": twice[:60]}
+        )
     if "email" not in columns:
         raise ImportFileError(
             _("The first row must be a header naming the columns: email,full_name,comment.")
@@ -139,12 +160,50 @@ def csv_records(text: str) -> tuple[dict[str, int], Iterator[tuple[int, list[str
     return columns, records()
 
 
+def _attribute_columns(columns: dict[str, int]) -> dict[str, int]:
+    """Every column beyond the known ones is a custom field: its key → its index. A file
+    whose extra columns cannot all be fields (500 of them, two names for one key, a name
+    with nothing usable in it) is refused as a whole, before any row is read."""
+    extra = {
+        name: index
+        for name, index in columns.items()
+        if name and name not in (*COLUMNS, *MEMBERSHIP_COLUMNS, *EXPORT_ONLY_COLUMNS)
+    }
+    if len(extra) > MAX_FIELDS:
+        raise ImportFileError(
+            _("The file has %(count)d extra columns: at most %(max)d can be custom fields.")
+            % {"count": len(extra), "max": MAX_FIELDS}
+        )
+    keys: dict[str, int] = {}
+    for name, index in extra.items():
+        try:
+            key = attribute_key(name)
+        except ValidationError as error:
+            raise ImportFileError(
+                _("Column “%(name)s”: %(problem)s")
+                % {"name": name[:60], "problem": error.messages[0]}
+            ) from None
+        if key in keys:
+            raise ImportFileError(
+                _("Two columns both make the field “%(key)s”: rename one of them.") % {"key": key}
+            )
+        keys[key] = index
+    return keys
+
+
+def _names(cell: str) -> list[str]:
+    return [" ".join(name.split()) for name in LIST_SEPARATORS.split(cell) if name.strip()]
+
+
 def clients_import(
     *, owner, data: bytes, on_progress: Callable[[int], None] | None = None
 ) -> ImportResult:
     """Create new clients and update existing ones (matched by email, any case).
 
     Empty cells leave existing values alone; unsubscribed clients stay unsubscribed.
+    Columns beyond email, full_name and comment are custom fields (`attributes`), except
+    `lists` and `tags`: names of the owner's lists to put the client on (a client who left
+    one is not put back) and of tags (created as needed).
     `on_progress` hears the number of rows read so far as the file is read, and the
     total at the end. The file is read outside any transaction and written in short
     ones, so that a large file never holds SQLite's write lock for long. A client added
@@ -152,21 +211,33 @@ def clients_import(
     stay, and importing the file again completes it (rows match by email).
     """
     columns, records = csv_records(decode_upload(data))
+    attribute_columns = _attribute_columns(columns)
+    lists_by_name = owner_lists_by_lowered_name(owner) if "lists" in columns else {}
     result = ImportResult()
     existing = {
-        email.lower(): (pk, full_name, comment)
-        for pk, email, full_name, comment in Client.objects.owned_by(owner).values_list(
-            "pk", "email", "full_name", "comment"
+        email.lower(): (pk, full_name, comment, attributes)
+        for pk, email, full_name, comment, attributes in Client.objects.owned_by(owner).values_list(
+            "pk", "email", "full_name", "comment", "attributes"
         )
     }
     seen: dict[str, int] = {}
     to_create: list[Client] = []
     to_update: list[tuple[str, str, int]] = []
+    to_update_attributes: list[tuple[dict, int]] = []
+    # Email (lower case) → the lists and the tags its row names.
+    joins: dict[str, tuple[list[int], list[str]]] = {}
     now = timezone.now()
 
     def cell(row: list[str], name: str) -> str:
         index = columns.get(name)
         return _unescape(row[index].strip()) if index is not None and index < len(row) else ""
+
+    def row_attributes(row: list[str]) -> dict[str, str]:
+        return {
+            key: attribute_value(_unescape(row[index]), key=key)
+            for key, index in attribute_columns.items()
+            if index < len(row) and row[index].strip()
+        }
 
     rows = 0
     for line, row, problem in records:
@@ -198,6 +269,22 @@ def clients_import(
                 )
             )
             continue
+        try:
+            attributes = row_attributes(row)
+        except ValidationError as error:
+            result.errors.append(RowError(line, email, error.messages[0]))
+            continue
+        list_names = _names(cell(row, "lists"))
+        unknown_lists = [name for name in list_names if name.lower() not in lists_by_name]
+        if unknown_lists:
+            result.errors.append(
+                RowError(
+                    line,
+                    email,
+                    _("You have no list named “%(name)s”.") % {"name": unknown_lists[0][:60]},
+                )
+            )
+            continue
         key = email.lower()
         if key in seen:
             result.errors.append(
@@ -210,16 +297,35 @@ def clients_import(
             )
             continue
         seen[key] = line
+        tag_names = _names(cell(row, "tags"))
+        if list_names or tag_names:
+            joins[key] = ([lists_by_name[name.lower()] for name in list_names], tag_names)
 
         if key in existing:
-            pk, old_name, old_comment = existing[key]
+            pk, old_name, old_comment, old_attributes = existing[key]
             new_name, new_comment = full_name or old_name, comment or old_comment
-            if (new_name, new_comment) == (old_name, old_comment):
+            new_attributes = {**old_attributes, **attributes}
+            if len(new_attributes) > MAX_FIELDS:
+                result.errors.append(
+                    RowError(line, email, too_many_fields_error(len(new_attributes)).messages[0])
+                )
+                continue
+            if (new_name, new_comment, new_attributes) == (old_name, old_comment, old_attributes):
                 result.unchanged += 1
-            else:
+            if (new_name, new_comment) != (old_name, old_comment):
                 to_update.append((new_name, new_comment, pk))
+            if new_attributes != old_attributes:
+                to_update_attributes.append((new_attributes, pk))
         else:
-            to_create.append(Client(owner=owner, email=email, full_name=full_name, comment=comment))
+            to_create.append(
+                Client(
+                    owner=owner,
+                    email=email,
+                    full_name=full_name,
+                    comment=comment,
+                    attributes=attributes,
+                )
+            )
 
     if not rows:
         raise ImportFileError(_("The file has a header row but no clients under it."))
@@ -235,7 +341,15 @@ def clients_import(
     for start in range(0, len(to_update), WRITE_BATCH_SIZE):
         with transaction.atomic():
             _update_names(to_update[start : start + WRITE_BATCH_SIZE], now=now)
-    result.created, result.updated = len(to_create), len(to_update)
+    for start in range(0, len(to_update_attributes), WRITE_BATCH_SIZE):
+        with transaction.atomic():
+            _update_attributes(to_update_attributes[start : start + WRITE_BATCH_SIZE], now=now)
+    if joins:
+        clients_join_lists_and_tags(owner=owner, joins=joins)
+    if attribute_columns:
+        attribute_keys_changed(owner.pk)
+    updated = {pk for *_values, pk in to_update} | {pk for _values, pk in to_update_attributes}
+    result.created, result.updated = len(to_create), len(updated)
     return result
 
 
@@ -256,6 +370,24 @@ def _update_names(rows: list[tuple[str, str, int]], *, now) -> None:
         for start in range(0, len(rows), BATCH_SIZE):
             batch = rows[start : start + BATCH_SIZE]
             cursor.executemany(sql, [(name, comment, stamp, pk) for name, comment, pk in batch])
+
+
+def _update_attributes(rows: list[tuple[dict, int]], *, now) -> None:
+    """Update (attributes, pk) rows with one statement run many times (see _update_names)."""
+    quote = connection.ops.quote_name
+    field = Client._meta.get_field
+    sql = "UPDATE {} SET {} = %s, {} = %s WHERE {} = %s".format(
+        quote(Client._meta.db_table),
+        *(quote(field(name).column) for name in ("attributes", "updated_at", "id")),
+    )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    prepare = field("attributes").get_db_prep_save
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH_SIZE):
+            batch = rows[start : start + BATCH_SIZE]
+            cursor.executemany(
+                sql, [(prepare(values, connection), stamp, pk) for values, pk in batch]
+            )
 
 
 class _Echo:
@@ -280,23 +412,38 @@ def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]
 
 
 def clients_csv_lines(
-    clients: QuerySet[Client], *, zone: tzinfo, with_owner: bool = False
+    clients: QuerySet[Client],
+    *,
+    zone: tzinfo,
+    with_owner: bool = False,
+    attribute_keys: Sequence[str] = (),
 ) -> Iterator[str]:
-    """The lines of the export, produced as the rows are read (never all in memory)."""
+    """The lines of the export, produced as the rows are read (never all in memory).
+    Custom fields follow as one column each (`attribute_keys`), so that the file imports
+    back as it was."""
     header = [*COLUMNS, "unsubscribed_at", "status"] + (["owner"] if with_owner else [])
-    fields = [*COLUMNS, "unsubscribed_at", "status"] + (["owner__email"] if with_owner else [])
+    fields = [*COLUMNS, "unsubscribed_at", "status", "attributes"]
+    fields += ["owner__email"] if with_owner else []
 
     def rows():
         for values in clients.values_list(*fields).iterator(chunk_size=2000):
-            email, full_name, comment, unsubscribed_at, status, *owner = values
+            email, full_name, comment, unsubscribed_at, status, attributes, *owner = values
             unsubscribed = (
                 timezone.localtime(unsubscribed_at, zone).strftime("%Y-%m-%d %H:%M")
                 if unsubscribed_at
                 else ""
             )
-            yield [email, full_name, comment, unsubscribed, status, *owner]
+            yield [
+                email,
+                full_name,
+                comment,
+                unsubscribed,
+                status,
+                *owner,
+                *(attributes.get(key, "") for key in attribute_keys),
+            ]
 
-    return csv_lines(header, rows())
+    return csv_lines([*header, *attribute_keys], rows())
 
 
 def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator[str]:

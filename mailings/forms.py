@@ -8,9 +8,17 @@ from django.db.models import Sum
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from audience.attributes import attribute_keys_changed, known_attribute_keys
+from audience.fields import AttributesField, TagsField
 from audience.models import MailingList, Segment
+from audience.placeholders import (
+    BUILT_IN_NAMES,
+    unknown_placeholders,
+    unknown_placeholders_message,
+)
 from audience.recipients import targeted_clients
 from audience.segments import RuleError, segment_q
+from audience.services import client_tags_set
 from config.images import CheckedImageField
 from senders.models import Sender
 from sending.markup import MAX_BODY_CHARS
@@ -111,10 +119,33 @@ class OwnedModelForm(forms.ModelForm):
 
 
 class ClientForm(OwnedModelForm):
+    attributes = AttributesField(
+        label=_("Fields"),
+        required=False,
+        help_text=_(
+            "Your own fields, one “name: value” a line; a message uses them as {{ name }}."
+        ),
+    )
+    tags = TagsField(
+        label=_("Tags"), required=False, help_text=_("Separated by commas: vip, bought in 2026.")
+    )
+
     class Meta:
         model = Client
-        fields = ["email", "full_name", "comment"]
+        fields = ["email", "full_name", "comment", "attributes"]
         widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("tags", [tag.name for tag in self.instance.tags.all()])
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        if "tags" in self.changed_data:
+            client_tags_set(client=self.instance, names=self.cleaned_data["tags"])
+        if "attributes" in self.changed_data:
+            attribute_keys_changed(self.owner.pk)
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
@@ -189,6 +220,13 @@ class MessageForm(OwnedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The placeholders a message of this owner may use: built-in and custom fields.
+        self.known_names = [*BUILT_IN_NAMES, *known_attribute_keys(self.owner.pk)]
+        known = ", ".join(f"{{{{ {name} }}}}" for name in self.known_names)
+        self.fields["body"].help_text = _(
+            "Replaced per recipient: %(known)s. With a fallback for clients without the "
+            'field: {{ city | "friend" }}.'
+        ) % {"known": known}
         # Left out (older scripts, the API): the message keeps its format.
         self.fields["format"].required = False
         self.fields["body"].max_length = MAX_BODY_CHARS
@@ -215,6 +253,10 @@ class MessageForm(OwnedModelForm):
                     code="plain_text",
                 ),
             )
+        known = frozenset(self.known_names)
+        for name in ("subject", "body"):
+            if unknown := unknown_placeholders(cleaned.get(name) or "", known):
+                self.add_error(name, unknown_placeholders_message(unknown, self.known_names))
         return cleaned
 
     def clean_attachments(self) -> list[tuple[str, str, bytes]]:

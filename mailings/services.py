@@ -12,7 +12,20 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from .csv_files import BATCH_SIZE, EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, _update_names
+from audience.attributes import (
+    MAX_FIELDS,
+    attribute_keys_changed,
+    clean_attributes,
+    too_many_fields_error,
+)
+
+from .csv_files import (
+    BATCH_SIZE,
+    EMAIL_MAX_LENGTH,
+    NAME_MAX_LENGTH,
+    _update_attributes,
+    _update_names,
+)
 from .images import email_version
 from .models import Client, Mailing, Message, MessageAttachment, MessageImage
 
@@ -58,6 +71,11 @@ def _row_errors(row, index: int, seen: dict[str, int]) -> dict[str, list[str]]:
     if len(row.get("full_name") or "") > NAME_MAX_LENGTH:
         message = _("The name is longer than %(max)d characters.") % {"max": NAME_MAX_LENGTH}
         return {"full_name": [message]}
+    if row.get("attributes") is not None:
+        try:
+            row["attributes"] = clean_attributes(row["attributes"])
+        except ValidationError as error:
+            return {"attributes": error.messages}
     key = email.lower()
     if key in seen:
         return {"email": [_("The same email as client %(index)d.") % {"index": seen[key]}]}
@@ -81,31 +99,40 @@ def clients_upsert(*, owner, rows: list) -> UpsertResult:
     if errors:
         raise ClientRowsInvalid(errors)
 
-    existing: dict[str, tuple[int, str, str]] = {}
+    existing: dict[str, tuple[int, str, str, dict]] = {}
     keys = list(seen)
     for start in range(0, len(keys), BATCH_SIZE):
         found = (
             Client.objects.owned_by(owner)
             .annotate(key=Lower("email"))
             .filter(key__in=keys[start : start + BATCH_SIZE])
-            .values_list("key", "pk", "full_name", "comment")
+            .values_list("key", "pk", "full_name", "comment", "attributes")
         )
-        existing.update((key, (pk, name, comment)) for key, pk, name, comment in found)
+        existing.update((key, (pk, *values)) for key, pk, *values in found)
 
     result = UpsertResult()
     to_create: list[Client] = []
     to_update: list[tuple[str, str, int]] = []
-    for row in rows:
+    to_update_attributes: list[tuple[dict, int]] = []
+    for index, row in enumerate(rows):
         email = row["email"].strip()
         full_name, comment = row.get("full_name"), row.get("comment")
+        # As in a CSV import: the fields a row names are set, the client's others kept.
+        attributes = row.get("attributes") or {}
         if email.lower() in existing:
-            pk, old_name, old_comment = existing[email.lower()]
+            pk, old_name, old_comment, old_attributes = existing[email.lower()]
             new_name = old_name if full_name is None else full_name.strip()
             new_comment = old_comment if comment is None else comment
-            if (new_name, new_comment) == (old_name, old_comment):
+            new_attributes = {**old_attributes, **attributes}
+            if len(new_attributes) > MAX_FIELDS:
+                error = too_many_fields_error(len(new_attributes))
+                raise ClientRowsInvalid({index: {"attributes": error.messages}})
+            if (new_name, new_comment, new_attributes) == (old_name, old_comment, old_attributes):
                 result.unchanged += 1
-            else:
+            if (new_name, new_comment) != (old_name, old_comment):
                 to_update.append((new_name, new_comment, pk))
+            if new_attributes != old_attributes:
+                to_update_attributes.append((new_attributes, pk))
         else:
             to_create.append(
                 Client(
@@ -113,11 +140,17 @@ def clients_upsert(*, owner, rows: list) -> UpsertResult:
                     email=email,
                     full_name=(full_name or "").strip(),
                     comment=comment or "",
+                    attributes=attributes,
                 )
             )
     Client.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-    _update_names(to_update, now=timezone.now())
-    result.created, result.updated = len(to_create), len(to_update)
+    now = timezone.now()
+    _update_names(to_update, now=now)
+    _update_attributes(to_update_attributes, now=now)
+    if any(row.get("attributes") for row in rows):
+        attribute_keys_changed(owner.pk)
+    updated = {pk for *_values, pk in to_update} | {pk for _values, pk in to_update_attributes}
+    result.created, result.updated = len(to_create), len(updated)
     return result
 
 

@@ -40,6 +40,9 @@ from django.views.generic import (
     UpdateView,
 )
 
+from audience.attributes import known_attribute_keys
+from audience.forms import BulkActionForm
+from audience.selectors import AudienceFilter, client_memberships, lists_visible_to, tags_visible_to
 from sending.content import Recipient, Renderer, preview_of
 from sending.models import HANDED_OVER, Delivery
 from sending.services import (
@@ -84,6 +87,8 @@ from .services import mailing_duplicate, message_duplicate, message_image_create
 
 PAGE_SIZE = 25
 RECIPIENT_COUNT_SECONDS = 60
+# Lists and tags offered in the client list's filter.
+FILTER_CHOICES = 200
 
 
 class ListControlsMixin:
@@ -141,12 +146,30 @@ class ClientListView(ListControlsMixin, ReadAccessMixin, ListView):
     default_sort = "email"
 
     def get_queryset(self):
-        return (
+        self.audience = AudienceFilter.from_params(self.request.GET, user=self.request.user)
+        return self.audience.apply(
             super()
             .get_queryset()
             .select_related("owner")
+            .prefetch_related("tags")
             .annotate(mailing_count=mailing_count_of_client())
         )
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        context = super().get_context_data(**kwargs)
+        filtered = bool(self.query or self.audience.active)
+        # An overseer follows filter links (a list's "its clients") but picks no filter:
+        # every owner's lists in one menu would say nothing.
+        owner_view = not context["oversight"]
+        return {
+            **context,
+            "audience": self.audience,
+            "filter_lists": lists_visible_to(user)[:FILTER_CHOICES] if owner_view else [],
+            "filter_tags": tags_visible_to(user)[:FILTER_CHOICES] if owner_view else [],
+            "filtered": filtered,
+            "bulk_form": BulkActionForm(owner=user) if filtered and owner_view else None,
+        }
 
 
 class ClientDetailView(ReadAccessMixin, DetailView):
@@ -159,6 +182,8 @@ class ClientDetailView(ReadAccessMixin, DetailView):
         client = self.object
         return {
             **super().get_context_data(**kwargs),
+            "memberships": client_memberships(client),
+            "tags": client.tags.order_by("name"),
             "client_mailings": mailings_with_recipient_counts(client.mailings.all())[:20],
             "deliveries": Delivery.objects.filter(client=client)
             .select_related("attempt__mailing__message")
@@ -276,9 +301,16 @@ class ClientExportView(ListControlsMixin, ReadAccessMixin, View):
     default_sort = "email"
 
     def get(self, request, *args, **kwargs):
-        clients = self.get_queryset()
+        clients = AudienceFilter.from_params(request.GET, user=request.user).apply(
+            self.get_queryset()
+        )
+        oversight = sees_everything(request.user)
         lines = clients_csv_lines(
-            clients, zone=timezone.get_current_timezone(), with_owner=sees_everything(request.user)
+            clients,
+            zone=timezone.get_current_timezone(),
+            with_owner=oversight,
+            # An overseer's export spans owners: their fields are not one set of columns.
+            attribute_keys=[] if oversight else known_attribute_keys(request.user.pk),
         )
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         filename = f"clients-{timezone.localdate():%Y-%m-%d}.csv"
@@ -347,7 +379,11 @@ class MessagePreviewMixin(ReadAccessMixin):
             )
         else:
             recipient = Recipient(
-                delivery_id=0, client_id=client.pk, email=client.email, full_name=client.full_name
+                delivery_id=0,
+                client_id=client.pk,
+                email=client.email,
+                full_name=client.full_name,
+                attributes=client.attributes,
             )
         mailing = message.mailings.select_related("owner").order_by("-created_at").first()
         preview = preview_of(Renderer.for_message(message, mailing=mailing), recipient)

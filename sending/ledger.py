@@ -110,15 +110,17 @@ def window_claim(*, attempt_id: int, size: int, ids: list[int] | None, now: date
     else:
         rows = rows.filter(Q(next_try_at__isnull=True) | Q(next_try_at__lte=now))
     picked = list(
-        rows.values_list("pk", "tries", "email", "full_name", "client_id", "client__status")[:size]
+        rows.values_list(
+            "pk", "tries", "email", "full_name", "client_id", "client__status", "client__attributes"
+        )[:size]
     )
     keep, gone = [], []
-    for pk, tries, email, full_name, client_id, client_status in picked:
+    for pk, tries, email, full_name, client_id, client_status, attributes in picked:
         if client_id is None or client_status != Client.Status.ACTIVE:
             # Deleted, unsubscribed, bounced or complained since the run started.
             gone.append(pk)
         else:
-            keep.append(Row(pk, tries, Recipient(pk, client_id, email, full_name)))
+            keep.append(Row(pk, tries, Recipient(pk, client_id, email, full_name, attributes)))
     if gone:
         Delivery.objects.filter(pk__in=gone).delete()
     if keep:

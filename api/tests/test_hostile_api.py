@@ -49,6 +49,8 @@ CLIENT = {
     "email": kind(hostile.emails),
     "full_name": kind(hostile.text),
     "comment": kind(hostile.text),
+    "attributes": kind(st.dictionaries(hostile.hostile_text, hostile.text, max_size=4)),
+    "tags": kind(st.lists(hostile.hostile_text, max_size=4)),
 }
 MESSAGE = {"subject": kind(hostile.text), "body": kind(hostile.text)}
 MAILING = {

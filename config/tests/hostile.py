@@ -126,6 +126,13 @@ CSV_FILES = {
     "long email": _csv([["x" * 300 + "@example.org", "", ""]]),
     "long name": _csv([["long@example.org", "n" * 1000, ""]]),
     "10,000 rows": _csv([[f"bulk{n}@example.org", f"Имя {n}", ""] for n in range(10_000)]),
+    "500 columns": ",".join(["email", *(f"field{n}" for n in range(500))]).encode()
+    + b"\nanna@example.org"
+    + b",x" * 500,
+    "custom fields, lists and tags": "email,Город,plan,lists,tags\nanna@example.org,Казань,"
+    "=1+1,Нет такого списка,vip\nboris@example.org,,pro,,\n".encode(),
+    "a column twice": b"email,City,city\nanna@example.org,a,b\n",
+    "a field value over 500 characters": b"email,city\nanna@example.org," + b"z" * 600 + b"\n",
 }
 
 

@@ -26,6 +26,7 @@ from accounts.tests.factories import PASSWORD, UserFactory, content_manager, man
 from api.models import ApiToken
 from audience.models import ConsentRecord, MailingList, Membership, Segment
 from audience.subscriptions import confirmation_token
+from audience.tests.factories import MembershipFactory, TagFactory
 from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
 from mailings.imports import client_imports_run
@@ -49,7 +50,32 @@ REPORT_PARAMS = {
     "status": hostile.choice("success", "failure"),
     "page": hostile.integers,
 }
-CLIENT = {"email": hostile.emails, "full_name": hostile.text, "comment": hostile.text}
+CLIENT = {
+    "email": hostile.emails,
+    "full_name": hostile.text,
+    "comment": hostile.text,
+    "attributes": hostile.text,
+    "tags": hostile.text,
+}
+CLIENT_LIST_PARAMS = {
+    **LIST_PARAMS,
+    "list": hostile.reference("{mailing_list}"),
+    "tag": hostile.reference("{tag}"),
+}
+MAILING_LIST = {
+    "name": hostile.text,
+    "description": hostile.text,
+    "double_opt_in": hostile.flags,
+    "language": hostile.choice("ru", "en"),
+}
+BULK = {
+    "q": hostile.text,
+    "list": hostile.reference("{mailing_list}"),
+    "tag": hostile.reference("{tag}"),
+    "action": hostile.choice("add_to_list", "remove_from_list", "add_tag", "remove_tag"),
+    "target_list": hostile.reference("{mailing_list}"),
+    "tag_name": hostile.text,
+}
 MESSAGE = {
     "subject": hostile.text,
     "body": hostile.text,
@@ -139,8 +165,19 @@ class Page:
 PAGES = [
     Page("/"),
     Page("/healthz"),
-    Page("/clients/", fields=LIST_PARAMS),
-    Page("/clients/export/", fields=LIST_PARAMS),
+    Page("/clients/", fields=CLIENT_LIST_PARAMS),
+    Page("/clients/export/", fields=CLIENT_LIST_PARAMS),
+    Page("/clients/bulk/", "POST", BULK, valid={"q": "a", "action": "add_tag", "tag_name": "x"}),
+    Page("/lists/", fields=LIST_PARAMS),
+    Page("/lists/{mailing_list}/", fields={"status": hostile.text, "page": hostile.integers}),
+    Page("/lists/new/", "POST", MAILING_LIST, valid={"name": "Новости", "language": "ru"}),
+    Page(
+        "/lists/{mailing_list}/edit/",
+        "POST",
+        MAILING_LIST,
+        valid={"name": "Акции", "language": "en"},
+    ),
+    Page("/lists/{mailing_list}/delete/", "POST"),
     Page("/clients/{client}/"),
     Page("/clients/new/", "POST", CLIENT, valid={"email": "new@example.org"}),
     Page("/clients/{client}/edit/", "POST", CLIENT, valid={"email": "edited@example.org"}),
@@ -333,6 +370,10 @@ def world() -> dict:
                 owner=owner, name="Guarded", captcha=True
             ).token,
             f"{prefix}confirm_link": confirmation_token(consent),
+            f"{prefix}mailing_list": MembershipFactory(
+                mailing_list__owner=owner, client=client
+            ).mailing_list_id,
+            f"{prefix}tag": TagFactory(owner=owner).pk,
         }
     return {
         **{name: str(value) for name, value in objects.items() if "owner" not in name},

@@ -11,6 +11,7 @@ import pytest
 
 from accounts.tests.factories import UserFactory, content_manager, manager
 from audience.models import Segment
+from audience.tests.factories import MailingListFactory, MembershipFactory, TagFactory
 from mailings.imports import client_import_create
 from mailings.tests.factories import (
     AttemptFactory,
@@ -54,6 +55,19 @@ MATRIX = [
     ("GET", "/clients/import/{client_import}/", OWN_OBJECT),
     ("GET", "/clients/import/{client_import}/progress/", OWN_OBJECT),
     ("GET", "/clients/export/", LIST),
+    ("GET", "/clients/?list={mailing_list}&tag={tag}", LIST),
+    # No search or filter: nothing to do, back to the list.
+    ("POST", "/clients/bulk/", row(LOGIN, 302, 302, 403, 302)),
+    ("GET", "/clients/bulk/", row(405, 405, 405, 405, 405, 405)),
+    ("GET", "/lists/", LIST),
+    ("GET", "/lists/new/", CREATE),
+    ("GET", "/lists/{mailing_list}/", OWN_OBJECT),
+    ("GET", "/lists/{mailing_list}/?status=pending&page=2", OWN_OBJECT),
+    ("GET", "/lists/{mailing_list}/edit/", CHANGE),
+    ("GET", "/lists/{mailing_list}/delete/", CHANGE),
+    ("POST", "/lists/new/", row(LOGIN, 200, 200, 403, 200)),  # nothing posted: the form again
+    ("POST", "/lists/{mailing_list}/edit/", row(LOGIN, 302, 404, 403, 404)),
+    ("POST", "/lists/{spare_list}/delete/", row(LOGIN, 302, 404, 403, 404)),
     ("GET", "/messages/", LIST),
     ("GET", "/messages/new/", CREATE),
     ("GET", "/messages/{message}/", OWN_OBJECT),
@@ -158,6 +172,11 @@ def world(settings):
             "suppressed": ClientFactory(owner=owner, status="bounced").pk,
             "segment": Segment.objects.create(owner=owner, name="S", rules=EMAIL_RULE).pk,
             "spare_segment": Segment.objects.create(owner=owner, name="T", rules=EMAIL_RULE).pk,
+            "mailing_list": MembershipFactory(
+                mailing_list__owner=owner, client=client
+            ).mailing_list_id,
+            "spare_list": MailingListFactory(owner=owner).pk,
+            "tag": TagFactory(owner=owner).pk,
             "target": None,
         },
         "form": {
@@ -171,6 +190,7 @@ def world(settings):
                 "rules-INITIAL_FORMS": "0",
                 **{f"rules-0-{key}": value for key, value in EMAIL_RULE[0].items()},
             },
+            "/lists/": {"name": "Изменено", "language": "ru"},
             "/mailings/": {
                 "message": message.pk,
                 "start_at": "2031-01-01T10:00",
