@@ -14,6 +14,7 @@ urlpatterns = [
     path("blog/", include("blog.urls")),
     path("", include("mailings.urls")),
     path("", include("sending.urls")),
+    path("", include("tracking.urls")),
     path("", include("senders.urls")),
     path("", include("feedback.urls")),
     path("", include("dashboard.urls")),

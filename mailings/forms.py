@@ -191,6 +191,7 @@ class MailingForm(OwnedModelForm):
             "end_at",
             "periodicity",
             "clients",
+            "tracking",
         ]
         field_classes = {"clients": ClientLabelField}
         widgets = {

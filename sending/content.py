@@ -35,6 +35,7 @@ from senders.envelope import (
     envelope_for,
     platform_domain,
 )
+from tracking.links import Tracker, tracker_for_run
 
 from .markup import ACCENT, email_html, email_text, folded
 
@@ -157,6 +158,8 @@ class Renderer:
 
     With an `envelope` (senders.envelope_for: the mailing's sender, ids and DKIM signer)
     the emails go out as that sender; without one, from DEFAULT_FROM_EMAIL as before.
+    With a `tracker` (tracking.links) the body's links are tracked and the HTML part gets
+    an open pixel; the unsubscribe link and headers never are.
     """
 
     def __init__(
@@ -170,6 +173,7 @@ class Renderer:
         mailing_id: int | None = None,
         body_format: str = "plain",
         brand: BrandStyle | None = None,
+        tracker: Tracker | None = None,
     ):
         self.attempt_id = attempt_id
         self.mailing_id = mailing_id
@@ -189,6 +193,10 @@ class Renderer:
             self.body_parts = _split(email_text(fragment))
             self.body_html_parts = _split(fragment)
             self.fill_html, self.html_open, self.html_close = html.escape, "", ""
+        self.tracker = tracker
+        if tracker is not None:
+            self.body_parts = tracker.rewrite_text(self.body_parts, URL)
+            self.body_html_parts = tracker.rewrite_html(self.body_html_parts)
         self.extra_headers: dict[str, str] = {}
         self.reply_to: list[str] = []
         if envelope is None:
@@ -245,7 +253,8 @@ class Renderer:
     def for_mailing(cls, mailing, *, attempt_id: int) -> "Renderer":
         """The renderer of one run of `mailing` (message, owner and sender loaded).
         Raises senders.envelope.SigningUnavailable when its domain's key is unusable."""
-        return cls(
+        tracker = tracker_for_run(mailing, attempt_id=attempt_id)
+        renderer = cls(
             subject=mailing.message.subject,
             body=mailing.message.body,
             attempt_id=attempt_id,
@@ -254,14 +263,18 @@ class Renderer:
             mailing_id=mailing.pk,
             body_format=mailing.message.format,
             brand=brand_of(mailing.owner_id),
+            tracker=tracker,
         )
+        if tracker is not None:
+            tracker.links_save()
+        return renderer
 
     @classmethod
     def for_message(cls, message, *, mailing=None, subject_prefix: str = "") -> "Renderer":
         """A renderer of `message` outside any run (preview, test send), as `mailing`
         (its sender and language) would send it, or as from the platform without one.
         Unsigned: these emails are not the mailing's, and a broken key must not stop a
-        preview."""
+        preview. Untracked: the links are the message's own, and nothing is counted."""
         envelope = None
         if mailing is not None:
             try:
@@ -289,25 +302,29 @@ class Renderer:
         return f"{self.unsubscribe_prefix}{token}{self.unsubscribe_suffix}"
 
     @staticmethod
-    def _fill(parts: list[str], values: dict[str, str], transform=None) -> str:
+    def _fill(parts: list[str], values: dict[str, str]) -> str:
         if len(parts) == 1:
             return parts[0]
-        return "".join(
-            (transform(values[part]) if transform else values[part]) if index % 2 else part
-            for index, part in enumerate(parts)
-        )
+        return "".join(values[part] if index % 2 else part for index, part in enumerate(parts))
 
     def render(self, recipient: Recipient) -> Email:
         values = {"full_name": recipient.full_name, "email": recipient.email}
+        html_values = {name: self.fill_html(value) for name, value in values.items()}
+        pixel = ""
+        if self.tracker is not None:
+            links = self.tracker.links_of(recipient.delivery_id)
+            values.update(links)
+            html_values.update(links)
+            pixel = self.tracker.pixel_of(recipient.delivery_id)
         url = self.unsubscribe_url(recipient.client_id)
         subject = self._fill(self.subject_parts, values).replace("\n", " ").replace("\r", " ")
         text = self._fill(self.body_parts, values) + url.join(self.text_footer)
-        body_html = self._fill(self.body_html_parts, values, self.fill_html)
+        body_html = self._fill(self.body_html_parts, html_values)
         link = html.escape(url)
         footer = f'<a href="{link}">{link}</a>'.join(self.html_footer)
         page = (
             f"{self.page_open}{self.html_open}{body_html}{self.html_close}\n"
-            f'<hr><p style="font-size:12px;color:#666">{footer}</p>{self.page_close}'
+            f'<hr><p style="font-size:12px;color:#666">{footer}</p>{pixel}{self.page_close}'
         )
         message = EmailMultiAlternatives(
             subject,

@@ -1,0 +1,20 @@
+import pytest
+
+from sending.tests.smtpd import SmtpServer
+
+
+@pytest.fixture(autouse=True)
+def _tracking_settings(settings, tmp_path):
+    settings.SEND_RATE = 0
+    settings.EMAIL_OUTBOX_DIR = tmp_path / "outbox"
+    settings.EMAIL_URL = ""
+    settings.SITE_URL = "https://mail.rassylka.example"
+    settings.TRACKING_MACHINE_SECONDS = 5
+
+
+@pytest.fixture
+def smtp_server(settings):
+    server = SmtpServer().start()
+    settings.EMAIL_URL = server.url
+    yield server
+    server.stop()
