@@ -317,6 +317,10 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
         "hard_bounces",
         "soft_bounces",
         "complaints",
+        "opened",
+        "clicked",
+        "machine_opens",
+        "machine_clicks",
         "server_response",
     ]
 
@@ -340,6 +344,10 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
             attempt.hard_bounce_count,
             attempt.soft_bounce_count,
             attempt.complaint_count,
+            attempt.open_count,
+            attempt.click_count,
+            attempt.machine_open_count,
+            attempt.machine_click_count,
             attempt.server_response,
         ]
         for attempt in attempts.iterator(chunk_size=2000)

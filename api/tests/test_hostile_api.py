@@ -58,6 +58,7 @@ MAILING = {
     "start_at": kind(hostile.datetimes),
     "end_at": kind(hostile.datetimes),
     "periodicity": kind(hostile.choice("once", "daily", "weekly", "monthly")),
+    "tracking": kind(hostile.choice("", "off", "aggregate", "recipient")),
 }
 MAILING_VALID = {
     "message": "{message}",
