@@ -1,12 +1,13 @@
 """The request path of a tracked link or pixel: what the token points at, and one row
-written for the next pass to fold (tracking.events). A link's target is read from the
-database once per process and link (links never change), so that a click costs one
-replay check in the cache and one INSERT."""
+written for the next pass to fold (tracking.events). Nothing here uses the cache: a
+link's target is read from the database once per process and link (links never change)
+and replays are recognised in the process, so that a hit costs one INSERT and no other
+round trip, and a restart of the cache loses nothing."""
 
-import zlib
+import threading
+import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -42,15 +43,43 @@ def click_destination(target: Target) -> str | None:
     return url if attempt_id == target.attempt_id else None
 
 
+class RecentHits:
+    """The hits this process took in the last TRACKING_REPLAY_SECONDS, to write each
+    once: a reload or a flood on one link (10,000 a second) costs no write. Per process,
+    so a flood writes at most one row per worker and window; the figures count each
+    recipient once anyway."""
+
+    LIMIT = 50_000
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.seen: dict[tuple, float] = {}
+
+    def first(self, key: tuple) -> bool:
+        """Whether `key` was not seen within the window (and note it now)."""
+        now, window = time.time(), settings.TRACKING_REPLAY_SECONDS
+        with self.lock:
+            seen_at = self.seen.get(key)
+            if seen_at is not None and now - seen_at < window:
+                return False
+            if len(self.seen) >= self.LIMIT:
+                self.seen = {k: t for k, t in self.seen.items() if now - t < window}
+                if len(self.seen) >= self.LIMIT:
+                    self.seen.clear()
+            self.seen[key] = now
+            return True
+
+    def clear(self) -> None:
+        with self.lock:
+            self.seen.clear()
+
+
+recent_hits = RecentHits()
+
+
 def hit_record(target: Target, *, head: bool, agent: str) -> None:
-    """One row for the next pass. The same request again from the same agent within
-    TRACKING_REPLAY_SECONDS (a reload, a flood on one link) writes nothing: the figures
-    count each recipient once anyway, and the table stays small under a flood."""
-    replay = (
-        f"tracking:hit:{target.kind}:{target.attempt_id}:{target.delivery_id}:"
-        f"{target.link_id}:{int(head)}:{zlib.crc32(agent.encode(errors='replace'))}"
-    )
-    if not cache.add(replay, 1, settings.TRACKING_REPLAY_SECONDS):
+    """One row for the next pass, unless this process has just written it."""
+    if not recent_hits.first((target, head, agent)):
         return
     values = {
         "kind": target.kind,

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils.http import base36_to_int, int_to_base36
@@ -24,6 +25,7 @@ MODES = {Tracking.AGGREGATE: "a", Tracking.RECIPIENT: "r"}
 MODE_OF_LETTER = {letter: mode for mode, letter in MODES.items()}
 
 
+@lru_cache(maxsize=8)
 def _key(secret: str) -> bytes:
     return hashlib.sha256(b"rassylka.tracking:" + secret.encode()).digest()
 

@@ -1,6 +1,7 @@
 import pytest
 
 from sending.tests.smtpd import SmtpServer
+from tracking.intake import recent_hits
 
 
 @pytest.fixture(autouse=True)
@@ -10,6 +11,7 @@ def _tracking_settings(settings, tmp_path):
     settings.EMAIL_URL = ""
     settings.SITE_URL = "https://mail.rassylka.example"
     settings.TRACKING_MACHINE_SECONDS = 5
+    recent_hits.clear()  # ids come round again from one test to the next
 
 
 @pytest.fixture
