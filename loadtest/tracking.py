@@ -103,7 +103,10 @@ def main() -> None:
             for name, path, lua in pages
         }
         hits = stack.manage(
-            "shell", "-c", "from tracking.models import Hit; print(Hit.objects.count())"
+            "shell",
+            "--no-imports",
+            "-c",
+            "from tracking.models import Hit; print(Hit.objects.count())",
         )
     finally:
         stack.stop()
