@@ -10,7 +10,7 @@ from django.utils import timezone
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory
 from sending.models import Attempt
 from tracking.events import hits_fold
-from tracking.models import Click, Link, Open
+from tracking.models import Click, Hit, Link, Open
 from tracking.tokens import Signer
 
 from .helpers import BODY, parts_of, send, tracked
@@ -87,6 +87,16 @@ def test_replays_count_once_per_recipient(client, mailing, smtp_server):
     attempt = Attempt.objects.get(mailing=mailing)
     assert attempt.click_count == 2
     assert Click.objects.count() == 2
+
+
+def test_a_flood_on_one_link_writes_one_row(client, mailing, smtp_server):
+    link = tracked(parts_of(send(mailing, smtp_server)[0])[0])[0]
+    with later():
+        for _ in range(1000):
+            assert client.get(link, HTTP_USER_AGENT=BROWSER).status_code == 302
+        assert Hit.objects.count() == 1
+    hits_fold()
+    assert Attempt.objects.get(mailing=mailing).click_count == 1
 
 
 def test_the_query_string_cannot_redirect_elsewhere(client, mailing, smtp_server):
