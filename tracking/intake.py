@@ -16,7 +16,8 @@ from .tokens import Target
 
 AGENT_CHARS = Hit._meta.get_field("agent").max_length
 TARGETS_KEPT = 10_000
-_targets: dict[int, tuple[int, str]] = {}
+# Link id → (run id, address), as read once per process.
+link_targets: dict[int, tuple[int, str]] = {}
 
 # One statement, so one round trip: the hit's commit does not wait for the disk (a crash
 # of PostgreSQL itself may lose the last fraction of a second of hits); every other
@@ -31,14 +32,14 @@ ASYNC_INSERT = (
 
 def click_destination(target: Target) -> str | None:
     """The address a click token leads to, None when its link is not its run's."""
-    known = _targets.get(target.link_id)
+    known = link_targets.get(target.link_id)
     if known is None:
         known = Link.objects.filter(pk=target.link_id).values_list("attempt_id", "url").first()
         if known is None:
             return None
-        if len(_targets) >= TARGETS_KEPT:
-            _targets.clear()
-        _targets[target.link_id] = known
+        if len(link_targets) >= TARGETS_KEPT:
+            link_targets.clear()
+        link_targets[target.link_id] = known
     attempt_id, url = known
     return url if attempt_id == target.attempt_id else None
 
