@@ -1,13 +1,15 @@
 """Load test of the tracked link and the open pixel against the bare view: gunicorn
 (3 workers) + PostgreSQL + Redis cache, driven by wrk.
 
-    .venv/bin/python -m loadtest.tracking [--seconds 10] [--connections 16]
+    .venv/bin/python -m loadtest.tracking [--seconds 10] [--connections 16] [--rounds 1]
         [--database rassylka_tracking] [--redis-db 3]
 
 Four measurements besides the bare view: a click and an open that each write their hit
 (every request comes with an agent of its own, so the replay guard never holds it back),
 and the same replayed (one agent: the guard answers without writing). Prints requests/s,
-p50 and p99, and each against the bare view (aim: 0.5 or more, p99 under 50 ms).
+p50 and p99, and each against the bare view (aim: 0.5 or more, p99 under 50 ms). With
+--rounds N the pages take turns N times and each keeps its best round: on a shared
+machine a neighbour's burst can halve one round.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--database", default="rassylka_tracking")
     parser.add_argument("--redis-db", type=int, default=3)
     args = parser.parse_args()
@@ -92,16 +95,18 @@ def main() -> None:
             ("/l/ (replayed)", f"/l/{click}/", None),
             ("/o/ (replayed)", f"/o/{pixel}/", None),
         ]
-        results = {
-            name: wrk(
-                stack.url(path),
-                seconds=args.seconds,
-                connections=args.connections,
-                cookie=None,
-                script=lua,
-            )
-            for name, path, lua in pages
-        }
+        results: dict[str, dict] = {}
+        for _round in range(args.rounds):
+            for name, path, lua in pages:
+                figures = wrk(
+                    stack.url(path),
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    cookie=None,
+                    script=lua,
+                )
+                if name not in results or figures["rate"] > results[name]["rate"]:
+                    results[name] = figures
         hits = stack.manage(
             "shell",
             "--no-imports",
@@ -111,7 +116,10 @@ def main() -> None:
     finally:
         stack.stop()
 
-    print(f"\nwrk: {args.connections} connections, {args.seconds} s per page, gunicorn 3 workers,")
+    print(
+        f"\nwrk: {args.connections} connections, {args.seconds} s per page, best of "
+        f"{args.rounds} round(s), gunicorn 3 workers,"
+    )
     print("PostgreSQL, Redis cache\n")
     print(f"{'page':24} {'req/s':>9} {'p50':>9} {'p99':>9} {'bad':>6} {'/ bare':>7}")
     bare = results["/bare/"]["rate"]
