@@ -81,8 +81,9 @@ def test_aggregate_runs_keep_no_client_history(signed_in, owner, smtp_server, cl
     assert 'id="client-engagement-empty"' in html
 
 
-def test_the_reports_export_has_the_figures(signed_in, owner, smtp_server, client):
+def test_the_reports_page_and_export_have_the_figures(signed_in, owner, smtp_server, client):
     run_with_engagement(owner, smtp_server, client)
+    assert 'data-engagement="2/1"' in signed_in.get("/reports/").content.decode()
     response = signed_in.get("/reports/export/")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     (row,) = rows
