@@ -19,6 +19,7 @@ HOURLY_SPAN = dt.timedelta(hours=48)
 CHART_MAX_BUCKETS = 60
 CHART_WIDTH, CHART_HEIGHT = 720, 180
 CHART_LEFT, CHART_BOTTOM, CHART_TOP = 44, 24, 8
+BAR_MAX_WIDTH = 16
 
 
 @dataclass
@@ -109,9 +110,11 @@ def run_timeline(attempt: Attempt, *, zone: dt.tzinfo) -> Timeline | None:
     start = start.replace(minute=0, second=0, microsecond=0)
     if not hourly:
         start = start.replace(hour=0)
+    # Hourly, the whole first day: a run's life reads from left to right.
+    end = max(last, start + dt.timedelta(hours=23)) if hourly else last
     starts = []
     moment = start
-    while moment <= last and len(starts) <= CHART_MAX_BUCKETS:
+    while moment <= end and len(starts) <= CHART_MAX_BUCKETS:
         starts.append(moment)
         moment = (
             (moment.astimezone(dt.UTC) + step).astimezone(zone)
@@ -138,8 +141,8 @@ def _laid_out(chart: Timeline) -> Timeline:
     step = plot_width / len(buckets)
     label_every = max(1, round(len(buckets) / 8))
     for index, bucket in enumerate(buckets):
-        bucket.width = round(max(step * 0.4, 1), 2)
-        bucket.x = round(CHART_LEFT + index * step + step * 0.1, 2)
+        bucket.width = round(min(max(step * 0.4, 1), BAR_MAX_WIDTH), 2)
+        bucket.x = round(CHART_LEFT + index * step + step / 2 - bucket.width, 2)
         bucket.click_x = round(bucket.x + bucket.width, 2)
         bucket.open_height = round(plot_height * bucket.opens / chart.peak, 2)
         bucket.open_y = round(chart.baseline - bucket.open_height, 2)
