@@ -160,6 +160,18 @@ class AttemptSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LinkFiguresSerializer(serializers.Serializer):
+    """One tracked link of a run (tracking.selectors.LinkFigures)."""
+
+    url = serializers.CharField(read_only=True)
+    clicks = serializers.IntegerField(
+        read_only=True, help_text=_("Recipients who clicked it (people).")
+    )
+    machine_clicks = serializers.IntegerField(
+        read_only=True, help_text=_("Scanners, proxies and prefetches that followed it.")
+    )
+
+
 class DeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = Delivery

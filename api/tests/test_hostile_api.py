@@ -109,6 +109,7 @@ ENDPOINTS = [
         "/api/v1/attempts/", fields={**LIST, "mailing": hostile.integers, "status": hostile.text}
     ),
     Endpoint("/api/v1/attempts/{attempt}/deliveries/", fields={**LIST, "status": hostile.text}),
+    Endpoint("/api/v1/attempts/{attempt}/links/"),
     Endpoint(
         "/api/v1/reports/totals/",
         fields={

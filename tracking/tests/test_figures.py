@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory, manager
 from api.models import ApiToken
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory
 from sending.models import Attempt
@@ -97,6 +97,21 @@ def test_the_api_attempt_has_the_figures(owner, smtp_server, client):
     response = client.get(f"/api/v1/attempts/{attempt.pk}/", HTTP_AUTHORIZATION=f"Bearer {secret}")
     body = response.json()
     assert (body["open_count"], body["click_count"], body["machine_click_count"]) == (2, 1, 1)
+
+
+def test_the_api_lists_the_runs_links_to_the_owner_and_managers_only(owner, smtp_server, client):
+    _mailing, attempt, _clients = run_with_engagement(owner, smtp_server, client)
+    url = f"/api/v1/attempts/{attempt.pk}/links/"
+    _token, secret = ApiToken.issue(owner=owner, name="t")
+    body = client.get(url, HTTP_AUTHORIZATION=f"Bearer {secret}").json()
+    assert body == [
+        {"url": "https://shop.example/sale", "clicks": 1, "machine_clicks": 0},
+        {"url": "https://shop.example/catalog?a=1&b=2", "clicks": 0, "machine_clicks": 1},
+    ]
+    _token, stranger = ApiToken.issue(owner=UserFactory(), name="t")
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {stranger}").status_code == 404
+    _token, overseer = ApiToken.issue(owner=manager(), name="t")
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {overseer}").status_code == 200
 
 
 def test_the_segments_selector_names_who_engaged(owner, smtp_server, client):
