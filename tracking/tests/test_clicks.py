@@ -99,6 +99,17 @@ def test_a_flood_on_one_link_writes_one_row(client, mailing, smtp_server):
     assert Attempt.objects.get(mailing=mailing).click_count == 1
 
 
+def test_every_scheduler_beat_folds_the_hits(client, mailing, smtp_server):
+    from sending.passes import tick
+
+    link = tracked(parts_of(send(mailing, smtp_server)[0])[0])[0]
+    with later():
+        client.get(link, HTTP_USER_AGENT=BROWSER)
+    tick(source="test")
+    assert not Hit.objects.exists()
+    assert Attempt.objects.get(mailing=mailing).click_count == 1
+
+
 def test_the_query_string_cannot_redirect_elsewhere(client, mailing, smtp_server):
     link = tracked(parts_of(send(mailing, smtp_server)[0])[0])[1]
     response = client.get(link + "?next=https://evil.example/&url=https://evil.example/")

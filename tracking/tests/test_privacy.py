@@ -100,6 +100,25 @@ def test_turning_tracking_down_holds_for_emails_already_sent(client, owner, smtp
     assert Click.objects.count() == 1  # the link still works, nothing more is counted
 
 
+def test_the_mailing_form_sets_the_mailings_tracking(signed_in, owner):
+    mailing = mailing_of(owner)
+    response = signed_in.submit(
+        f"/mailings/{mailing.pk}/edit/",
+        {
+            "message": mailing.message_id,
+            "start_at": "2031-06-01T09:00",
+            "periodicity": "once",
+            "clients": [c.pk for c in mailing.clients.all()],
+            "tracking": "off",
+        },
+    )
+    assert response.status_code == 302
+    mailing.refresh_from_db()
+    assert mailing.tracking == "off" and mailing.tracking_mode == "off"
+    page = signed_in.get(f"/mailings/{mailing.pk}/").content.decode()
+    assert 'id="mailing-tracking">Выключено' in page
+
+
 def test_the_preview_keeps_the_messages_own_links(signed_in, owner):
     mailing = mailing_of(owner, tracking="recipient")
     response = signed_in.get(f"/messages/{mailing.message_id}/preview/email/")
