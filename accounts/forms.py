@@ -8,7 +8,7 @@ from .services import user_delete
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "time_zone"]
+        fields = ["first_name", "last_name", "time_zone", "tracking"]
 
 
 class AccountDeleteForm(forms.Form):

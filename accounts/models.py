@@ -33,11 +33,26 @@ class EmailUserManager(UserManager):
         return self._create_user(email, password, **extra_fields)
 
 
+class Tracking(models.TextChoices):
+    """How much of a mailing's engagement (opens, clicks) is recorded."""
+
+    OFF = "off", _("Off: links left as they are, no open pixel")
+    AGGREGATE = "aggregate", _("Counts only: no record of who opened or clicked")
+    RECIPIENT = "recipient", _("Per recipient: who opened and clicked what")
+
+
 class User(AbstractUser):
     username = None
     email = models.EmailField(_("email address"), unique=True)
     time_zone = models.CharField(
         _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="Europe/Moscow"
+    )
+    tracking = models.CharField(
+        _("engagement tracking"),
+        max_length=16,
+        choices=Tracking,
+        default=Tracking.AGGREGATE,
+        help_text=_("For your mailings that do not choose for themselves."),
     )
 
     USERNAME_FIELD = "email"

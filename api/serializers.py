@@ -176,6 +176,12 @@ class MailingSerializer(FormValidatedSerializer):
     start_at = MailingDateTimeField()
     end_at = MailingDateTimeField(required=False, allow_null=True)
     periodicity = serializers.ChoiceField(choices=Mailing.Periodicity.choices)
+    tracking = serializers.ChoiceField(
+        choices=Mailing._meta.get_field("tracking").choices,
+        required=False,
+        allow_blank=True,
+        help_text=_("Opens and clicks: off, aggregate or recipient; empty: as the profile says."),
+    )
     status = serializers.ChoiceField(choices=Mailing.Status.choices, read_only=True)
     next_run_at = serializers.DateTimeField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
@@ -204,8 +210,24 @@ class AttemptSerializer(serializers.ModelSerializer):
             "sent_count",
             "failed_count",
             "unknown_count",
+            "open_count",
+            "click_count",
+            "machine_open_count",
+            "machine_click_count",
         ]
         read_only_fields = fields
+
+
+class LinkFiguresSerializer(serializers.Serializer):
+    """One tracked link of a run (tracking.selectors.LinkFigures)."""
+
+    url = serializers.CharField(read_only=True)
+    clicks = serializers.IntegerField(
+        read_only=True, help_text=_("Recipients who clicked it (people).")
+    )
+    machine_clicks = serializers.IntegerField(
+        read_only=True, help_text=_("Scanners, proxies and prefetches that followed it.")
+    )
 
 
 class DeliverySerializer(serializers.ModelSerializer):

@@ -43,6 +43,7 @@ from mailings.services import (
 )
 from sending.models import Attempt, Delivery
 from sending.services import enqueue_run, mailing_disable, mailing_schedule
+from tracking.selectors import run_links
 
 from . import filters, serializers
 from .idempotency import IdempotentPostMixin
@@ -221,6 +222,9 @@ class MailingViewSet(ApiViewMixin, viewsets.ModelViewSet):
         return Response(serializers.MailingSerializer(mailing, context={"request": request}).data)
 
 
+API_LINKS = 100
+
+
 class AttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """Runs of mailings, newest first; each run's recipients under `deliveries/`."""
 
@@ -232,7 +236,7 @@ class AttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         return attempts_visible_to(self.request.user)
 
     def filter_queryset(self, queryset):
-        if self.action == "deliveries":
+        if self.action in ("deliveries", "links"):
             return queryset
         return super().filter_queryset(queryset)
 
@@ -252,6 +256,15 @@ class AttemptViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
             raise ValidationError(rows.errors)
         page = self.paginate_queryset(rows.qs)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(responses=serializers.LinkFiguresSerializer(many=True))
+    @action(detail=True, serializer_class=serializers.LinkFiguresSerializer, pagination_class=None)
+    def links(self, request, pk=None):
+        """The run's tracked links, most clicked by people first (at most 100): how many
+        recipients clicked each, people and machines apart."""
+        attempt = get_object_or_404(self.visible(), pk=pk)
+        links = run_links(attempt, limit=API_LINKS)
+        return Response(self.get_serializer(links, many=True).data)
 
 
 class SuppressionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):

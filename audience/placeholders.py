@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from django.utils.safestring import SafeData
 from django.utils.translation import gettext as _
 
 # The fallback is quoted: straight quotes, or the typographic ones an editor puts in.
@@ -72,7 +73,10 @@ def fill(
             value = values.get(part.name) or part.fallback
             if not isinstance(value, str):
                 value = str(value)
-            pieces.append(transform(value) if transform else value)
+            # Values marked safe (tracked addresses) are already what the HTML needs.
+            pieces.append(
+                transform(value) if transform and not isinstance(value, SafeData) else value
+            )
         else:
             pieces.append(part)
     return "".join(pieces)

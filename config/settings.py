@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "audience",
+    "tracking",
 ]
 
 MIDDLEWARE = [
@@ -364,6 +365,11 @@ SPECTACULAR_SETTINGS = {
 
 # Webhooks (webhooks/): sent on each scheduler beat. Requests to private, loopback and
 # link-local addresses are refused unless WEBHOOK_ALLOW_PRIVATE is set (tests, intranets).
+# A click or open this soon after the delivery is a scanner's, not a person's.
+TRACKING_MACHINE_SECONDS = env.float("TRACKING_MACHINE_SECONDS", default=5.0)
+# The same hit again within this many seconds is not written again (reloads, floods).
+TRACKING_REPLAY_SECONDS = env.int("TRACKING_REPLAY_SECONDS", default=2)
+
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("mailings.urls")),
     path("", include("audience.urls")),
     path("", include("sending.urls")),
+    path("", include("tracking.urls")),
     path("", include("senders.urls")),
     path("", include("feedback.urls")),
     path("", include("dashboard.urls")),

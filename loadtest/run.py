@@ -52,10 +52,14 @@ print("BIG", big.pk)
 PAGES = ["/bare/", "/", "/clients/", "/messages/", "/mailings/", "/mailings/{big}/"]
 
 
-def wrk(url: str, *, seconds: int, connections: int, cookie: str | None) -> dict:
+def wrk(
+    url: str, *, seconds: int, connections: int, cookie: str | None, script: Path | None = None
+) -> dict:
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
     if cookie:
         argv += ["-H", f"Cookie: {cookie}"]
+    if script:
+        argv += ["-s", str(script)]
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)

@@ -468,6 +468,10 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
         "hard_bounce_percent",
         "soft_bounce_percent",
         "complaint_percent",
+        "opened",
+        "clicked",
+        "machine_opens",
+        "machine_clicks",
         "server_response",
     ]
 
@@ -498,6 +502,10 @@ def attempts_csv_lines(attempts: QuerySet[Attempt], *, zone: tzinfo) -> Iterator
             percent(figures.hard_bounce_percent),
             percent(figures.soft_bounce_percent),
             percent(figures.complaint_percent),
+            attempt.open_count,
+            attempt.click_count,
+            attempt.machine_open_count,
+            attempt.machine_click_count,
             attempt.server_response,
         ]
 

@@ -334,6 +334,7 @@ class MailingForm(OwnedModelForm):
             "clients",
             "lists",
             "segment",
+            "tracking",
         ]
         field_classes = {"clients": ClientLabelField, "lists": IdsInRangeField}
         widgets = {

@@ -12,6 +12,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.models import Tracking
+
 # The dates people mean: room for any mailing or report, and far enough from the ends
 # of Python's calendar that moving between time zones or adding a period or a day never
 # leaves it (0001-01-01 00:00 in Moscow is year 0 in UTC: OverflowError on save).
@@ -274,6 +276,14 @@ class Mailing(models.Model):
         default="ru",
         help_text=_("The language of the footer and of the unsubscribe page."),
     )
+    # Empty: as the owner's profile says (at the time of each run).
+    tracking = models.CharField(
+        _("engagement tracking"),
+        max_length=16,
+        choices=[("", _("As in my profile")), *Tracking.choices],
+        blank=True,
+        default="",
+    )
     start_at = models.DateTimeField(_("first send"), validators=[validate_sane_date])
     end_at = models.DateTimeField(
         _("end"),
@@ -337,6 +347,11 @@ class Mailing(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("mailings:mailing_detail", args=[self.pk])
+
+    @property
+    def tracking_mode(self) -> str:
+        """The Tracking value that holds for this mailing (owner loaded)."""
+        return self.tracking or self.owner.tracking
 
     @property
     def title(self) -> str:

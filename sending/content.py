@@ -40,6 +40,7 @@ from senders.envelope import (
     envelope_for,
     platform_domain,
 )
+from tracking.links import Tracker, tracker_for_run
 
 from .markup import ACCENT, email_html, email_text, folded
 
@@ -173,6 +174,8 @@ class Renderer:
 
     With an `envelope` (senders.envelope_for: the mailing's sender, ids and DKIM signer)
     the emails go out as that sender; without one, from DEFAULT_FROM_EMAIL as before.
+    With a `tracker` (tracking.links) the body's links are tracked and the HTML part gets
+    an open pixel; the unsubscribe link and headers never are.
     """
 
     def __init__(
@@ -187,6 +190,7 @@ class Renderer:
         body_format: str = "plain",
         brand: BrandStyle | None = None,
         attachments: Sequence[tuple[str, str, bytes]] = (),
+        tracker: Tracker | None = None,
     ):
         self.attempt_id = attempt_id
         # Encoded once per run; every email carries the same parts.
@@ -208,6 +212,10 @@ class Renderer:
             self.body_parts = compile_text(email_text(fragment))
             self.body_html_parts = compile_text(fragment, is_html=True)
             self.fill_html, self.html_open, self.html_close = html.escape, "", ""
+        self.tracker = tracker
+        if tracker is not None:
+            self.body_parts = tracker.rewrite_text(self.body_parts, URL)
+            self.body_html_parts = tracker.rewrite_html(self.body_html_parts)
         self.extra_headers: dict[str, str] = {}
         self.reply_to: list[str] = []
         if envelope is None:
@@ -264,7 +272,8 @@ class Renderer:
     def for_mailing(cls, mailing, *, attempt_id: int) -> "Renderer":
         """The renderer of one run of `mailing` (message, owner and sender loaded).
         Raises senders.envelope.SigningUnavailable when its domain's key is unusable."""
-        return cls(
+        tracker = tracker_for_run(mailing, attempt_id=attempt_id)
+        renderer = cls(
             subject=mailing.message.subject,
             body=mailing.message.body,
             attempt_id=attempt_id,
@@ -274,14 +283,18 @@ class Renderer:
             body_format=mailing.message.format,
             brand=brand_of(mailing.owner_id),
             attachments=attachments_of(mailing.message),
+            tracker=tracker,
         )
+        if tracker is not None:
+            tracker.links_save()
+        return renderer
 
     @classmethod
     def for_message(cls, message, *, mailing=None, subject_prefix: str = "") -> "Renderer":
         """A renderer of `message` outside any run (preview, test send), as `mailing`
         (its sender and language) would send it, or as from the platform without one.
         Unsigned: these emails are not the mailing's, and a broken key must not stop a
-        preview."""
+        preview. Untracked: the links are the message's own, and nothing is counted."""
         envelope = None
         if mailing is not None:
             try:
@@ -313,6 +326,10 @@ class Renderer:
         # Fields written past the forms (the admin) may be any JSON: only an object counts.
         fields = recipient.attributes if isinstance(recipient.attributes, Mapping) else {}
         values = {**fields, "full_name": recipient.full_name, "email": recipient.email}
+        pixel = ""
+        if self.tracker is not None:
+            values.update(self.tracker.links_of(recipient.delivery_id))
+            pixel = self.tracker.pixel_of(recipient.delivery_id)
         url = self.unsubscribe_url(recipient.client_id)
         subject = fill(self.subject_parts, values).replace("\n", " ").replace("\r", " ")
         text = fill(self.body_parts, values) + url.join(self.text_footer)
@@ -321,7 +338,7 @@ class Renderer:
         footer = f'<a href="{link}">{link}</a>'.join(self.html_footer)
         page = (
             f"{self.page_open}{self.html_open}{body_html}{self.html_close}\n"
-            f'<hr><p style="font-size:12px;color:#666">{footer}</p>{self.page_close}'
+            f'<hr><p style="font-size:12px;color:#666">{footer}</p>{pixel}{self.page_close}'
         )
         message = EmailMultiAlternatives(
             subject,

@@ -168,6 +168,12 @@ class Attempt(models.Model):
     hard_bounce_count = models.PositiveIntegerField(_("hard bounces"), default=0)
     soft_bounce_count = models.PositiveIntegerField(_("soft bounces"), default=0)
     complaint_count = models.PositiveIntegerField(_("complaints"), default=0)
+    # What people did with it (recounted by the tracking app): unique recipients, the
+    # machines' (scanners, proxies, prefetches) apart.
+    open_count = models.PositiveIntegerField(_("opened"), default=0)
+    click_count = models.PositiveIntegerField(_("clicked"), default=0)
+    machine_open_count = models.PositiveIntegerField(_("opened by machines"), default=0)
+    machine_click_count = models.PositiveIntegerField(_("clicked by machines"), default=0)
     # Paused by its bounce or complaint rate: nothing is sent until the owner resumes it.
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     pause_reason = models.TextField(_("pause reason"), blank=True)

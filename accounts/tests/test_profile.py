@@ -16,16 +16,22 @@ def test_new_users_default_to_moscow_time():
     assert UserFactory().time_zone == "Europe/Moscow"
 
 
-def test_it_edits_name_and_time_zone(csrf_client):
+def test_it_edits_name_time_zone_and_tracking(csrf_client):
     user = UserFactory()
     csrf_client.force_login(user)
     response = csrf_client.submit(
         "/accounts/profile/",
-        {"first_name": "Иван", "last_name": "Петров", "time_zone": "Asia/Yekaterinburg"},
+        {
+            "first_name": "Иван",
+            "last_name": "Петров",
+            "time_zone": "Asia/Yekaterinburg",
+            "tracking": "recipient",
+        },
     )
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.first_name, user.time_zone) == ("Иван", "Asia/Yekaterinburg")
+    assert user.tracking == "recipient"
 
 
 def test_it_rejects_an_unknown_time_zone(csrf_client):

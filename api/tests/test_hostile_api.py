@@ -60,6 +60,7 @@ MAILING = {
     "start_at": kind(hostile.datetimes),
     "end_at": kind(hostile.datetimes),
     "periodicity": kind(hostile.choice("once", "daily", "weekly", "monthly")),
+    "tracking": kind(hostile.choice("", "off", "aggregate", "recipient")),
 }
 MAILING_VALID = {
     "message": "{message}",
@@ -112,6 +113,7 @@ ENDPOINTS = [
         "/api/v1/attempts/", fields={**LIST, "mailing": hostile.integers, "status": hostile.text}
     ),
     Endpoint("/api/v1/attempts/{attempt}/deliveries/", fields={**LIST, "status": hostile.text}),
+    Endpoint("/api/v1/attempts/{attempt}/links/"),
     Endpoint(
         "/api/v1/reports/totals/",
         fields={

@@ -38,6 +38,9 @@ from mailings.tests.factories import (
     unsubscribe_token,
 )
 from senders.tests.factories import DomainFactory, SenderFactory
+from sending.models import Delivery
+from tracking.models import Link
+from tracking.tokens import Signer
 
 ROLES = ("anonymous", "user", "other user", "manager", "content manager")
 OMIT = object()
@@ -94,6 +97,7 @@ MAILING = {
     "segment": hostile.reference("{segment}"),
     "name": hostile.text,
     "confirm_past_start": hostile.flags,
+    "tracking": hostile.choice("", "off", "aggregate", "recipient"),
 }
 TARGETS = {name: MAILING[name] for name in ("clients", "all_subscribed", "lists", "segment")}
 RULE_FIELDS = ("email", "full_name", "attributes.city", "tag", "list", "status", "created_at")
@@ -274,8 +278,13 @@ PAGES = [
     Page(
         "/accounts/profile/",
         "POST",
-        {"first_name": hostile.text, "last_name": hostile.text, "time_zone": hostile.text},
-        valid={"time_zone": "Asia/Yekaterinburg"},
+        {
+            "first_name": hostile.text,
+            "last_name": hostile.text,
+            "time_zone": hostile.text,
+            "tracking": hostile.choice("off", "aggregate", "recipient"),
+        },
+        valid={"time_zone": "Asia/Yekaterinburg", "tracking": "aggregate"},
     ),
     Page("/accounts/delete/", "POST", {"password": hostile.text}, valid={"password": PASSWORD}),
     Page(
@@ -312,6 +321,10 @@ PAGES = [
     Page("/subscribe/{stranger_list_token}/confirm/{confirm_link}/"),
     Page("/clients/{client}/export/"),
     Page("/clients/{client}/erase/", "POST"),
+    Page("/l/{click_token}/", fields={"next": hostile.text, "url": hostile.text}),
+    Page("/l/{hostile}/"),
+    Page("/o/{open_token}/"),
+    Page("/o/{hostile}/"),
     Page("/i18n/setlang/", "POST", {"language": hostile.choice("ru", "en"), **NEXT}),
 ]
 
@@ -383,6 +396,7 @@ def world() -> dict:
         "post": str(PostFactory().pk),
         "draft": str(DraftFactory().pk),
         "token": unsubscribe_token(int(objects["client"])),
+        **tracked_tokens(int(objects["attempt"])),
         "roles": {
             "anonymous": None,
             "user": objects["owner"],
@@ -390,6 +404,17 @@ def world() -> dict:
             "manager": manager(),
             "content manager": content_manager(),
         },
+    }
+
+
+def tracked_tokens(attempt_id: int) -> dict[str, str]:
+    """A genuine click and pixel token of one of the world's runs."""
+    delivery = Delivery.objects.filter(attempt_id=attempt_id).first()
+    link = Link.objects.create(attempt_id=attempt_id, url="https://shop.example/", url_hash="1")
+    signer = Signer(attempt_id=attempt_id, mode="recipient")
+    return {
+        "click_token": signer.click_token(delivery.pk, link.pk),
+        "open_token": signer.open_token(delivery.pk),
     }
 
 
