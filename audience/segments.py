@@ -10,10 +10,9 @@ A rule that names a missing field, an unknown operator, a bad value or a tag or 
 the owner does not have raises `RuleError`: the form shows it beside the row, and a run
 claimed with a segment that has since become invalid records it as its reason.
 
-To add a kind of condition (say engagement: "opened in the last N mailings", from
-`tracking.selectors.clients_engaged(owner, kind, last_mailings)`), add one `RuleField`
-to `FIELDS` whose operators return `Q(pk__in=clients_engaged(...))`; the form, the live
-count and the engine pick it up from there.
+Engagement ("clicked in the last 3 runs") comes from `tracking.selectors.clients_engaged`:
+only runs tracked per recipient know who opened or clicked. A new kind of condition is
+one more `RuleField` in `FIELDS`; the form, the live count and the engine pick it up.
 """
 
 import datetime as dt
@@ -33,12 +32,14 @@ from django.utils.translation import gettext_lazy as _
 
 from mailings.models import EARLIEST_DATE, LATEST_DATE, Client
 from mailings.search import Casefold
+from tracking.selectors import clients_engaged
 
 from .models import MailingList, Membership, Segment, Tag
 
 MAX_RULES = 50
 MAX_VALUE_CHARS = 255
 MAX_DAYS = 36500
+MAX_RUNS = 100
 ATTRIBUTE_PREFIX = "attributes."
 # A custom field's name as the import and the API accept it: letters, digits, _ and -.
 ATTRIBUTE_KEY = re.compile(r"^[\w-]{1,64}$")
@@ -114,6 +115,13 @@ def _days(value: Any, context: Context) -> int:
     return int(text)
 
 
+def _runs(value: Any, context: Context) -> int:
+    text = _text(value, context)
+    if not text.isdigit() or not 1 <= int(text) <= MAX_RUNS:
+        raise RuleError(_("Enter a number of runs from 1 to 100."))
+    return int(text)
+
+
 def _status(value: Any, context: Context) -> str:
     text = _text(value, context).casefold()
     for status, label in Client.Status.choices:
@@ -173,6 +181,19 @@ def _on_list(name: str, list_id: int, context: Context) -> Q:
     )
 
 
+def _engagement(kind: str) -> dict[str, Operator]:
+    def engaged(name: str, runs: int, context: Context) -> Q:
+        people = clients_engaged(context.owner, kind=kind, last_mailings=runs)
+        return Q(pk__in=people.values("pk"))
+
+    return {
+        "in_last_runs": Operator(_("in the last N runs"), engaged, _runs),
+        "not_in_last_runs": Operator(
+            _("not in the last N runs"), lambda *args: ~engaged(*args), _runs
+        ),
+    }
+
+
 def _text_operators(*, attribute: bool) -> dict[str, Operator]:
     """Case-insensitive, Cyrillic included (SQLite's own LIKE folds ASCII only)."""
 
@@ -222,6 +243,9 @@ FIELDS: dict[str, RuleField] = {
             "is_not": Operator(_("is not"), lambda name, value, c: ~Q(status=value), _status),
         },
     ),
+    # Per-recipient tracked runs only: aggregate tracking does not know who.
+    "opened": RuleField(_("Opened"), _engagement("open")),
+    "clicked": RuleField(_("Clicked"), _engagement("click")),
     "created_at": RuleField(
         _("Added"),
         {

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, manager
 from api.models import ApiToken
+from audience.models import Segment
+from audience.segments import RuleError, segment_clients
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory
 from sending.models import Attempt
 from tracking.events import hits_fold
@@ -132,3 +134,18 @@ def test_a_stranger_cannot_see_the_figures(owner, smtp_server, client):
     mailing, attempt, _clients = run_with_engagement(owner, smtp_server, client)
     client.force_login(UserFactory())
     assert client.get(f"/mailings/{mailing.pk}/runs/{attempt.pk}/").status_code == 404
+
+
+def test_a_segment_picks_who_clicked_or_did_not_open_in_the_last_runs(owner, smtp_server, client):
+    _mailing, _attempt, clients = run_with_engagement(owner, smtp_server, client)
+
+    def matching(field: str, op: str, runs: str) -> set:
+        rules = [{"field": field, "op": op, "value": runs}]
+        segment = Segment.objects.create(owner=owner, name=f"{field} {op}", rules=rules)
+        return set(segment_clients(segment))
+
+    assert matching("clicked", "in_last_runs", "1") == {clients[0]}
+    assert matching("opened", "in_last_runs", "3") == {clients[0], clients[1]}
+    assert matching("opened", "not_in_last_runs", "3") == set(clients) - {clients[0], clients[1]}
+    with pytest.raises(RuleError):
+        matching("clicked", "in_last_runs", "0")
