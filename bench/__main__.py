@@ -3,7 +3,7 @@
 import importlib
 import sys
 
-BENCHMARKS = ["bench.sending", "bench.latency", "bench.home", "bench.api"]
+BENCHMARKS = ["bench.sending", "bench.latency", "bench.peer", "bench.home", "bench.api"]
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or BENCHMARKS
