@@ -39,6 +39,7 @@ from senders.envelope import (
     envelope_for,
     platform_domain,
 )
+from senders.signing import DkimSigner
 
 from .markup import ACCENT, email_html, email_text, folded
 
@@ -176,6 +177,14 @@ class Email:
     envelope_to: str
     data: bytes
     envelope_from: str = ""
+    # Set while `data` still waits for its DKIM signature, which `signed()` adds: the
+    # engine signs in the connections' threads, where OpenSSL's RSA runs without the GIL.
+    signer: DkimSigner | None = None
+
+    def signed(self) -> "Email":
+        if self.signer is None:
+            return self
+        return replace(self, data=self.signer.sign(self.data), signer=None)
 
 
 class Renderer:
@@ -323,7 +332,9 @@ class Renderer:
             for index, part in enumerate(parts)
         )
 
-    def render(self, recipient: Recipient) -> Email:
+    def render(self, recipient: Recipient, *, sign: bool = True) -> Email:
+        """The recipient's email; with `sign=False`, a DKIM signature still to add is
+        left to `Email.signed()`."""
         values = {"full_name": recipient.full_name, "email": recipient.email}
         url = self.unsubscribe_url(recipient.client_id)
         subject = self._fill(self.subject_parts, values).replace("\n", " ").replace("\r", " ")
@@ -362,14 +373,15 @@ class Renderer:
         # after the colon (legal, but some clients then show a leading space).
         mime.policy = UNFOLDED
         data = _as_bytes(mime)
-        if self.dkim is not None:
-            data = self.dkim.sign(data)
         envelope_from = (
             self.envelope.return_path(recipient.delivery_id)
             if self.envelope
             else self.envelope_from
         )
-        return Email(envelope_to=envelope_to, data=data, envelope_from=envelope_from)
+        email = Email(
+            envelope_to=envelope_to, data=data, envelope_from=envelope_from, signer=self.dkim
+        )
+        return email.signed() if sign else email
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,11 @@ threads, each owning one connection and running the blocking SMTP dialogue of
 sending/smtp.py, fed rendered messages by the sending thread through a queue.
 
 A relay 20 ms away spends about 80 ms of round trips per message and almost no CPU: one
-connection waits nearly all the time. Threads are enough for waiting; building and signing
-messages is CPU work and stays in the sending thread, as does every database query (the
-threads do network only). Outcomes come back through a second queue, and the sending
-thread writes them through the ledger as before.
+connection waits nearly all the time. Threads are enough for waiting; building messages is
+CPU work and stays in the sending thread, as does every database query. The threads do
+network, and the DKIM signature of their message: OpenSSL's RSA (most of signing) runs
+without the GIL, beside the sending thread's building of the next messages. Outcomes come
+back through a second queue, and the sending thread writes them through the ledger.
 
 The pool grows once a connection has proved the server works (a reply to a whole
 dialogue): a server that is down then costs one connection's failures, counted by the
@@ -139,6 +140,7 @@ class ConnectionPool:
     def _send(self, number: int, transport: Transport, row: Row, email: Email) -> bool:
         """One message over this thread's connection; False when this thread must stop
         because the server keeps other connections and refuses one more."""
+        email = email.signed()
         try:
             try:
                 transport.ensure_open()

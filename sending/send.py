@@ -211,7 +211,8 @@ class _Run:
         if self.stopping:
             self.ledger.release(row)
             return
-        self.pool.give(row, self.renderer.render(row.recipient))
+        # Signed by the connection's thread: RSA there overlaps the next message's build.
+        self.pool.give(row, self.renderer.render(row.recipient, sign=False))
         self._take(self.pool.ready())
 
     def settle(self) -> None:
