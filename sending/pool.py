@@ -18,12 +18,13 @@ message goes back to the queue for the others, as if never tried.
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .content import Email
 from .ledger import Row
-from .smtp import Breaker, ConnectionFailed, Outcome, RateLimiter, SendingPaused, Transport
+from .smtp import Breaker, ConnectionFailed, Outcome, SendingPaused, Transport
 
 
 @dataclass
@@ -44,11 +45,9 @@ class ConnectionPool:
         *,
         size: int,
         transport_factory: Callable[[], Transport],
-        limiter: RateLimiter,
         breaker: Breaker,
     ):
         self.transport_factory = transport_factory
-        self.limiter = limiter
         self.breaker = breaker
         self.jobs: queue.Queue = queue.Queue()
         self.results: queue.Queue[Handed] = queue.Queue()
@@ -65,9 +64,10 @@ class ConnectionPool:
 
     # The sending thread's side
 
-    def give(self, row: Row, email: Email) -> None:
+    def give(self, row: Row, email: Email, not_before: float = 0.0) -> None:
+        """Send `email` once time.monotonic() reaches `not_before` (its rate slot)."""
         self.in_flight += 1
-        self.jobs.put((row, email))
+        self.jobs.put((row, email, not_before))
 
     def collect(self, *, keep: int = 0) -> list[Handed]:
         """Wait until at most `keep` messages are in flight; returns what came back, which
@@ -121,7 +121,10 @@ class ConnectionPool:
                 job = self.jobs.get()
                 if job is None:
                     return
-                row, email = job
+                row, email, not_before = job
+                delay = not_before - time.monotonic()
+                if delay > 0:
+                    self.halted.wait(delay)  # its slot of the rate, unless halted meanwhile
                 if self.stopping:
                     self.results.put(Handed(row))
                     continue
@@ -144,7 +147,6 @@ class ConnectionPool:
         try:
             try:
                 transport.ensure_open()
-                self.limiter.wait()
                 outcome = transport.send(
                     envelope_from=email.envelope_from,
                     envelope_to=email.envelope_to,
