@@ -48,9 +48,7 @@ def own():
 
 
 def relay_for(owner, server: SmtpServer, **fields) -> Relay:
-    return relay_save(
-        relay=Relay(owner=owner, **fields), url=server.url_with("shop", PASSWORD)
-    )
+    return relay_save(relay=Relay(owner=owner, **fields), url=server.url_with("shop", PASSWORD))
 
 
 # The page
