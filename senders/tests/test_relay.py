@@ -13,8 +13,8 @@ from mailings.tests.factories import mailing_to
 from senders import relays
 from senders.models import Relay
 from senders.relays import relay_save
-from sending.holds import hold_current
-from sending.models import Attempt, Delivery
+from sending.holds import hold_current, hold_record
+from sending.models import Attempt, Delivery, TransportHold
 from sending.passes import run_pass
 from sending.tests.smtpd import SmtpServer, free_port
 
@@ -223,3 +223,17 @@ def test_a_refused_login_holds_the_run_with_a_banner(platform, own, csrf_client,
     csrf_client.force_login(owner)
     page = csrf_client.get("/mailings/").content.decode()
     assert "Your mailings are held." in page and "535" in page
+
+
+def test_the_platforms_hold_does_not_stop_mailings_through_an_own_relay(platform, own):
+    owner = UserFactory()
+    relay_for(owner, own)
+    mailing_to(3, owner=owner)
+    others = mailing_to(2, prefix="other")
+    hold_record(reason=TransportHold.Reason.AUTH, server_response="535 Authentication failed")
+    report = run_pass()
+    assert report.hold is not None
+    assert own.copies() == {f"reader{i}@example.org": 1 for i in range(3)}
+    # The platform's own mailings wait for its hold, unclaimed.
+    assert not platform.copies()
+    assert not Attempt.objects.filter(mailing=others).exists()
