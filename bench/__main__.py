@@ -3,7 +3,14 @@
 import importlib
 import sys
 
-BENCHMARKS = ["bench.sending", "bench.latency", "bench.home", "bench.api", "bench.feedback"]
+BENCHMARKS = [
+    "bench.sending",
+    "bench.latency",
+    "bench.peer",
+    "bench.home",
+    "bench.api",
+    "bench.feedback",
+]
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or BENCHMARKS

@@ -83,10 +83,10 @@ def _env(var_dir: Path, **extra) -> dict:
     }
 
 
-def _run(*args: str, env: dict) -> dict:
+def _run(*args: str, env: dict, module: str = "bench.sending") -> dict:
     """Run one part in its own process; it prints its figures as JSON on the last line."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.sending", *args],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,

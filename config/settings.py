@@ -229,6 +229,9 @@ SEND_WINDOW = env.int("SEND_WINDOW", default=10)
 SEND_LEASE = env.float("SEND_LEASE", default=900.0)
 SEND_BATCH_SIZE = env.int("SEND_BATCH_SIZE", default=200)
 SEND_BATCH_LEASE = env.float("SEND_BATCH_LEASE", default=30.0)
+# Users' own relays (senders.Relay) may not be on this machine or a private network
+# unless this is on (a self-hosted platform whose users share its network).
+RELAY_ALLOW_PRIVATE = env.bool("RELAY_ALLOW_PRIVATE", default=False)
 # A private CA to trust for smtp+tls:// and smtp+ssl:// (a self-hosted relay).
 EMAIL_SSL_CAFILE = env.str("EMAIL_SSL_CAFILE", default="")
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"

@@ -199,20 +199,20 @@ def measure_rate(workdir, *, workers: int, send_rate: int) -> float:
         stack.stop()
 
 
-def test_two_workers_deliver_at_least_one_and_a_half_times_the_rate_of_one(tmp_path):
-    """Each worker sends at most SEND_RATE messages a second (the provider's limit per
-    connection); a second worker doubles what the service can push. Measured also with
-    no limit, where the two cores of this machine, shared with the SMTP server and
-    PostgreSQL, are what caps it."""
+def test_workers_keep_one_send_rate_together_and_add_capacity_without_it(tmp_path):
+    """SEND_RATE is the provider's limit for the whole service: one worker or two, the
+    sink sees it kept (the workers book their slots in Redis). With no limit, the two
+    cores of this machine, shared with the SMTP server and PostgreSQL, are what caps
+    it, and a second worker must still add capacity, not contend it away."""
     capped = {w: measure_rate(tmp_path / f"c{w}", workers=w, send_rate=150) for w in (1, 2)}
     free = {w: measure_rate(tmp_path / f"f{w}", workers=w, send_rate=100000) for w in (1, 2)}
     print(
-        f"\nSEND_RATE=150 per worker: 1 worker {capped[1]:.0f} msg/s, "
-        f"2 workers {capped[2]:.0f} msg/s, ratio {capped[2] / capped[1]:.2f}"
+        f"\nSEND_RATE=150 for all workers: 1 worker {capped[1]:.0f} msg/s, "
+        f"2 workers {capped[2]:.0f} msg/s"
         f"\nno rate limit (CPU-bound, {os.cpu_count()} cores shared with the SMTP server and "
         f"PostgreSQL): 1 worker {free[1]:.0f} msg/s, 2 workers {free[2]:.0f} msg/s, "
         f"ratio {free[2] / free[1]:.2f}"
     )
-    assert capped[2] >= 1.5 * capped[1]
-    # Without a limit the second worker must still add capacity, not contend it away.
+    for workers in (1, 2):
+        assert 0.8 * 150 <= capped[workers] <= 1.15 * 150
     assert free[2] > 1.1 * free[1]

@@ -2,8 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mailings.forms import OwnedModelForm
+from sending.smtp import SendingPaused, SmtpSettings
 
-from .models import Brand, Domain, Sender, email_domain
+from .models import Brand, Domain, Relay, Sender, email_domain
+from .relays import relay_url_summary
 from .services import domain_normalise, domain_verified_by_another
 
 
@@ -84,4 +86,43 @@ class BrandForm(forms.ModelForm):
         url = self.cleaned_data["logo_url"]
         if url and not url.lower().startswith(("https://", "http://")):
             raise forms.ValidationError(_("Give the address of an image on the web (https://…)."))
+        return url
+
+
+class RelayForm(forms.ModelForm):
+    """The relay's URL is asked for, never shown: left empty, the stored one stays."""
+
+    url = forms.CharField(
+        label=_("SMTP URL"),
+        max_length=2000,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "Such as smtp+tls://user:password@smtp.example.com:587 (smtp+ssl:// for port "
+            "465). Stored encrypted and never shown again; leave empty to keep the saved one."
+        ),
+    )
+
+    class Meta:
+        model = Relay
+        fields = ["url", "rate", "connections"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if not url:
+            if not self.instance.pk:
+                raise forms.ValidationError(_("Give the relay's SMTP URL."), code="required")
+            return ""
+        try:
+            SmtpSettings.from_url(url, timeout=1)
+            relay_url_summary(url)
+        except (SendingPaused, ValueError) as error:
+            raise forms.ValidationError(
+                _(
+                    "Give an address such as smtp+tls://user:password@smtp.example.com:587 "
+                    "(smtp://, smtp+tls:// or smtp+ssl://, with a host name)."
+                ),
+                code="invalid",
+            ) from error
         return url

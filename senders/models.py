@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -212,3 +212,68 @@ class Brand(models.Model):
 
     def __str__(self) -> str:
         return str(self.owner)
+
+
+class Relay(models.Model):
+    """A user's own SMTP server (SPEC §6 "bring your own relay"): their mailings go out
+    through it instead of the platform's, at its own rate, over its own connections.
+    The URL holds a password: it is kept encrypted (FIELD_ENCRYPTION_KEY) and never shown
+    again; `summary` is what may be shown of it."""
+
+    class Hold(models.TextChoices):
+        KEY = "key", _("The relay's settings cannot be decrypted")
+        AUTH = "auth", _("The relay refused our login")
+        CONFIG = "config", _("The relay's address cannot be used")
+        CONNECTION = "connection", _("The relay is not answering")
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="relay"
+    )
+    url_encrypted = models.TextField(editable=False)
+    summary = models.CharField(max_length=600, editable=False)
+    rate = models.FloatField(
+        _("rate"),
+        default=10.0,
+        validators=[MinValueValidator(0.1), MaxValueValidator(10_000)],
+        help_text=_("Messages a second at most, all workers together: your provider's limit."),
+    )
+    connections = models.PositiveSmallIntegerField(
+        _("connections"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("How many connections each worker keeps open to the relay."),
+    )
+    # Why the owner's runs wait, until when (the relay is tried again then).
+    hold_reason = models.CharField(max_length=16, choices=Hold, blank=True)
+    hold_reply = models.TextField(blank=True)
+    held_until = models.DateTimeField(null=True, blank=True)
+    hold_openings = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("relay")
+        verbose_name_plural = _("relays")
+
+    def __str__(self) -> str:
+        return self.summary
+
+    def get_absolute_url(self) -> str:
+        return reverse("senders:relay")
+
+    def set_url(self, url: str, summary: str) -> None:
+        self.url_encrypted = keys.encrypt(url.encode())
+        self.summary = summary
+
+    def url(self) -> str:
+        """The SMTP URL; raises keys.KeyUnusable when it cannot be decrypted."""
+        return keys.decrypt(self.url_encrypted).decode()
+
+    def is_held(self, now=None) -> bool:
+        return self.held_until is not None and self.held_until > (now or timezone.now())
+
+    @property
+    def needs_owner(self) -> bool:
+        """Held for something only its owner can fix (not a relay that is down)."""
+        return self.hold_reason in (self.Hold.KEY, self.Hold.AUTH, self.Hold.CONFIG)

@@ -16,8 +16,10 @@ from mailings.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from mailings.selectors import sees_everything
 
 from .dns_checks import KIND_LABELS, STATE_LABELS, records_for
-from .forms import BrandForm, DomainForm, SenderForm
-from .models import Brand, Domain, Sender
+from .forms import BrandForm, DomainForm, RelayForm, SenderForm
+from .keys import KeyUnusable
+from .models import Brand, Domain, Relay, Sender
+from .relays import RELAY_KEY_LOST, TEST_SECONDS, relay_save, relay_test
 from .selectors import domains_visible_to, senders_visible_to
 from .services import (
     domain_add,
@@ -230,3 +232,59 @@ class BrandView(WriteAccessMixin, SuccessMessageMixin, UpdateView):
     def get_context_data(self, **kwargs):
         message = self.request.user.messages.order_by("-updated_at").first()
         return {**super().get_context_data(**kwargs), "latest_message": message}
+
+
+class RelayView(WriteAccessMixin, UpdateView):
+    """The user's own relay (created on first save); its URL is never shown again."""
+
+    model = Relay
+    form_class = RelayForm
+    template_name = "senders/relay_form.html"
+    success_url = reverse_lazy("senders:relay")
+    success_message = _("The relay has been saved: your mailings go out through it.")
+
+    def get_object(self, queryset=None) -> Relay:
+        return Relay.objects.owned_by(self.request.user).first() or Relay(owner=self.request.user)
+
+    def form_valid(self, form):
+        self.object = relay_save(relay=form.instance, url=form.cleaned_data["url"])
+        messages.success(self.request, self.success_message)
+        return redirect(self.success_url)
+
+
+@method_decorator(require_POST, name="dispatch")
+class RelayTestView(WriteAccessMixin, View):
+    """Talks to the saved relay, within a few seconds, and says what it answered."""
+
+    model = Relay
+
+    def post(self, request):
+        relay = get_object_or_404(self.get_queryset())
+        try:
+            ok, reply = relay_test(relay)
+        except KeyUnusable:
+            messages.error(request, RELAY_KEY_LOST)
+            return redirect("senders:relay")
+        if ok:
+            messages.success(request, gettext("The relay answered: %(reply)s") % {"reply": reply})
+        elif reply is None:
+            messages.warning(
+                request,
+                gettext("The relay did not answer within %(seconds)s seconds.")
+                % {"seconds": f"{TEST_SECONDS:g}"},
+            )
+        else:
+            messages.warning(
+                request, gettext("The relay cannot be used: %(reply)s") % {"reply": reply}
+            )
+        return redirect("senders:relay")
+
+
+class RelayDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
+    model = Relay
+    success_url = reverse_lazy("senders:relay")
+    success_message = _("The relay has been removed: your mailings go out through ours again.")
+    template_name = "senders/relay_confirm_delete.html"
+
+    def get_object(self, queryset=None) -> Relay:
+        return get_object_or_404(self.get_queryset())

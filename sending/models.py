@@ -284,3 +284,18 @@ class Delivery(models.Model):
 # The rows whose message reached the server (taken, refused, or of unknown fate): the
 # base of the bounce and complaint rates.
 HANDED_OVER = (Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.UNKNOWN)
+
+
+class RateSchedule(models.Model):
+    """The next free send slot of one rate (SEND_RATE, or a relay's) for every worker
+    together, when the cache is not Redis (sending.rates)."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    next_at = models.FloatField(default=0.0)  # a Unix time, in seconds
+
+    class Meta:
+        verbose_name = _("send rate schedule")
+        verbose_name_plural = _("send rate schedules")
+
+    def __str__(self) -> str:
+        return self.key

@@ -3,8 +3,10 @@ the embedded `run_scheduler`, cron's `send_mailings` and Celery beat's `dispatch
 
 A pass expires stale leases, closes cancelled runs, claims due runs, and then sends every
 unfinished run itself or, with Celery, hands its pending rows to workers in batches.
-Nothing is claimed or sent while sending is on hold. Any pass may run at any time, in
-any number of processes: rows move only forward, so nothing is sent twice.
+Nothing is claimed or sent while sending is on hold, but the runs of owners who send
+through a relay of their own (senders.Relay): the hold is the platform's. Any pass may
+run at any time, in any number of processes: rows move only forward, so nothing is sent
+twice.
 """
 
 import logging
@@ -18,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mailings.imports import client_imports_run
+from mailings.models import Mailing
 
 from . import holds
 from .claims import runs_claim_due
@@ -85,7 +88,10 @@ def run_pass(
     attempts_stop_cancelled()
     report.hold = holds.hold_current(now=now)
     if report.hold is not None:
-        return report
+        # The platform's relay is held: the owners with a relay of their own go on.
+        mailing_ids = list(_with_own_relay(mailing_ids))
+        if not mailing_ids:
+            return report
     report.claimed = len(runs_claim_due(now=now, mailing_ids=mailing_ids))
     for attempt_id in list(unfinished_attempts(mailing_ids=mailing_ids)):
         if should_stop():
@@ -104,6 +110,13 @@ def run_pass(
             break
     report.hold = report.hold or holds.hold_current()
     return report
+
+
+def _with_own_relay(mailing_ids: Iterable[int] | None):
+    mailings = Mailing.objects.filter(owner__relay__isnull=False)
+    if mailing_ids is not None:
+        mailings = mailings.filter(pk__in=list(mailing_ids))
+    return mailings.values_list("pk", flat=True)
 
 
 def attempt_enqueue_batches(*, attempt_id: int, now: datetime, enqueue: Enqueue) -> int:

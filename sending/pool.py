@@ -3,10 +3,11 @@ threads, each owning one connection and running the blocking SMTP dialogue of
 sending/smtp.py, fed rendered messages by the sending thread through a queue.
 
 A relay 20 ms away spends about 80 ms of round trips per message and almost no CPU: one
-connection waits nearly all the time. Threads are enough for waiting; building and signing
-messages is CPU work and stays in the sending thread, as does every database query (the
-threads do network only). Outcomes come back through a second queue, and the sending
-thread writes them through the ledger as before.
+connection waits nearly all the time. Threads are enough for waiting; building messages is
+CPU work and stays in the sending thread, as does every database query. The threads do
+network, and the DKIM signature of their message: OpenSSL's RSA (most of signing) runs
+without the GIL, beside the sending thread's building of the next messages. Outcomes come
+back through a second queue, and the sending thread writes them through the ledger.
 
 The pool grows once a connection has proved the server works (a reply to a whole
 dialogue): a server that is down then costs one connection's failures, counted by the
@@ -17,12 +18,13 @@ message goes back to the queue for the others, as if never tried.
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .content import Email
 from .ledger import Row
-from .smtp import Breaker, ConnectionFailed, Outcome, RateLimiter, SendingPaused, Transport
+from .smtp import Breaker, ConnectionFailed, Outcome, SendingPaused, Transport
 
 
 @dataclass
@@ -43,11 +45,9 @@ class ConnectionPool:
         *,
         size: int,
         transport_factory: Callable[[], Transport],
-        limiter: RateLimiter,
         breaker: Breaker,
     ):
         self.transport_factory = transport_factory
-        self.limiter = limiter
         self.breaker = breaker
         self.jobs: queue.Queue = queue.Queue()
         self.results: queue.Queue[Handed] = queue.Queue()
@@ -64,9 +64,10 @@ class ConnectionPool:
 
     # The sending thread's side
 
-    def give(self, row: Row, email: Email) -> None:
+    def give(self, row: Row, email: Email, not_before: float = 0.0) -> None:
+        """Send `email` once time.monotonic() reaches `not_before` (its rate slot)."""
         self.in_flight += 1
-        self.jobs.put((row, email))
+        self.jobs.put((row, email, not_before))
 
     def collect(self, *, keep: int = 0) -> list[Handed]:
         """Wait until at most `keep` messages are in flight; returns what came back, which
@@ -120,7 +121,10 @@ class ConnectionPool:
                 job = self.jobs.get()
                 if job is None:
                     return
-                row, email = job
+                row, email, not_before = job
+                delay = not_before - time.monotonic()
+                if delay > 0:
+                    self.halted.wait(delay)  # its slot of the rate, unless halted meanwhile
                 if self.stopping:
                     self.results.put(Handed(row))
                     continue
@@ -139,10 +143,10 @@ class ConnectionPool:
     def _send(self, number: int, transport: Transport, row: Row, email: Email) -> bool:
         """One message over this thread's connection; False when this thread must stop
         because the server keeps other connections and refuses one more."""
+        email = email.signed()
         try:
             try:
                 transport.ensure_open()
-                self.limiter.wait()
                 outcome = transport.send(
                     envelope_from=email.envelope_from,
                     envelope_to=email.envelope_to,

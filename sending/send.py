@@ -17,6 +17,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from senders.envelope import SigningUnavailable
+from senders.keys import KeyUnusable
+from senders.models import Relay
+from senders.relays import relay_clear, relay_hold, relay_smtp_settings
 
 from . import holds
 from .conf import batch_lease_seconds
@@ -24,6 +27,7 @@ from .content import Renderer
 from .ledger import Ledger, Row, batch_renew_lease, deliveries_hand_back, window_claim
 from .models import Attempt, TransportHold
 from .pool import ConnectionPool, Handed
+from .rates import SharedRateLimiter
 from .runs import attempt_finish_if_done, attempt_pause, attempt_stop
 from .smtp import (
     FAILED,
@@ -31,9 +35,9 @@ from .smtp import (
     UNKNOWN,
     Breaker,
     Outcome,
-    RateLimiter,
     SendingPaused,
     SmtpTransport,
+    Transport,
     transport_from_settings,
 )
 
@@ -84,20 +88,14 @@ def attempt_send(
         report.failed += attempt_stop(attempt_id=attempt_id, reason=str(unsignable))
         report.finished = True
         return report
-    if holds.hold_current() is not None:
-        report.stopped = "hold"
+    route = Route.of(attempt.mailing.owner_id)
+    trouble = route.trouble(attempt_id)
+    if trouble:
+        # A relay's trouble holds its owner's runs only: the pass goes on with others.
+        report.stopped = trouble if route.relay is None else ""
         deliveries_hand_back(delivery_ids)
         return report
-    try:
-        transport = transport_from_settings()
-    except SendingPaused as pause:
-        attempt_pause(attempt_id=attempt_id, reason=pause.reason, reply=pause.reply)
-        report.stopped = pause.reason
-        deliveries_hand_back(delivery_ids)
-        return report
-    # An outbox folder has no round trips to overlap.
-    connections = settings.SMTP_CONNECTIONS if isinstance(transport, SmtpTransport) else 1
-    run = _Run(attempt_id=attempt_id, connections=connections, renderer=renderer, report=report)
+    run = _Run(attempt_id=attempt_id, route=route, renderer=renderer, report=report)
     windows = _Windows(
         attempt_id=attempt_id,
         delivery_ids=delivery_ids,
@@ -180,21 +178,90 @@ class _Windows:
         return self.delivery_ids[self.reached :]
 
 
+class Route:
+    """Where the messages of one owner go: the platform's relay (EMAIL_URL, or the
+    outbox folder without it) under SEND_RATE and SMTP_CONNECTIONS, or the owner's own
+    relay (senders.Relay) under its rate and connections. The platform's trouble holds
+    every run (TransportHold); a relay's holds only its owner's runs (on the Relay row),
+    and they never fall back to the platform's relay."""
+
+    def __init__(self, relay: Relay | None):
+        self.relay = relay
+        self.transport_factory: Callable[[], Transport] = transport_from_settings
+        self.connections = 1
+        self.rate = settings.SEND_RATE if relay is None else relay.rate
+        self.rate_key = "platform" if relay is None else f"relay-{relay.pk}"
+
+    @classmethod
+    def of(cls, owner_id: int) -> "Route":
+        return cls(Relay.objects.filter(owner_id=owner_id).first())
+
+    def trouble(self, attempt_id: int) -> str:
+        """Why nothing can be sent now ("" when it can); opens the way otherwise."""
+        if self.relay is not None:
+            return self._open_relay(attempt_id)
+        if holds.hold_current() is not None:
+            return "hold"
+        try:
+            transport = transport_from_settings()
+        except SendingPaused as pause:
+            return self.hold(attempt_id=attempt_id, reason=pause.reason, reply=pause.reply)
+        # An outbox folder has no round trips to overlap.
+        if isinstance(transport, SmtpTransport):
+            self.connections = settings.SMTP_CONNECTIONS
+        return ""
+
+    def _open_relay(self, attempt_id: int) -> str:
+        relay = self.relay
+        if relay.is_held():
+            return relay.hold_reason
+        try:
+            config = relay_smtp_settings(relay, timeout=settings.SMTP_TIMEOUT)
+        except KeyUnusable as error:
+            self.hold(attempt_id=attempt_id, reason=Relay.Hold.KEY, reply=str(error))
+            return relay.hold_reason
+        except SendingPaused as pause:
+            self.hold(attempt_id=attempt_id, reason=pause.reason, reply=pause.reply)
+            return relay.hold_reason
+        self.transport_factory = lambda: SmtpTransport(config)
+        self.connections = relay.connections
+        return ""
+
+    def hold(self, *, attempt_id: int, reason: str, reply: str) -> str:
+        """The server made the run stop; returns what the pass should stop for ("" to
+        carry on with other owners' runs)."""
+        if self.relay is None:
+            attempt_pause(attempt_id=attempt_id, reason=reason, reply=reply)
+            return reason
+        relay_hold(self.relay, reason=reason, reply=reply)
+        Attempt.objects.filter(pk=attempt_id).update(server_response=reply[:2000])
+        return ""
+
+    def clear(self) -> None:
+        """The server (or the disk) worked again: should it fail anew, the pause starts
+        from the shortest cooldown instead of doubling the last one."""
+        if self.relay is None:
+            holds.hold_clear()
+        else:
+            relay_clear(self.relay)
+
+
 class _Run:
     """What one call of attempt_send holds while it sends: the connections, the limits
-    (one rate and one breaker for all the connections), the outcomes not yet written,
-    and what the run's conclusion will need."""
+    (one rate for every worker on the route, one breaker for all the connections), the
+    outcomes not yet written, and what the run's conclusion will need."""
 
-    def __init__(self, *, attempt_id: int, connections: int, renderer: Renderer, report):
+    def __init__(self, *, attempt_id: int, route: Route, renderer: Renderer, report):
         self.attempt_id = attempt_id
-        self.connections = max(1, connections)
+        self.route = route
+        self.connections = max(1, route.connections)
         self.renderer = renderer
         self.report = report
         self.breaker = Breaker(settings.SEND_BREAKER_THRESHOLD)
+        self.limiter = SharedRateLimiter(route.rate_key, route.rate)
         self.pool = ConnectionPool(
             size=self.connections,
-            transport_factory=transport_from_settings,
-            limiter=RateLimiter(settings.SEND_RATE),
+            transport_factory=route.transport_factory,
             breaker=self.breaker,
         )
         self.ledger = Ledger()
@@ -211,7 +278,9 @@ class _Run:
         if self.stopping:
             self.ledger.release(row)
             return
-        self.pool.give(row, self.renderer.render(row.recipient))
+        # Signed by the connection's thread: RSA there overlaps the next message's build.
+        email = self.renderer.render(row.recipient, sign=False)
+        self.pool.give(row, email, self.limiter.next_slot())
         self._take(self.pool.ready())
 
     def settle(self) -> None:
@@ -263,21 +332,17 @@ class _Run:
         wrong; then close the run if nothing of it is left."""
         report = self.report
         if self.delivered_any:
-            # The server (or the disk) worked again: should it fail anew, the pause
-            # starts from the shortest cooldown instead of doubling the last one.
-            holds.hold_clear()
+            self.route.clear()
         if self.pause is not None:
-            attempt_pause(
+            report.stopped = self.route.hold(
                 attempt_id=self.attempt_id, reason=self.pause.reason, reply=self.pause.reply
             )
-            report.stopped = self.pause.reason
         elif self.breaker.is_open:
-            attempt_pause(
+            report.stopped = self.route.hold(
                 attempt_id=self.attempt_id,
                 reason=TransportHold.Reason.CONNECTION,
                 reply=self.breaker.last_error,
             )
-            report.stopped = TransportHold.Reason.CONNECTION
         elif self.last_error:
             Attempt.objects.filter(pk=self.attempt_id).update(
                 server_response=self.last_error[:2000]

@@ -9,6 +9,7 @@ again could deliver it twice.
 """
 
 import hashlib
+import ipaddress
 import logging
 import re
 import smtplib
@@ -115,19 +116,23 @@ class SmtpSettings:
     use_tls: bool
     use_ssl: bool
     timeout: float
+    # A user's own relay: its host may not lead into the platform's private network.
+    public_only: bool = False
 
     @classmethod
-    def from_url(cls, url: str, *, timeout: float) -> "SmtpSettings":
+    def from_url(
+        cls, url: str, *, timeout: float, name: str = "EMAIL_URL", public_only: bool = False
+    ) -> "SmtpSettings":
         try:
             config = environ.Env.email_url_config(url)
-        except (ImproperlyConfigured, ValueError) as error:
-            raise SendingPaused("config", f"EMAIL_URL is not valid: {error}") from error
+        except (ImproperlyConfigured, ValueError, TypeError) as error:
+            raise SendingPaused("config", f"{name} is not valid: {error}") from error
         if config.get("EMAIL_BACKEND") != "django.core.mail.backends.smtp.EmailBackend":
             raise SendingPaused(
-                "config", "EMAIL_URL must start with smtp://, smtp+tls:// or smtp+ssl://"
+                "config", f"{name} must start with smtp://, smtp+tls:// or smtp+ssl://"
             )
         if not config.get("EMAIL_HOST"):
-            raise SendingPaused("config", "EMAIL_URL has no host name")
+            raise SendingPaused("config", f"{name} has no host name")
         use_ssl = bool(config.get("EMAIL_USE_SSL"))
         use_tls = bool(config.get("EMAIL_USE_TLS"))
         default_port = 465 if use_ssl else 587 if use_tls else 25
@@ -139,7 +144,24 @@ class SmtpSettings:
             use_tls=use_tls,
             use_ssl=use_ssl,
             timeout=timeout,
+            public_only=public_only,
         )
+
+
+def _refuse_private(host: str, port: int) -> None:
+    """A user's relay must be on the internet: an address of this machine or its private
+    network would let any user talk to the platform's own services (RELAY_ALLOW_PRIVATE
+    lifts this, for a relay on the same network)."""
+    if settings.RELAY_ALLOW_PRIVATE:
+        return
+    for *_rest, address in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP):
+        ip = ipaddress.ip_address(address[0])
+        if ip.version == 6 and ip.ipv4_mapped:
+            ip = ip.ipv4_mapped
+        if not ip.is_global:
+            raise SendingPaused(
+                "config", f"{host} is a private or local address ({ip}): not allowed for a relay"
+            )
 
 
 def _tls_context() -> ssl.SSLContext:
@@ -200,6 +222,8 @@ class SmtpTransport:
         config = self.config
         smtp = None
         try:
+            if config.public_only:
+                _refuse_private(config.host, config.port)
             # smtplib applies the timeout to connecting and to every later read and
             # write; a greeting other than 220 raises SMTPConnectError.
             smtp = (
@@ -405,23 +429,23 @@ def transport_from_settings() -> Transport:
 
 
 class RateLimiter:
-    """At most `rate` messages a second from this process (0 or less: no limit), shared
-    by all the connections of a worker: each caller books the next free slot."""
+    """At most `rate` messages a second from this process (0 or less: no limit): each
+    caller books the next free slot (sending.rates shares one schedule between workers).
+    """
 
     def __init__(self, rate: float):
         self.interval = 1.0 / rate if rate and rate > 0 else 0.0
         self.next_at = 0.0
         self.lock = threading.Lock()
 
-    def wait(self) -> None:
+    def next_slot(self) -> float:
+        """The time.monotonic() at which the next message may go (0: at once)."""
         if not self.interval:
-            return
+            return 0.0
         with self.lock:
-            now = time.monotonic()
-            start = max(now, self.next_at)
+            start = max(time.monotonic(), self.next_at)
             self.next_at = start + self.interval
-        if start > now:
-            time.sleep(start - now)
+        return start
 
 
 class Breaker:

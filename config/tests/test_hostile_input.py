@@ -37,6 +37,8 @@ from mailings.tests.factories import (
     MailingFactory,
     unsubscribe_token,
 )
+from senders.models import Relay
+from senders.relays import relay_save
 from senders.tests.factories import DomainFactory, SenderFactory
 from sending.models import Delivery
 from tracking.models import Link
@@ -249,6 +251,15 @@ PAGES = [
     Page("/domains/{domain}/"),
     Page("/domains/new/", "POST", {"domain": hostile.text}, valid={"domain": "shop.example"}),
     Page("/domains/{domain}/delete/", "POST"),
+    Page("/relay/"),
+    Page(
+        "/relay/",
+        "POST",
+        {"url": hostile.text, "rate": hostile.text, "connections": hostile.integers},
+        valid={"url": "smtp+tls://shop:pw@relay.example:587", "rate": "10", "connections": "2"},
+    ),
+    Page("/relay/test/", "POST"),
+    Page("/relay/delete/", "POST"),
     Page("/accounts/api-tokens/"),
     Page(
         "/accounts/api-tokens/",
@@ -359,6 +370,8 @@ def world() -> dict:
             f"{prefix}import": upload.pk,
             f"{prefix}sender": SenderFactory(owner=owner).pk,
             f"{prefix}domain": DomainFactory(owner=owner).pk,
+            # On this machine: the test button refuses it without connecting anywhere.
+            f"{prefix}relay": relay_save(relay=Relay(owner=owner), url="smtp://127.0.0.1:1").pk,
             f"{prefix}api_token": token.pk,
             f"{prefix}attachment": MessageAttachment.objects.create(
                 message_id=mailing.message_id,

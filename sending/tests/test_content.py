@@ -122,3 +122,17 @@ def test_a_token_names_its_client_and_resists_tampering():
     assert unsubscribe_target("garbage") is None
     # A token signed for another purpose is not an unsubscribe token.
     assert unsubscribe_target(signing.Signer(salt="other").sign_object(123)) is None
+
+
+def test_a_body_holding_the_first_boundary_drawn_gets_another(monkeypatch):
+    """The MIME boundary is drawn without the standard library's regular expression: a
+    recipient whose text holds the boundary drawn first must still get intact parts."""
+    import random as random_module
+
+    draws = iter([7, 7, 8])
+    monkeypatch.setattr(random_module, "randrange", lambda _stop: next(draws))
+    clash = f"--{'=' * 15}{7:019d}=="
+    rendered, message = build(body=f"Before\n{clash}\nAfter")
+    text, html = parts(message)
+    assert clash in text and "After" in text
+    assert message.get_boundary() == f"{'=' * 15}{8:019d}=="
