@@ -1,11 +1,10 @@
 import hashlib
 import json
 
-from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, ProtectedError
+from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse_lazy
@@ -16,7 +15,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
-from mailings.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from mailings.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 
 from .models import Segment
 from .segment_forms import SegmentForm, rule_formset, segment_count_of, suggestions
@@ -136,29 +135,14 @@ class SegmentUpdateView(SegmentFormMixin, UpdateView):
     pass
 
 
-class SegmentDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
+class SegmentDeleteView(InUseDeleteMixin, WriteAccessMixin, SuccessMessageMixin, DeleteView):
     model = Segment
     success_url = reverse_lazy("audience:segment_list")
     success_message = _("The segment has been deleted.")
-
-    def get_context_data(self, **kwargs):
-        return {
-            **super().get_context_data(**kwargs),
-            "blocking_mailings": self.object.mailings.select_related("message").order_by("pk"),
-        }
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ProtectedError:
-            messages.error(
-                self.request,
-                gettext(
-                    "This segment is used by the mailings listed below, so it cannot be "
-                    "deleted. Give them other recipients first."
-                ),
-            )
-            return self.render_to_response(self.get_context_data(form=form))
+    in_use_message = _(
+        "This segment is used by the mailings listed below, so it cannot be "
+        "deleted. Give them other recipients first."
+    )
 
 
 @method_decorator(never_cache, name="dispatch")

@@ -5,9 +5,10 @@
   read-only overseers and get 403 before anything else is looked at.
 """
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import ProtectedError, QuerySet
 
 from .selectors import sees_everything, visible_to
 
@@ -49,3 +50,23 @@ class OwnerFormMixin(WriteAccessMixin):
         if kwargs.get("instance") is None:
             kwargs["instance"] = self.model(owner=self.request.user)
         return {**kwargs, "owner": self.request.user}
+
+
+class InUseDeleteMixin:
+    """For a DeleteView of what mailings point at with PROTECT (a message, a segment):
+    the page lists those mailings, and a refused delete says why instead of a 500."""
+
+    in_use_message = ""
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "blocking_mailings": self.object.mailings.select_related("message").order_by("pk"),
+        }
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ProtectedError:
+            messages.error(self.request, self.in_use_message)
+            return self.render_to_response(self.get_context_data(form=form))

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, ProtectedError, Value
+from django.db.models import Count, F, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import (
     Http404,
@@ -54,7 +54,7 @@ from sending.services import (
     test_send_addresses,
 )
 
-from .access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from .access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from .counts import LargeCountPaginator
 from .csv_files import attempts_csv_lines, clients_csv_lines, deliveries_csv_lines
 from .forms import (
@@ -497,29 +497,14 @@ class MessageAttachmentDeleteView(WriteAccessMixin, View):
         return redirect(message)
 
 
-class MessageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
+class MessageDeleteView(InUseDeleteMixin, WriteAccessMixin, SuccessMessageMixin, DeleteView):
     model = Message
     success_url = reverse_lazy("mailings:message_list")
     success_message = _("The message has been deleted.")
-
-    def get_context_data(self, **kwargs):
-        return {
-            **super().get_context_data(**kwargs),
-            "blocking_mailings": self.object.mailings.select_related("message").order_by("pk"),
-        }
-
-    def form_valid(self, form):
-        try:
-            return super().form_valid(form)
-        except ProtectedError:
-            messages.error(
-                self.request,
-                gettext(
-                    "This message is used by the mailings listed below, so it cannot be "
-                    "deleted. Delete those mailings or give them another message first."
-                ),
-            )
-            return self.render_to_response(self.get_context_data(form=form))
+    in_use_message = _(
+        "This message is used by the mailings listed below, so it cannot be "
+        "deleted. Delete those mailings or give them another message first."
+    )
 
 
 # Images for messages
