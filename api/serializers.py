@@ -308,7 +308,7 @@ class SegmentSerializer(FormValidatedSerializer):
         many=True,
         max_length=MAX_RULES,
         help_text=_(
-            'Conditions such as {"field": "tags", "op": "has", "value": "vip"}, as the '
+            'Conditions such as {"field": "tag", "op": "has", "value": "vip"}, as the '
             "segment editor makes them."
         ),
     )
