@@ -11,9 +11,8 @@ from rest_framework import serializers
 from audience.forms import MailingListForm, TagForm
 from audience.models import Membership, Segment
 from audience.segment_forms import SegmentForm
-from audience.segment_views import segment_count
 from audience.segments import MAX_RULES, MAX_VALUE_CHARS, RuleError, rules_q
-from audience.selectors import list_member_counts
+from audience.selectors import list_member_counts, segment_count
 from feedback.selectors import SUPPRESSED
 from mailings.forms import ClientForm, MailingForm, MessageForm
 from mailings.models import Client, Mailing, validate_sane_date
