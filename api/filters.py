@@ -1,5 +1,6 @@
 import django_filters
 
+from audience.selectors import AudienceFilter
 from feedback.selectors import SUPPRESSED
 from mailings.models import Client, Mailing, validate_sane_date
 from sending.models import Attempt, Delivery
@@ -17,9 +18,22 @@ class ClientFilter(django_filters.FilterSet):
         field_name="unsubscribed_at", lookup_expr="isnull", exclude=True
     )
 
+    list = django_filters.NumberFilter(
+        method="in_audience", min_value=1, max_value=MAX_ID, decimal_places=0, label="list"
+    )
+    tag = django_filters.NumberFilter(
+        method="in_audience", min_value=1, max_value=MAX_ID, decimal_places=0, label="tag"
+    )
+
     class Meta:
         model = Client
-        fields = ["email", "updated_since", "unsubscribed"]
+        fields = ["email", "updated_since", "unsubscribed", "list", "tag"]
+
+    def in_audience(self, queryset, name, value):
+        """On the list (not left) or with the tag, by the web's rule: an id the caller
+        may not see matches nobody."""
+        chosen = AudienceFilter.from_params({name: str(int(value))}, user=self.request.user)
+        return chosen.apply(queryset)
 
 
 class MailingFilter(django_filters.FilterSet):

@@ -2,8 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mailings.forms import DateInput
-from mailings.models import validate_sane_date
+from mailings.forms import DateInput, IdsInRangeField
+from mailings.models import Client, validate_sane_date
 
 from .models import ApiToken
 
@@ -33,3 +33,13 @@ class ApiTokenForm(forms.ModelForm):
             return None
         midnight = timezone.datetime.combine(day, timezone.datetime.min.time())
         return timezone.make_aware(midnight)
+
+
+class ListMembersForm(forms.Form):
+    """The clients to put on a list or take off it: the owner's own, or none at all."""
+
+    clients = IdsInRangeField(queryset=Client.objects.none())
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clients"].queryset = Client.objects.owned_by(owner)

@@ -2,11 +2,17 @@
 messages, same ownership of referenced ids); these classes only add JSON types."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from audience.models import Membership
+from audience.forms import MailingListForm, TagForm
+from audience.models import Membership, Segment
+from audience.segment_forms import SegmentForm
+from audience.segments import MAX_RULES, MAX_VALUE_CHARS, RuleError, rules_q
+from audience.selectors import list_member_counts, segment_count
 from feedback.selectors import SUPPRESSED
 from mailings.forms import ClientForm, MailingForm, MessageForm
 from mailings.models import Client, Mailing, validate_sane_date
@@ -136,8 +142,8 @@ class SuppressionSerializer(serializers.Serializer):
     server_response = serializers.CharField(source="suppression_reply", read_only=True)
 
 
-class ClientIdsField(serializers.ListField):
-    """A mailing's recipients as client ids (written as a list, read from the relation)."""
+class RelatedIdsField(serializers.ListField):
+    """A mailing's clients or lists as ids (written as a list, read from the relation)."""
 
     child = serializers.IntegerField()
 
@@ -159,19 +165,38 @@ class MailingDateTimeField(serializers.DateTimeField):
 
 class MailingSerializer(FormValidatedSerializer):
     form_class = MailingForm
-    form_names = {"message_id": "message"}
+    form_names = {
+        "message_id": "message",
+        "segment_id": "segment",
+        "all_clients": "all_subscribed",
+    }
+
+    def current_values(self, instance) -> dict:
+        # "All my clients" is the form's own field, not one of the model fields it lists.
+        return {**super().current_values(instance), "all_subscribed": instance.all_clients}
 
     id = serializers.IntegerField(read_only=True)
     message = serializers.IntegerField(
         source="message_id", help_text=_("The id of one of your messages.")
     )
-    clients = ClientIdsField(
-        required=False, help_text=_("Ids of your clients; or set all_subscribed.")
+    clients = RelatedIdsField(
+        required=False, help_text=_("Ids of your clients; or lists, a segment or all_clients.")
+    )
+    lists = RelatedIdsField(
+        required=False, help_text=_("Ids of your lists: their subscribed members at each run.")
+    )
+    segment = serializers.IntegerField(
+        source="segment_id",
+        required=False,
+        allow_null=True,
+        help_text=_("The id of one of your segments: its matches at each run."),
+    )
+    all_clients = serializers.BooleanField(
+        required=False,
+        help_text=_("Every active client of yours at the time of each run, new ones included."),
     )
     all_subscribed = serializers.BooleanField(
-        write_only=True,
-        required=False,
-        help_text=_("Every client of yours who has not unsubscribed, as of now."),
+        write_only=True, required=False, help_text=_("The older name of all_clients.")
     )
     start_at = MailingDateTimeField()
     end_at = MailingDateTimeField(required=False, allow_null=True)
@@ -192,7 +217,128 @@ class MailingListSerializer(MailingSerializer):
     """A page of mailings: the recipient count instead of every recipient's id."""
 
     clients = None
+    lists = None
     recipient_count = serializers.IntegerField(read_only=True)
+
+
+class AudienceListSerializer(FormValidatedSerializer):
+    """A list of clients (audience.MailingList), with its members counted by status."""
+
+    form_class = MailingListForm
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField()
+    description = serializers.CharField(required=False, allow_blank=True)
+    double_opt_in = serializers.BooleanField(required=False)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    captcha = serializers.BooleanField(required=False)
+    subscribe_url = serializers.SerializerMethodField(
+        help_text=_("The public subscription form of the list.")
+    )
+    subscribed_count = serializers.IntegerField(read_only=True)
+    pending_count = serializers.IntegerField(read_only=True)
+    left_count = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def validate(self, attrs):
+        # A form leaves an unticked box False: a new list keeps the model's defaults instead.
+        if self.instance is None:
+            attrs = {"double_opt_in": True, "language": "ru", **attrs}
+        return super().validate(attrs)
+
+    def get_subscribe_url(self, mailing_list) -> str:
+        return settings.SITE_URL + reverse("subscriptions:subscribe", args=[mailing_list.token])
+
+    def to_representation(self, mailing_list):
+        if not hasattr(mailing_list, "subscribed_count"):
+            # One list just written (a page's lists come counted by the selector).
+            counts = list_member_counts(mailing_list)
+            mailing_list.subscribed_count = counts["subscribed"]
+            mailing_list.pending_count = counts["pending"]
+            mailing_list.left_count = counts["left"]
+        return super().to_representation(mailing_list)
+
+
+class ListMembersSerializer(serializers.Serializer):
+    clients = serializers.ListField(
+        child=serializers.IntegerField(),
+        allow_empty=False,
+        max_length=BULK_MAX,
+        help_text=_("Ids of your clients (up to 10,000)."),
+    )
+
+
+class ListMembersAddedSerializer(serializers.Serializer):
+    added = serializers.IntegerField()
+    skipped_left = serializers.IntegerField(
+        help_text=_("Clients who left the list themselves: only they may rejoin.")
+    )
+
+
+class ListMembersRemovedSerializer(serializers.Serializer):
+    removed = serializers.IntegerField()
+
+
+class TagSerializer(FormValidatedSerializer):
+    form_class = TagForm
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField()
+
+
+class RuleSerializer(serializers.Serializer):
+    """One condition as the segment editor's row has it: three texts."""
+
+    field = serializers.CharField(max_length=80)
+    op = serializers.CharField(max_length=32)
+    value = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_VALUE_CHARS, default=""
+    )
+
+
+class SegmentSerializer(FormValidatedSerializer):
+    form_class = SegmentForm
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField()
+    match = serializers.ChoiceField(choices=Segment.Match.choices, required=False)
+    rules = RuleSerializer(
+        many=True,
+        max_length=MAX_RULES,
+        help_text=_(
+            'Conditions such as {"field": "tag", "op": "has", "value": "vip"}, as the '
+            "segment editor makes them."
+        ),
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def validate(self, attrs):
+        if self.instance is None:
+            attrs = {"match": Segment.Match.ALL, **attrs}
+        attrs = super().validate(attrs)
+        owner = self.context["request"].user
+        # A PATCH of the name or the match alone keeps the stored rules.
+        given = "rules" in attrs
+        rules = [dict(rule) for rule in attrs["rules"]] if given else self.instance.rules
+        match = self.form.cleaned_data["match"]
+        try:
+            rules_q(rules, match=match, owner=owner)
+        except RuleError as error:
+            where = "non_field_errors" if error.index is None else str(error.index)
+            raise serializers.ValidationError({"rules": {where: [str(error.message)]}}) from None
+        self.form.instance.rules = rules
+        return attrs
+
+
+class SegmentDetailSerializer(SegmentSerializer):
+    count = serializers.SerializerMethodField(
+        help_text=_("Clients it matches now (null: its rules refer to something gone).")
+    )
+
+    def get_count(self, segment) -> int | None:
+        return segment_count(segment)
 
 
 class AttemptSerializer(serializers.ModelSerializer):

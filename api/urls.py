@@ -9,6 +9,9 @@ app_name = "api"
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("clients", views.ClientViewSet, basename="client")
+router.register("lists", views.AudienceListViewSet, basename="list")
+router.register("tags", views.TagViewSet, basename="tag")
+router.register("segments", views.SegmentViewSet, basename="segment")
 router.register("messages", views.MessageViewSet, basename="message")
 router.register("mailings", views.MailingViewSet, basename="mailing")
 router.register("attempts", views.AttemptViewSet, basename="attempt")

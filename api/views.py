@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import (
     action,
     api_view,
@@ -23,6 +23,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
+from audience.models import MailingList, Segment, Tag
+from audience.selectors import (
+    lists_visible_to,
+    lists_with_member_counts,
+    segments_visible_to,
+    tags_visible_to,
+)
+from audience.services import list_add_clients, list_remove_clients
 from feedback.selectors import SUPPRESSED, suppressions_visible_to
 from feedback.services import client_reactivate
 from mailings.forms import ReportFilterForm
@@ -46,6 +54,7 @@ from sending.services import enqueue_run, mailing_disable, mailing_schedule
 from tracking.selectors import run_links
 
 from . import filters, serializers
+from .forms import ListMembersForm
 from .idempotency import IdempotentPostMixin
 from .problems import Conflict
 
@@ -220,6 +229,112 @@ class MailingViewSet(ApiViewMixin, viewsets.ModelViewSet):
             mailing_disable(mailing=mailing)
         mailing.refresh_from_db()
         return Response(serializers.MailingSerializer(mailing, context={"request": request}).data)
+
+
+class AudienceListViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Lists of clients with their members counted; `members/` puts clients on a list
+    and `members/remove/` takes them off, as the client list's bulk action does."""
+
+    model = MailingList
+    serializer_class = serializers.AudienceListSerializer
+
+    def visible(self):
+        return lists_with_member_counts(lists_visible_to(self.request.user))
+
+    def perform_create(self, serializer):
+        self._save(serializer)
+
+    def perform_update(self, serializer):
+        self._save(serializer)
+
+    def _save(self, serializer):
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            # The same name saved by a parallel request between validation and insert.
+            message = gettext("You already have a list with this name.")
+            raise ValidationError({"name": [message]}) from None
+
+    def _members(self, request):
+        mailing_list = self.get_object()
+        payload = serializers.ListMembersSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        form = ListMembersForm(data=payload.validated_data, owner=request.user)
+        if not form.is_valid():
+            raise ValidationError(serializers.form_errors(form))
+        return mailing_list, form.cleaned_data["clients"]
+
+    @extend_schema(
+        request=serializers.ListMembersSerializer,
+        responses=serializers.ListMembersAddedSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def members(self, request, pk=None):
+        """Put your clients on the list as subscribed (all or none). A client who left the
+        list is not put back: only the client may rejoin; `skipped_left` counts them."""
+        mailing_list, clients = self._members(request)
+        result = list_add_clients(mailing_list=mailing_list, clients=clients)
+        return Response({"added": result.changed, "skipped_left": result.skipped_left})
+
+    @extend_schema(
+        request=serializers.ListMembersSerializer,
+        responses=serializers.ListMembersRemovedSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="members/remove")
+    def members_remove(self, request, pk=None):
+        """Take your clients off the list. Those who left it stay recorded as left."""
+        mailing_list, clients = self._members(request)
+        result = list_remove_clients(mailing_list=mailing_list, clients=clients)
+        return Response({"removed": result.changed})
+
+
+class TagViewSet(
+    ApiViewMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Labels on clients; a client's tags are set on the client (`tags`)."""
+
+    model = Tag
+    serializer_class = serializers.TagSerializer
+
+    def visible(self):
+        return tags_visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        try:
+            with transaction.atomic():
+                serializer.save()
+        except IntegrityError:
+            message = gettext("You already have a tag with this name.")
+            raise ValidationError({"name": [message]}) from None
+
+
+class SegmentViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Clients chosen by rules, evaluated at each run; the detail counts the matches."""
+
+    model = Segment
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.SegmentDetailSerializer
+        return serializers.SegmentSerializer
+
+    def visible(self):
+        return segments_visible_to(self.request.user)
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError:
+            raise Conflict(
+                gettext(
+                    "This segment is used by mailings, so it cannot be deleted. Give them "
+                    "other recipients first."
+                )
+            ) from None
 
 
 API_LINKS = 100

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from mailings.forms import OwnedModelForm
 
 from .fields import TAG_MAX_LENGTH
-from .models import MailingList
+from .models import MailingList, Tag
 from .services import owner_lists_by_lowered_name, tags_by_lowered_name
 
 
@@ -22,6 +22,24 @@ class MailingListForm(OwnedModelForm):
         if taken is not None and taken != self.instance.pk:
             raise forms.ValidationError(
                 _("You already have a list with this name."), code="duplicate"
+            )
+        return name
+
+
+class TagForm(OwnedModelForm):
+    """A tag made on its own (the API's /tags/); client forms make theirs by name."""
+
+    class Meta:
+        model = Tag
+        fields = ["name"]
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise forms.ValidationError(_("Name the tag."), code="required")
+        if name.lower() in tags_by_lowered_name(self.owner):
+            raise forms.ValidationError(
+                _("You already have a tag with this name."), code="duplicate"
             )
         return name
 

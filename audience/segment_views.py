@@ -20,11 +20,7 @@ from mailings.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, W
 from .models import Segment
 from .segment_forms import SegmentForm, rule_formset, segment_count_of, suggestions
 from .segments import RuleError, rule_text, segment_clients
-from .selectors import segments_visible_to
-
-# A count over a million clients takes a noticeable fraction of a second: the same
-# question within a minute gets the same answer.
-COUNT_CACHE_SECONDS = 60
+from .selectors import COUNT_CACHE_SECONDS, segment_count, segments_visible_to
 
 
 class SegmentReadMixin(ReadAccessMixin):
@@ -41,19 +37,6 @@ class SegmentListView(SegmentReadMixin, ListView):
         return (
             super().get_queryset().annotate(mailing_count=Count("mailings")).order_by("name", "pk")
         )
-
-
-def segment_count(segment: Segment) -> int | None:
-    """How many clients match now (None: the rules cannot be evaluated), cached a minute."""
-    key = f"segment-count:{segment.pk}:{segment.updated_at.timestamp()}"
-    count = cache.get(key)
-    if count is None:
-        try:
-            count = segment_clients(segment).count()
-        except RuleError:
-            return None
-        cache.set(key, count, COUNT_CACHE_SECONDS)
-    return count
 
 
 class SegmentDetailView(SegmentReadMixin, DetailView):

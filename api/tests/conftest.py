@@ -3,6 +3,8 @@ from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory, manager
 from api.models import ApiToken
+from audience.models import Segment
+from audience.tests.factories import MembershipFactory, TagFactory
 from feedback.services import feedback_record
 from mailings.tests.factories import ClientFactory, DeliveryFactory, MailingFactory
 
@@ -16,8 +18,8 @@ def bearer(text: str | None) -> APIClient:
 
 @pytest.fixture
 def world(db):
-    """An owner with one of everything (and a bounced client), a stranger with the same, a
-    manager; a token each."""
+    """An owner with one of everything (and a bounced client; the client on a list, tagged,
+    and a segment of that tag), a stranger with the same, a manager; a token each."""
     owner, stranger = UserFactory(time_zone="UTC"), UserFactory()
     rows = {}
     for prefix, user in (("", owner), ("stranger_", stranger)):
@@ -26,12 +28,21 @@ def world(db):
         delivery = DeliveryFactory(attempt__mailing=mailing, client=client, status="failed")
         bounced = ClientFactory(owner=user)
         feedback_record(client=bounced, kind="hard", source="dsn", status_code="5.1.1")
+        mailing_list = MembershipFactory(client=client, mailing_list__owner=user).mailing_list
+        tag = TagFactory(owner=user)
+        tag.clients.add(client)
+        segment = Segment.objects.create(
+            owner=user, name="VIP", rules=[{"field": "tag", "op": "has", "value": tag.name}]
+        )
         rows |= {
             f"{prefix}client": client.pk,
             f"{prefix}message": mailing.message_id,
             f"{prefix}mailing": mailing.pk,
             f"{prefix}attempt": delivery.attempt_id,
             f"{prefix}suppression": bounced.pk,
+            f"{prefix}list": mailing_list.pk,
+            f"{prefix}tag": tag.pk,
+            f"{prefix}segment": segment.pk,
         }
     overseer = manager()
     return {

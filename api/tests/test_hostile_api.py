@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.tests.conftest import bearer
+from audience.models import ConsentRecord, MailingList, Membership, Segment, Tag
 from config.tests import hostile
 from mailings.models import Client, Mailing, Message
 
@@ -61,6 +62,9 @@ MAILING = {
     "end_at": kind(hostile.datetimes),
     "periodicity": kind(hostile.choice("once", "daily", "weekly", "monthly")),
     "tracking": kind(hostile.choice("", "off", "aggregate", "recipient")),
+    "lists": st.one_of(st.lists(ref("list"), max_size=3), json_values),
+    "segment": ref("segment"),
+    "all_clients": kind(st.booleans()),
 }
 MAILING_VALID = {
     "message": "{message}",
@@ -69,6 +73,28 @@ MAILING_VALID = {
     "end_at": "2031-07-01T09:00:00Z",
     "periodicity": "daily",
 }
+AUDIENCE_LIST = {
+    "name": kind(hostile.text),
+    "description": kind(hostile.text),
+    "double_opt_in": kind(st.booleans()),
+    "language": kind(hostile.choice("ru", "en")),
+    "captcha": kind(st.booleans()),
+}
+MEMBERS = {"clients": st.one_of(st.lists(ref("client"), max_size=3), json_values)}
+TAG = {"name": kind(hostile.text)}
+RULE = st.fixed_dictionaries(
+    {
+        "field": kind(hostile.choice("email", "tag", "list", "status", "attributes.city")),
+        "op": kind(hostile.choice("contains", "has", "member", "is", "within_days")),
+        "value": kind(hostile.text),
+    }
+)
+SEGMENT = {
+    "name": kind(hostile.text),
+    "match": kind(hostile.choice("all", "any")),
+    "rules": st.one_of(st.lists(RULE, max_size=3), json_values),
+}
+SEGMENT_VALID = {"name": "S", "rules": [{"field": "status", "op": "is", "value": "active"}]}
 BULK = {"clients": st.one_of(st.lists(st.fixed_dictionaries(CLIENT), max_size=4), json_values)}
 LIST = {"cursor": hostile.text, "page_size": hostile.integers}
 
@@ -89,6 +115,8 @@ ENDPOINTS = [
             "email": hostile.text,
             "updated_since": hostile.datetimes,
             "unsubscribed": hostile.flags,
+            "list": hostile.integers,
+            "tag": hostile.integers,
         },
     ),
     Endpoint("/api/v1/clients/", "post", CLIENT, {"email": "new@example.org"}),
@@ -97,6 +125,23 @@ ENDPOINTS = [
     Endpoint("/api/v1/clients/{client}/", "patch", CLIENT),
     Endpoint("/api/v1/clients/{client}/", "put", CLIENT, {"email": "put@example.org"}),
     Endpoint("/api/v1/clients/{client}/", "delete"),
+    Endpoint("/api/v1/lists/", fields=LIST),
+    Endpoint("/api/v1/lists/", "post", AUDIENCE_LIST, {"name": "Новости"}),
+    Endpoint("/api/v1/lists/{list}/"),
+    Endpoint("/api/v1/lists/{list}/", "patch", AUDIENCE_LIST),
+    Endpoint("/api/v1/lists/{list}/", "put", AUDIENCE_LIST, {"name": "Другие"}),
+    Endpoint("/api/v1/lists/{list}/", "delete"),
+    Endpoint("/api/v1/lists/{list}/members/", "post", MEMBERS, {"clients": ["{client}"]}),
+    Endpoint("/api/v1/lists/{list}/members/remove/", "post", MEMBERS, {"clients": ["{client}"]}),
+    Endpoint("/api/v1/tags/", fields=LIST),
+    Endpoint("/api/v1/tags/", "post", TAG, {"name": "vip"}),
+    Endpoint("/api/v1/tags/{tag}/", "delete"),
+    Endpoint("/api/v1/segments/", fields=LIST),
+    Endpoint("/api/v1/segments/", "post", SEGMENT, SEGMENT_VALID),
+    Endpoint("/api/v1/segments/{segment}/"),
+    Endpoint("/api/v1/segments/{segment}/", "patch", SEGMENT),
+    Endpoint("/api/v1/segments/{segment}/", "put", SEGMENT, SEGMENT_VALID),
+    Endpoint("/api/v1/segments/{segment}/", "delete"),
     Endpoint("/api/v1/messages/", fields=LIST),
     Endpoint("/api/v1/messages/", "post", MESSAGE, {"subject": "s", "body": "b"}),
     Endpoint("/api/v1/messages/{message}/", "patch", MESSAGE),
@@ -157,7 +202,8 @@ def submissions(endpoint: Endpoint):
 
 
 def tables():
-    return (Client.objects.count(), Message.objects.count(), Mailing.objects.count())
+    models = (Client, Message, Mailing, MailingList, Membership, ConsentRecord, Tag, Segment)
+    return tuple(model.objects.count() for model in models)
 
 
 @pytest.mark.django_db

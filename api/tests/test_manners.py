@@ -6,6 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from api.models import IdempotentRequest
 from api.tests.conftest import bearer
+from audience.models import Segment
+from audience.tests.factories import MembershipFactory, TagFactory
 from feedback.services import feedback_record
 from mailings.models import Client, Message
 from mailings.tests.factories import AttemptFactory, ClientFactory, MailingFactory
@@ -184,6 +186,11 @@ def add_rows(owner, count: int) -> None:
         mailing = MailingFactory(owner=owner, clients=clients)
         AttemptFactory(mailing=mailing)
         feedback_record(client=clients[0], kind="complaint", source="arf")
+        MembershipFactory(client=clients[0], mailing_list__owner=owner)
+        TagFactory(owner=owner).clients.add(*clients)
+        Segment.objects.create(
+            owner=owner, name="S", rules=[{"field": "status", "op": "is", "value": "active"}]
+        )
 
 
 LISTS = [
@@ -192,6 +199,9 @@ LISTS = [
     "/api/v1/mailings/",
     "/api/v1/attempts/",
     "/api/v1/suppressions/",
+    "/api/v1/lists/",
+    "/api/v1/tags/",
+    "/api/v1/segments/",
 ]
 
 
