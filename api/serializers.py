@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from audience.models import Membership
+from audience.selectors import subscribed_list_ids
 from feedback.selectors import SUPPRESSED
 from mailings.forms import ClientForm, MailingForm, MessageForm
 from mailings.models import Client, Mailing, validate_sane_date
@@ -103,8 +104,13 @@ class ClientSerializer(FormValidatedSerializer):
     lists = ListIdsField(source="memberships", read_only=True)
 
     def current_values(self, instance) -> dict:
-        # Tags are not a field of the client's own table: a PATCH without them keeps them.
-        return {**super().current_values(instance), "tags": [t.name for t in instance.tags.all()]}
+        # Tags and lists are not fields of the client's own table: a PATCH or PUT without
+        # them keeps them (lists are read-only here).
+        return {
+            **super().current_values(instance),
+            "tags": [t.name for t in instance.tags.all()],
+            "lists": subscribed_list_ids(instance),
+        }
 
     unsubscribed_at = serializers.DateTimeField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)

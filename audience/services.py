@@ -47,6 +47,30 @@ def client_tags_set(*, client: Client, names: list[str]) -> None:
     client.tags.set(tags_for_names(owner=client.owner, names=names))
 
 
+@transaction.atomic
+def client_lists_set(*, client: Client, lists: list[MailingList]) -> None:
+    """The owner's choice of lists for one client. A list it is not on yet is joined as
+    `subscribed` with a consent record saying the owner added it; a subscribed membership
+    not chosen is deleted. Waiting and left memberships are the recipient's to change:
+    they stay as they are."""
+    wanted = {mailing_list.pk for mailing_list in lists}
+    Membership.objects.filter(client=client).subscribed().exclude(
+        mailing_list_id__in=wanted
+    ).delete()
+    joined = wanted - set(
+        Membership.objects.filter(client=client).values_list("mailing_list_id", flat=True)
+    )
+    Membership.objects.bulk_create(
+        [Membership(client=client, mailing_list_id=pk) for pk in joined], ignore_conflicts=True
+    )
+    ConsentRecord.objects.bulk_create(
+        [
+            ConsentRecord(client=client, mailing_list_id=pk, source=ConsentRecord.Source.MANUAL)
+            for pk in joined
+        ]
+    )
+
+
 def _client_ids_sql(clients: QuerySet[Client]) -> tuple[str, tuple] | None:
     """The SELECT of the clients' ids, or None when it can match nothing (`.none()`)."""
     try:
