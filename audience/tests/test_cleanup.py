@@ -6,10 +6,12 @@ from io import StringIO
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.core.management import call_command
 
 from audience.cleanup import unconfirmed_purge
 from audience.models import ConsentRecord, Membership, Tag
+from audience.receivers import PURGED_KEY
 from audience.subscriptions import SignUp, Visitor, leave, rejoin, subscribe
 from audience.tests.factories import MailingListFactory, MembershipFactory
 from mailings.models import Client
@@ -130,12 +132,24 @@ def test_a_recent_sign_up_keeps_a_client_with_an_old_one(owner, double_opt_in):
     assert [m.mailing_list for m in Membership.objects.filter(client=client)] == [later_list]
 
 
-def test_every_scheduler_beat_purges(double_opt_in):
+def test_the_scheduler_beat_purges_once_an_hour(double_opt_in):
     from sending.passes import tick
 
-    client = sign_up(double_opt_in, "late@example.org")
+    first = sign_up(double_opt_in, "first@example.org")
     ClientFactory(owner=double_opt_in.owner, email="active@example.org")
-    with time_machine.travel(SIGNED_UP + timedelta(days=31), tick=False):
+    beat = SIGNED_UP + timedelta(days=31)
+    with time_machine.travel(beat, tick=False):
+        tick(source="test")
+    assert not Client.objects.filter(pk=first.pk).exists()
+
+    # Another sign-up is as old by the next beat, which comes within the hour: kept.
+    second = sign_up(double_opt_in, "second@example.org")
+    with time_machine.travel(beat + timedelta(seconds=2), tick=False):
+        tick(source="test")
+    assert Client.objects.filter(pk=second.pk).exists()
+
+    # The cache's key expires with the hour; the first beat after it purges again.
+    cache.delete(PURGED_KEY)
+    with time_machine.travel(beat + timedelta(hours=1), tick=False):
         tick(source="test")
     assert list(Client.objects.values_list("email", flat=True)) == ["active@example.org"]
-    assert not Client.objects.filter(pk=client.pk).exists()
