@@ -1,8 +1,8 @@
 """Sign-ups nobody confirmed are not kept for ever: after SUBSCRIBE_PENDING_DAYS the
 address's holder is taken not to want the list (or never typed the address).
 
-Run from the scheduler's beat once an hour (audience/receivers.py) and by `manage.py purge_unconfirmed`;
-each run is a fixed number of statements however many rows it touches.
+Run from the scheduler's beat once an hour (audience/receivers.py) and by `manage.py
+purge_unconfirmed`; each run is a fixed number of statements however many rows it touches.
 """
 
 from dataclasses import dataclass
