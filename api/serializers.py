@@ -12,7 +12,7 @@ from audience.forms import MailingListForm, TagForm
 from audience.models import Membership, Segment
 from audience.segment_forms import SegmentForm
 from audience.segments import MAX_RULES, MAX_VALUE_CHARS, RuleError, rules_q
-from audience.selectors import list_member_counts, segment_count
+from audience.selectors import list_member_counts, segment_count, subscribed_list_ids
 from feedback.selectors import SUPPRESSED
 from mailings.forms import ClientForm, MailingForm, MessageForm
 from mailings.models import Client, Mailing, validate_sane_date
@@ -109,8 +109,13 @@ class ClientSerializer(FormValidatedSerializer):
     lists = ListIdsField(source="memberships", read_only=True)
 
     def current_values(self, instance) -> dict:
-        # Tags are not a field of the client's own table: a PATCH without them keeps them.
-        return {**super().current_values(instance), "tags": [t.name for t in instance.tags.all()]}
+        # Tags and lists are not fields of the client's own table: a PATCH or PUT without
+        # them keeps them (lists are read-only here).
+        return {
+            **super().current_values(instance),
+            "tags": [t.name for t in instance.tags.all()],
+            "lists": subscribed_list_ids(instance),
+        }
 
     unsubscribed_at = serializers.DateTimeField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)

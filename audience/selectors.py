@@ -103,6 +103,11 @@ def client_memberships(client: Client) -> QuerySet[Membership]:
     return client.memberships.select_related("mailing_list").order_by("mailing_list__name")
 
 
+def subscribed_list_ids(client: Client) -> list[int]:
+    """The lists the client is on (not those it waits to confirm or left)."""
+    return list(client.memberships.subscribed().values_list("mailing_list_id", flat=True))
+
+
 def list_members(mailing_list: MailingList, *, status: str = "") -> QuerySet[Membership]:
     """A list's members, newest first (read along the membership index, not sorted by
     address: a list may hold a million)."""

@@ -47,6 +47,30 @@ def client_tags_set(*, client: Client, names: list[str]) -> None:
     client.tags.set(tags_for_names(owner=client.owner, names=names))
 
 
+@transaction.atomic
+def client_lists_set(*, client: Client, lists: list[MailingList]) -> None:
+    """The owner's choice of lists for one client. A list it is not on yet is joined as
+    `subscribed` with a consent record saying the owner added it; a subscribed membership
+    not chosen is deleted. Waiting and left memberships are the recipient's to change:
+    they stay as they are."""
+    wanted = {mailing_list.pk for mailing_list in lists}
+    Membership.objects.filter(client=client).subscribed().exclude(
+        mailing_list_id__in=wanted
+    ).delete()
+    joined = wanted - set(
+        Membership.objects.filter(client=client).values_list("mailing_list_id", flat=True)
+    )
+    Membership.objects.bulk_create(
+        [Membership(client=client, mailing_list_id=pk) for pk in joined], ignore_conflicts=True
+    )
+    ConsentRecord.objects.bulk_create(
+        [
+            ConsentRecord(client=client, mailing_list_id=pk, source=ConsentRecord.Source.MANUAL)
+            for pk in joined
+        ]
+    )
+
+
 def _client_ids_sql(clients: QuerySet[Client]) -> tuple[str, tuple] | None:
     """The SELECT of the clients' ids, or None when it can match nothing (`.none()`)."""
     try:
@@ -154,7 +178,9 @@ def owner_lists_by_lowered_name(owner) -> dict[str, int]:
 def clients_join_lists_and_tags(*, owner, joins: dict[str, tuple[list[int], list[str]]]) -> None:
     """Put imported clients on lists and tag them: `joins` maps an email (lower case) to
     list ids and tag names. Memberships a client has already, left ones included, stay
-    as they are: an import never puts back a client who left a list."""
+    as they are: an import never puts back a client who left a list. Each new
+    membership gets a consent record saying an import made it; a fixed number of
+    statements however many rows."""
     tags = {
         tag.name.lower(): tag
         for tag in tags_for_names(
@@ -165,17 +191,37 @@ def clients_join_lists_and_tags(*, owner, joins: dict[str, tuple[list[int], list
         email.lower(): pk
         for pk, email in Client.objects.owned_by(owner).values_list("pk", "email").iterator()
     }
-    memberships, links = [], []
+    named_lists = {pk for list_ids, _names in joins.values() for pk in list_ids}
+    # Every membership of the lists the file names, to tell the new ones apart.
+    on_lists = set(
+        Membership.objects.filter(mailing_list_id__in=named_lists)
+        .values_list("client_id", "mailing_list_id")
+        .iterator()
+    )
+    new_pairs, links = set(), []
     for email, (list_ids, tag_names) in joins.items():
         client_id = ids.get(email)
         if client_id is None:
             continue
-        memberships += [Membership(client_id=client_id, mailing_list_id=pk) for pk in list_ids]
+        new_pairs |= {(client_id, pk) for pk in list_ids} - on_lists
         links += [
             Tag.clients.through(tag_id=tags[name.lower()].pk, client_id=client_id)
             for name in tag_names
             if name.lower() in tags
         ]
     with transaction.atomic():
-        Membership.objects.bulk_create(memberships, batch_size=BATCH, ignore_conflicts=True)
+        Membership.objects.bulk_create(
+            [Membership(client_id=client, mailing_list_id=pk) for client, pk in new_pairs],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
+        ConsentRecord.objects.bulk_create(
+            [
+                ConsentRecord(
+                    client_id=client, mailing_list_id=pk, source=ConsentRecord.Source.IMPORT
+                )
+                for client, pk in new_pairs
+            ],
+            batch_size=BATCH,
+        )
         Tag.clients.through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)

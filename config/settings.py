@@ -300,7 +300,10 @@ FEEDBACK_ID_SERVICE = env.str("FEEDBACK_ID_SERVICE", default="rassylka")
 # be signed up SUBSCRIBE_ADDRESS_LIMIT times (beyond: 429). SUBSCRIBE_CAPTCHA makes every
 # form ask for ALTCHA's proof of work (a list can ask on its own); SUBSCRIBE_CAPTCHA_COST
 # is its PBKDF2 iterations per try (about 256 tries: well under a second in a browser).
+# A sign-up not confirmed in SUBSCRIBE_PENDING_DAYS is dropped (audience/cleanup.py): the
+# waiting client with nothing else to it is deleted, a waiting membership ends.
 SUBSCRIBE_CONFIRM_DAYS = env.int("SUBSCRIBE_CONFIRM_DAYS", default=3)
+SUBSCRIBE_PENDING_DAYS = env.int("SUBSCRIBE_PENDING_DAYS", default=30)
 SUBSCRIBE_RESEND_WINDOW = env.int("SUBSCRIBE_RESEND_WINDOW", default=15 * 60)
 SUBSCRIBE_LIMIT_WINDOW = env.int("SUBSCRIBE_LIMIT_WINDOW", default=3600)
 SUBSCRIBE_IP_LIMIT = env.int("SUBSCRIBE_IP_LIMIT", default=30)

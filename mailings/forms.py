@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audience.attributes import attribute_keys_changed, known_attribute_keys
 from audience.fields import AttributesField, TagsField
-from audience.models import MailingList, Segment
+from audience.models import MailingList, Membership, Segment
 from audience.placeholders import (
     BUILT_IN_NAMES,
     unknown_placeholders,
@@ -18,7 +18,8 @@ from audience.placeholders import (
 )
 from audience.recipients import targeted_clients
 from audience.segments import RuleError, segment_q
-from audience.services import client_tags_set
+from audience.selectors import subscribed_list_ids
+from audience.services import client_lists_set, client_tags_set
 from config.images import CheckedImageField
 from senders.models import Sender
 from sending.markup import MAX_BODY_CHARS
@@ -129,6 +130,16 @@ class ClientForm(OwnedModelForm):
     tags = TagsField(
         label=_("Tags"), required=False, help_text=_("Separated by commas: vip, bought in 2026.")
     )
+    lists = forms.ModelMultipleChoiceField(
+        label=_("Lists"),
+        queryset=MailingList.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The lists the client is on. A list it left or has not confirmed yet only the "
+            "client can join, from its email."
+        ),
+    )
 
     class Meta:
         model = Client
@@ -137,15 +148,36 @@ class ClientForm(OwnedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["lists"].queryset = MailingList.objects.owned_by(self.owner)
         if self.instance.pk:
             self.initial.setdefault("tags", [tag.name for tag in self.instance.tags.all()])
+            self.initial.setdefault("lists", subscribed_list_ids(self.instance))
 
     def _save_m2m(self):
         super()._save_m2m()
         if "tags" in self.changed_data:
             client_tags_set(client=self.instance, names=self.cleaned_data["tags"])
+        if "lists" in self.changed_data:
+            client_lists_set(client=self.instance, lists=list(self.cleaned_data["lists"]))
         if "attributes" in self.changed_data:
             attribute_keys_changed(self.owner.pk)
+
+    def clean_lists(self):
+        lists = self.cleaned_data["lists"]
+        if self.instance.pk:
+            # The recipient's own choice (left, or asked and not confirmed yet) stands.
+            held = (
+                self.instance.memberships.filter(mailing_list__in=lists)
+                .exclude(status=Membership.Status.SUBSCRIBED)
+                .values_list("mailing_list__name", flat=True)
+            )
+            if held:
+                raise forms.ValidationError(
+                    _("Only the client can join these lists: %(lists)s.")
+                    % {"lists": ", ".join(sorted(held))},
+                    code="recipients_choice",
+                )
+        return lists
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()

@@ -61,6 +61,7 @@ CLIENT = {
     "comment": hostile.text,
     "attributes": hostile.text,
     "tags": hostile.text,
+    "lists": hostile.references("{mailing_list}"),
 }
 CLIENT_LIST_PARAMS = {
     **LIST_PARAMS,
