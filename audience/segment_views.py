@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
 from mailings.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from mailings.selectors import row_id
 
 from .models import Segment
 from .segment_forms import SegmentForm, rule_formset, segment_count_of, suggestions
@@ -81,8 +82,8 @@ class SegmentFormMixin(OwnerFormMixin, SuccessMessageMixin):
             if data is not None and "add_row" in data:
                 # "Add a condition" without JavaScript: the same rows and one more.
                 data = data.copy()
-                rows = data.get("rules-TOTAL_FORMS", "")
-                data["rules-TOTAL_FORMS"] = str(int(rows) + 1) if rows.isdigit() else "1"
+                rows = row_id(data.get("rules-TOTAL_FORMS", ""))
+                data["rules-TOTAL_FORMS"] = str(rows + 1) if rows is not None else "1"
             segment = self.object if getattr(self, "object", None) else None
             self._rules = rule_formset(self.request.user, data, segment=segment)
         return self._rules

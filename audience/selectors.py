@@ -4,12 +4,11 @@ member counts, and the client list's ?list= and ?tag= filters."""
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from mailings.models import Client
-from mailings.selectors import sees_everything
+from mailings.selectors import row_id, sees_everything
 
 from .models import MailingList, Membership, Segment, Tag
 from .segments import RuleError, segment_clients
@@ -49,15 +48,6 @@ def lists_with_member_counts(lists: QuerySet[MailingList]) -> QuerySet[MailingLi
     )
 
 
-def _id(raw: str) -> int | None:
-    """A query parameter as a row id, or None when it cannot be one (text, out of range)."""
-    low, high = connection.ops.integer_field_range("BigIntegerField")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
-        return None
-    value = int(raw)
-    return value if low <= value <= high else None
-
-
 @dataclass
 class AudienceFilter:
     """The list and tag a client list is narrowed to (each None when not asked for)."""
@@ -72,10 +62,10 @@ class AudienceFilter:
     def from_params(cls, params, *, user) -> "AudienceFilter":
         """From ?list=<id>&tag=<id>; an id the user may not see narrows to nothing."""
         chosen = cls()
-        if (list_id := _id(params.get("list", ""))) is not None:
+        if (list_id := row_id(params.get("list", ""))) is not None:
             chosen.mailing_list = lists_visible_to(user).filter(pk=list_id).first()
             chosen.missing_list = chosen.mailing_list is None
-        if (tag_id := _id(params.get("tag", ""))) is not None:
+        if (tag_id := row_id(params.get("tag", ""))) is not None:
             chosen.tag = tags_visible_to(user).filter(pk=tag_id).first()
             chosen.missing_tag = chosen.tag is None
         return chosen

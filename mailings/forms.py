@@ -130,7 +130,7 @@ class ClientForm(OwnedModelForm):
     tags = TagsField(
         label=_("Tags"), required=False, help_text=_("Separated by commas: vip, bought in 2026.")
     )
-    lists = forms.ModelMultipleChoiceField(
+    lists = IdsInRangeField(
         label=_("Lists"),
         queryset=MailingList.objects.none(),
         required=False,

@@ -1,5 +1,6 @@
 """Reads: which rows a user may see. Every view asks here, so ownership is decided once."""
 
+from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -121,3 +122,13 @@ def mailing_last_finished_run(mailing: Mailing) -> Attempt | None:
         .order_by("-started_at", "-pk")
         .first()
     )
+
+
+def row_id(raw: str) -> int | None:
+    """A query parameter as a row id, or None when it cannot be one: text, a sign, or a
+    number beyond the id column (which breaks the query instead of matching nothing)."""
+    low, high = connection.ops.integer_field_range("BigIntegerField")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None

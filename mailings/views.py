@@ -81,6 +81,7 @@ from .selectors import (
     mailing_recipient_sample,
     mailings_visible_to,
     mailings_with_recipient_counts,
+    row_id,
     sees_everything,
 )
 from .services import mailing_duplicate, message_duplicate, message_image_create
@@ -364,11 +365,10 @@ class MessagePreviewMixin(ReadAccessMixin):
         client = None
         client_id = self.request.GET.get("client", "")
         if client_id:
-            if not client_id.isdigit() or len(client_id) > 18:
+            if (pk := row_id(client_id)) is None:
                 raise Http404
             client = get_object_or_404(
-                clients_visible_to(self.request.user).filter(owner_id=message.owner_id),
-                pk=int(client_id),
+                clients_visible_to(self.request.user).filter(owner_id=message.owner_id), pk=pk
             )
         if client is None:
             recipient = Recipient(
@@ -578,13 +578,9 @@ class MailingListView(ListControlsMixin, ReadAccessMixin, ListView):
         else:
             self.status = ""
         self.owner = None
-        if sees_everything(self.request.user) and self.request.GET.get("owner", "").isdigit():
-            self.owner = (
-                get_user_model()
-                .objects.filter(pk=self.request.GET["owner"])
-                .only("pk", "email")
-                .first()
-            )
+        owner_id = row_id(self.request.GET.get("owner", ""))
+        if sees_everything(self.request.user) and owner_id is not None:
+            self.owner = get_user_model().objects.filter(pk=owner_id).only("pk", "email").first()
             if self.owner:
                 mailings = mailings.filter(owner=self.owner)
         return mailings

@@ -16,7 +16,7 @@ from django.views.generic import TemplateView
 from audience.limits import address_within_limit, visitor_of
 from audience.subscriptions import leave, memberships_of, rejoin
 from mailings.models import Client, Mailing
-from mailings.selectors import OVERSEER_PERMISSION
+from mailings.selectors import OVERSEER_PERMISSION, row_id
 from senders.envelope import sender_of
 
 from .content import unsubscribe_target
@@ -156,11 +156,8 @@ class UnsubscribeView(TemplateView):
         return self.render_to_response(self.get_context_data(done=True))
 
     def list_choice(self, action: str, list_id: str):
-        membership = (
-            memberships_of(self.client).filter(mailing_list_id=list_id).first()
-            if list_id.isascii() and list_id.isdigit() and len(list_id) < 19
-            else None
-        )
+        pk = row_id(list_id)
+        membership = memberships_of(self.client).filter(mailing_list_id=pk).first() if pk else None
         if membership is None:
             return self.render_to_response(self.get_context_data(no_such_list=True), status=404)
         if action == "leave":
