@@ -7,12 +7,12 @@ comes out once however many parts name it, and the engine can copy the rows with
 INSERT … SELECT without any recipient passing through Python.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from mailings.models import Client, Mailing
 
 from .models import Membership, Segment
-from .segments import segment_q
+from .segments import RuleError, segment_q
 
 
 def targeted_clients(
@@ -45,3 +45,24 @@ def mailing_targeted(mailing: Mailing) -> QuerySet[Client]:
 def recipients_of(mailing: Mailing) -> QuerySet[Client]:
     """The clients a run of `mailing` claimed now goes to. Raises segments.RuleError."""
     return mailing_targeted(mailing).receiving()
+
+
+def clients_targeted_by(mailings) -> QuerySet[Client]:
+    """Every client some of `mailings` names, by any target (chosen, a list, a segment,
+    everyone), whatever their status: the home page's "unique clients". A segment that
+    can no longer be evaluated names nobody."""
+    chosen = Mailing.clients.through.objects.filter(client_id=OuterRef("pk"), mailing__in=mailings)
+    listed = Membership.objects.subscribed().filter(
+        client_id=OuterRef("pk"), mailing_list__mailings__in=mailings
+    )
+    named = (
+        Q(Exists(chosen))
+        | Q(Exists(listed))
+        | Q(owner_id__in=mailings.filter(all_clients=True).values("owner_id"))
+    )
+    for segment in Segment.objects.filter(mailings__in=mailings).distinct():
+        try:
+            named |= Q(owner_id=segment.owner_id) & segment_q(segment)
+        except RuleError:
+            continue
+    return Client.objects.filter(named)

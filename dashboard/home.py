@@ -30,9 +30,10 @@ from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
+from audience.recipients import clients_targeted_by
 from blog.cache import VERSION_KEY, blog_version, post_cards
 from blog.models import Post
-from mailings.models import Client, Mailing
+from mailings.models import Mailing
 from mailings.selectors import sees_everything
 
 # No figure is ever older than this, whatever path changed the data.
@@ -67,17 +68,16 @@ def figures_scope(user) -> str:
 
 
 def compute_figures(*, owner=None) -> Figures:
-    """Count mailings, running mailings and distinct client addresses across mailings."""
+    """Count mailings, running mailings and the distinct addresses they are meant for."""
     mailings = Mailing.objects.all() if owner is None else Mailing.objects.owned_by(owner)
     counts = mailings.order_by().aggregate(
         total=Count("pk"), running=Count("pk", filter=Q(status=Mailing.Status.RUNNING))
     )
-    clients = (
-        Client.objects.filter(mailings__isnull=False)
-        if owner is None
-        else Client.objects.filter(mailings__owner=owner)
+    unique = (
+        clients_targeted_by(mailings)
+        .order_by()
+        .aggregate(n=Count(Lower("email"), distinct=True))["n"]
     )
-    unique = clients.order_by().aggregate(n=Count(Lower("email"), distinct=True))["n"]
     return Figures(mailings=counts["total"], running=counts["running"], clients=unique)
 
 

@@ -2,6 +2,7 @@
 
 python -m e2e.smtp_sink --port 2525 --dir /tmp/sink            # healthy
 python -m e2e.smtp_sink --port 2525 --dir /tmp/sink --hang     # accepts, never answers
+python -m e2e.smtp_sink --port 2525 --dir /tmp/sink --delay 0.02  # a relay 20 ms away
 """
 
 import argparse
@@ -15,10 +16,25 @@ from aiosmtpd.controller import Controller
 
 
 class KeepEveryMessage:
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, delay: float = 0.0):
         self.directory = directory
+        # Seconds before each reply to MAIL, RCPT and the end of DATA: a distant relay.
+        self.delay = delay
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        await asyncio.sleep(self.delay)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await asyncio.sleep(self.delay)
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
         # Rassylka sends one message per recipient, so one file is one delivered copy.
         name = f"{uuid.uuid4().hex}.eml"
         # Written aside, then renamed: readers glob *.eml, and pathlib's glob matches dot
@@ -43,6 +59,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dir", type=Path)
     parser.add_argument("--hang", action="store_true")
+    parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(SystemExit(0)))
     if args.hang:
@@ -50,7 +67,10 @@ def main() -> None:
         return
     args.dir.mkdir(parents=True, exist_ok=True)
     controller = Controller(
-        KeepEveryMessage(args.dir), hostname="127.0.0.1", port=args.port, data_size_limit=10**7
+        KeepEveryMessage(args.dir, args.delay),
+        hostname="127.0.0.1",
+        port=args.port,
+        data_size_limit=10**7,
     )
     controller.start()
     print(f"sink listening on 127.0.0.1:{args.port}", flush=True)

@@ -133,9 +133,9 @@ class Stack:
         self.processes[name] = process
         return process
 
-    def start_sink(self, *, hang: bool = False) -> None:
+    def start_sink(self, *, hang: bool = False, delay: float = 0.0) -> None:
         argv = [PYTHON, "-m", "e2e.smtp_sink", "--port", str(self.smtp_port)]
-        argv += ["--hang"] if hang else ["--dir", str(self.sink_dir)]
+        argv += ["--hang"] if hang else ["--dir", str(self.sink_dir), "--delay", str(delay)]
         self.start("sink", argv)
         wait_for_port(self.smtp_port)
 

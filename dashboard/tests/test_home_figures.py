@@ -78,3 +78,23 @@ def test_a_new_user_sees_zeros(client, two_owners):
 def test_managers_see_the_service_figures(client, two_owners):
     client.force_login(manager())
     assert figures_on(client.get("/").content.decode()) == ("6", "3", "3")
+
+
+def test_clients_reached_through_lists_segments_or_everyone_count_too():
+    from audience.models import Segment
+    from audience.tests.factories import MembershipFactory
+
+    vera, gleb = UserFactory(), UserFactory()
+    member = MembershipFactory(mailing_list__owner=vera, client__owner=vera)
+    MembershipFactory(mailing_list=member.mailing_list, client__owner=vera, status="pending")
+    MailingFactory(owner=vera).lists.add(member.mailing_list)
+    ClientFactory(owner=vera, attributes={"city": "Kazan"})
+    ClientFactory(owner=vera, attributes={"city": "Perm"})  # matches nothing: not counted
+    rules = [{"field": "attributes.city", "op": "equals", "value": "kazan"}]
+    MailingFactory(owner=vera, segment=Segment.objects.create(owner=vera, name="K", rules=rules))
+    assert compute_figures(owner=vera).clients == 2  # the subscribed member and Kazan
+    for _ in range(3):
+        ClientFactory(owner=gleb)
+    MailingFactory(owner=gleb, all_clients=True)
+    assert compute_figures(owner=gleb).clients == 3
+    assert compute_figures().clients == 5
