@@ -7,6 +7,7 @@ from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -102,14 +103,12 @@ class ApiViewMixin(IdempotentPostMixin):
         return self.model.objects.owned_by(self.request.user)
 
 
-class ClientViewSet(ApiViewMixin, viewsets.ModelViewSet):
-    model = Client
-    serializer_class = serializers.ClientSerializer
-    filterset_class = filters.ClientFilter
-    pagination_class = OldestFirst
+class UniqueSaveMixin:
+    """Saves inside a savepoint: the same `unique_field` saved by a parallel request
+    between validation and insert is the form's own message, not a 500."""
 
-    def visible(self):
-        return clients_visible_to(self.request.user).prefetch_related("tags", "memberships")
+    unique_field = ""
+    unique_message = ""
 
     def perform_create(self, serializer):
         self._save(serializer)
@@ -122,9 +121,20 @@ class ClientViewSet(ApiViewMixin, viewsets.ModelViewSet):
             with transaction.atomic():
                 serializer.save()
         except IntegrityError:
-            # The same email saved by a parallel request between validation and insert.
-            message = gettext("You already have a client with this email.")
-            raise ValidationError({"email": [message]}) from None
+            raise ValidationError({self.unique_field: [str(self.unique_message)]}) from None
+
+
+class ClientViewSet(UniqueSaveMixin, ApiViewMixin, viewsets.ModelViewSet):
+    model = Client
+    serializer_class = serializers.ClientSerializer
+    filterset_class = filters.ClientFilter
+    pagination_class = OldestFirst
+
+    def visible(self):
+        return clients_visible_to(self.request.user).prefetch_related("tags", "memberships")
+
+    unique_field = "email"
+    unique_message = _("You already have a client with this email.")
 
     @extend_schema(
         request=serializers.BulkClientsSerializer, responses=serializers.BulkResultSerializer
@@ -231,7 +241,7 @@ class MailingViewSet(ApiViewMixin, viewsets.ModelViewSet):
         return Response(serializers.MailingSerializer(mailing, context={"request": request}).data)
 
 
-class AudienceListViewSet(ApiViewMixin, viewsets.ModelViewSet):
+class AudienceListViewSet(UniqueSaveMixin, ApiViewMixin, viewsets.ModelViewSet):
     """Lists of clients with their members counted; `members/` puts clients on a list
     and `members/remove/` takes them off, as the client list's bulk action does."""
 
@@ -241,20 +251,8 @@ class AudienceListViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def visible(self):
         return lists_with_member_counts(lists_visible_to(self.request.user))
 
-    def perform_create(self, serializer):
-        self._save(serializer)
-
-    def perform_update(self, serializer):
-        self._save(serializer)
-
-    def _save(self, serializer):
-        try:
-            with transaction.atomic():
-                serializer.save()
-        except IntegrityError:
-            # The same name saved by a parallel request between validation and insert.
-            message = gettext("You already have a list with this name.")
-            raise ValidationError({"name": [message]}) from None
+    unique_field = "name"
+    unique_message = _("You already have a list with this name.")
 
     def _members(self, request):
         mailing_list = self.get_object()
