@@ -128,7 +128,9 @@ class Camera:
         page.wait_for_load_state("load")
         # A full-page shot shows what is below the fold, so lazy images must load too.
         page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
-        page.wait_for_function("Array.from(document.images).every(i => i.complete)")
+        # expect() polls without eval, which the Content-Security-Policy forbids.
+        for image in page.locator("img").all():
+            expect(image).to_have_js_property("complete", True)
         page.evaluate("document.fonts.ready.then(() => true)")
         path = self.directory / f"{len(self.taken) + 1:02d}-{name}.png"
         page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
@@ -424,7 +426,7 @@ def test_the_whole_journey_in_a_browser(tmp_path, browser, camera):
         expect(editor.locator("article h1")).to_have_text("Как мы готовим осеннюю рассылку")
         hero = editor.locator("img.post-hero")
         expect(hero).to_be_visible()
-        editor.wait_for_function("document.querySelector('img.post-hero').complete")
+        expect(hero).to_have_js_property("complete", True)
         assert hero.evaluate("img => img.naturalWidth") > 0
         assert sql(
             stack,
