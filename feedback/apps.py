@@ -7,4 +7,4 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Bounces and complaints")
 
     def ready(self) -> None:
-        from . import receivers, webhooks  # noqa: F401
+        from . import esp_webhooks, receivers  # noqa: F401

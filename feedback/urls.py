@@ -1,11 +1,11 @@
 from django.urls import path
 
-from . import views, webhooks
+from . import esp_webhooks, views
 
 app_name = "feedback"
 
 urlpatterns = [
-    path("webhooks/esp/<slug:esp>/", webhooks.esp_webhook, name="esp_webhook"),
+    path("webhooks/esp/<slug:esp>/", esp_webhooks.esp_webhook, name="esp_webhook"),
     path("suppressions/", views.SuppressionListView.as_view(), name="suppression_list"),
     path(
         "suppressions/<int:pk>/reactivate/",
