@@ -4,7 +4,9 @@ of it any more (erase).
 Erasing keeps the history of the runs true: the client's deliveries stay, counted as
 before, but no longer say who they went to (address and name blanked, the link to the
 client cut, the address taken out of the servers' replies); one still waiting in a run
-under way is failed instead of sent, and an erased row is never sent again.
+under way is failed instead of sent, and an erased row is never sent again. The
+owner's outgoing webhook messages about the client keep their event, without the
+address, name or servers' replies naming them.
 """
 
 from django.db import transaction
@@ -14,6 +16,7 @@ from django.utils import timezone
 
 from mailings.models import Client
 from sending.models import Attempt, Delivery
+from webhooks.models import WebhookMessage
 
 # Stored like a server's reply, so not translated.
 NOT_SENT_ERASED = "Not sent: the recipient's data was erased."
@@ -112,4 +115,18 @@ def client_erase(client: Client) -> None:
         full_name="",
         server_response=_without("server_response", addresses),
     )
+    _webhook_messages_scrub(client, addresses)
     client.delete()
+
+
+def _webhook_messages_scrub(client: Client, addresses: set[str]) -> None:
+    messages = WebhookMessage.objects.filter(
+        endpoint__owner_id=client.owner_id, payload__data__client_id=client.pk
+    )
+    for message in messages.iterator(chunk_size=500):
+        data = message.payload["data"]
+        data |= {field: "" for field in ("email", "full_name") if field in data}
+        if data.get("server_response"):
+            for address in addresses:
+                data["server_response"] = data["server_response"].replace(address, "")
+        message.save(update_fields=["payload"])

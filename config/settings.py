@@ -302,6 +302,9 @@ FEEDBACK_ID_SERVICE = env.str("FEEDBACK_ID_SERVICE", default="rassylka")
 # is its PBKDF2 iterations per try (about 256 tries: well under a second in a browser).
 # A sign-up not confirmed in SUBSCRIBE_PENDING_DAYS is dropped (audience/cleanup.py): the
 # waiting client with nothing else to it is deleted, a waiting membership ends.
+# Account emails (confirmations, password resets) sent or given up are deleted after
+# QUEUED_EMAIL_KEEP_DAYS (sending/receivers.py, once an hour from the scheduler's beat).
+QUEUED_EMAIL_KEEP_DAYS = env.int("QUEUED_EMAIL_KEEP_DAYS", default=7)
 SUBSCRIBE_CONFIRM_DAYS = env.int("SUBSCRIBE_CONFIRM_DAYS", default=3)
 SUBSCRIBE_PENDING_DAYS = env.int("SUBSCRIBE_PENDING_DAYS", default=30)
 SUBSCRIBE_RESEND_WINDOW = env.int("SUBSCRIBE_RESEND_WINDOW", default=15 * 60)

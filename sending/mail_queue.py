@@ -36,6 +36,16 @@ class QueuedEmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
+def queued_emails_forget(*, now=None) -> int:
+    """Delete the account emails sent or given up over QUEUED_EMAIL_KEEP_DAYS ago; return
+    how many. They hold working confirmation and password-reset links, and the addresses
+    of people who may since have asked to be forgotten."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.QUEUED_EMAIL_KEEP_DAYS)
+    done = QueuedEmail.objects.exclude(status=QueuedEmail.Status.PENDING)
+    deleted, _by_model = done.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 def queued_emails_send(*, limit: int = 100) -> int:
     """Send what is due; return how many went out. Stops at the first broken connection."""
     now = timezone.now()

@@ -13,6 +13,7 @@ from mailings.reports import attempt_totals
 from mailings.tests.factories import ClientFactory, DeliveryFactory
 from sending.models import Attempt, Delivery
 from sending.services import attempt_resend
+from webhooks.models import Endpoint, WebhookMessage
 
 from .signup import list_of
 
@@ -164,3 +165,49 @@ def test_an_erased_recipient_is_not_sent_to_by_a_run_under_way_nor_by_a_resend(s
         f"/mailings/{failed.attempt.mailing_id}/runs/{failed.attempt_id}/"
     ).content.decode()
     assert "данные удалены" in page
+
+
+def test_erasing_takes_the_client_out_of_the_owners_webhook_messages(
+    signed_in, owner, client_with_history
+):
+    endpoint = Endpoint.objects.create(
+        owner=owner, url="https://hooks.example.com/", event_types=["delivery.failed"]
+    )
+
+    def message(key: str, data: dict) -> WebhookMessage:
+        return WebhookMessage.objects.create(
+            endpoint=endpoint,
+            event_key=key,
+            event_type="delivery.failed",
+            msg_id=f"msg_{key}",
+            payload={"type": "delivery.failed", "timestamp": "2026-11-29T00:00:00", "data": data},
+        )
+
+    about_anna = message(
+        "anna",
+        {
+            "client_id": client_with_history.pk,
+            "email": "Anna@Example.org",
+            "full_name": "Анна",
+            "server_response": "550 5.1.1 <Anna@Example.org>: no such user",
+            "tries": 1,
+        },
+    )
+    about_boris = message(
+        "boris",
+        {"client_id": client_with_history.pk + 1, "email": "boris@example.org", "tries": 1},
+    )
+
+    signed_in.submit(f"/clients/{client_with_history.pk}/erase/")
+
+    about_anna.refresh_from_db()
+    about_boris.refresh_from_db()
+    assert about_anna.payload["data"] == {
+        "client_id": client_with_history.pk,
+        "email": "",
+        "full_name": "",
+        "server_response": "550 5.1.1 <>: no such user",
+        "tries": 1,
+    }
+    assert about_anna.payload["type"] == "delivery.failed"
+    assert about_boris.payload["data"]["email"] == "boris@example.org"

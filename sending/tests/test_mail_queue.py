@@ -10,8 +10,9 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.tests.factories import PASSWORD
-from sending.mail_queue import queued_emails_send
+from sending.mail_queue import queued_emails_forget, queued_emails_send
 from sending.models import QueuedEmail
+from sending.signals import ticked
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +86,40 @@ def test_without_email_url_the_email_lands_in_the_outbox(settings):
     parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert parsed["Subject"] == "Привет"
     assert not list(settings.EMAIL_OUTBOX_DIR.glob(".*.tmp"))
+
+
+def test_sent_and_failed_account_emails_are_forgotten_after_the_keep_days(settings):
+    settings.QUEUED_EMAIL_KEEP_DAYS = 7
+    now = timezone.now()
+    ages = {"sent": [8, 6], "failed": [8], "pending": [30]}
+    for status, days in ages.items():
+        for age in days:
+            queued = QueuedEmail.objects.create(
+                envelope_from="a@example.com", recipient=f"{status}{age}@example.com", data=b"x"
+            )
+            QueuedEmail.objects.filter(pk=queued.pk).update(
+                status=status, created_at=now - timedelta(days=age)
+            )
+
+    assert queued_emails_forget(now=now) == 2
+    assert sorted(QueuedEmail.objects.values_list("recipient", flat=True)) == [
+        "pending30@example.com",  # still to be sent, however old
+        "sent6@example.com",
+    ]
+
+
+def test_the_scheduler_beat_forgets_old_account_emails_once_an_hour(settings):
+    old = QueuedEmail.objects.create(
+        envelope_from="a@example.com", recipient="old@example.com", data=b"x", status="sent"
+    )
+    QueuedEmail.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=30))
+
+    ticked.send(sender=None)
+    assert not QueuedEmail.objects.exists()
+
+    again = QueuedEmail.objects.create(
+        envelope_from="a@example.com", recipient="again@example.com", data=b"x", status="sent"
+    )
+    QueuedEmail.objects.filter(pk=again.pk).update(created_at=timezone.now() - timedelta(days=30))
+    ticked.send(sender=None)
+    assert QueuedEmail.objects.exists()  # the hour is not over
