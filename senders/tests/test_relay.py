@@ -237,3 +237,28 @@ def test_the_platforms_hold_does_not_stop_mailings_through_an_own_relay(platform
     # The platform's own mailings wait for its hold, unclaimed.
     assert not platform.copies()
     assert not Attempt.objects.filter(mailing=others).exists()
+
+
+def test_the_platforms_pause_banner_is_not_shown_to_an_own_relays_owner(own, csrf_client):
+    hold_record(reason=TransportHold.Reason.AUTH, server_response="535 Authentication failed")
+    with_relay, without = UserFactory(), UserFactory()
+    relay_for(with_relay, own)
+
+    csrf_client.force_login(without)
+    assert 'id="sending-paused"' in csrf_client.get("/mailings/").content.decode()
+    csrf_client.force_login(with_relay)
+    page = csrf_client.get("/mailings/").content.decode()
+    assert 'id="sending-paused"' not in page
+    assert 'id="relay-trouble"' not in page  # their relay is fine
+
+
+def test_the_admin_lists_relays_without_their_password(own, client):
+    relay = relay_for(UserFactory(), own)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    listing = client.get("/admin/senders/relay/").content.decode()
+    change = client.get(f"/admin/senders/relay/{relay.pk}/change/").content.decode()
+
+    assert relay.summary in listing
+    assert PASSWORD not in listing + change
+    assert client.get("/admin/senders/relay/add/").status_code == 403
