@@ -22,10 +22,12 @@ install: $(VENV)/.installed messages
 .env:
 	cp .env.example .env
 
-# Compile every .po catalogue to .mo with Babel (pure Python, no gettext needed).
+# Compile each .po catalogue newer than its .mo with Babel (pure Python, no gettext
+# needed); an up-to-date .mo is left alone, so a running suite never reads one mid-write.
 messages: $(VENV)/.installed
 	@find . -path ./$(VENV) -prune -o -name '*.po' -print | while read po; do \
-		$(BIN)/pybabel -q compile -i "$$po" -o "$${po%.po}.mo" || exit 1; done
+		mo="$${po%.po}.mo"; [ -e "$$mo" ] && [ ! "$$po" -nt "$$mo" ] && continue; \
+		$(BIN)/pybabel -q compile -i "$$po" -o "$$mo" || exit 1; done
 
 # Regenerate catalogues after changing strings (needs GNU gettext): one per app, and the
 # project's own (templates/, config/) at the root.
