@@ -378,6 +378,9 @@ SPECTACULAR_SETTINGS = {
 TRACKING_MACHINE_SECONDS = env.float("TRACKING_MACHINE_SECONDS", default=5.0)
 # The same hit again within this many seconds is not written again (reloads, floods).
 TRACKING_REPLAY_SECONDS = env.int("TRACKING_REPLAY_SECONDS", default=2)
+# Hits wait in the web process this long and are written together (tracking/intake.py);
+# 0 writes each in its request.
+TRACKING_FLUSH_MS = env.int("TRACKING_FLUSH_MS", default=100)
 
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)

@@ -25,6 +25,9 @@ CACHES["default"]["KEY_PREFIX"] = f"rassylka-test-{os.getpid()}"
 # A file, not memory, so that tests may start other processes on the same test database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+# A tracked request writes its hit itself, so a test sees it at once
+# (tracking/tests/test_buffer.py covers the buffered writes).
+TRACKING_FLUSH_MS = 0
 # Allauth's rate limits would otherwise throttle tests that log in many times.
 ACCOUNT_RATE_LIMITS = False
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

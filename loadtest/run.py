@@ -68,6 +68,7 @@ def wrk(
         return re.search(rf"^\s+{p}%\s+(\S+)", out, re.MULTILINE).group(1)
 
     return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
         "rate": rate,
         "p50": percentile("50"),
         "p99": percentile("99"),

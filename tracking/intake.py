@@ -1,33 +1,28 @@
-"""The request path of a tracked link or pixel: what the token points at, and one row
-written for the next pass to fold (tracking.events). Nothing here uses the cache: a
-link's target is read from the database once per process and link (links never change)
-and replays are recognised in the process, so that a hit costs one INSERT and no other
-round trip, and a restart of the cache loses nothing."""
+"""The request path of a tracked link or pixel: what the token points at, and a row for
+the next pass to fold (tracking.events). The request never waits on the database: the
+link's target is read once per process (links never change), replays are recognised in
+the process, and the hit waits in the process's HitBuffer for a thread that writes all
+that gathered every TRACKING_FLUSH_MS in one INSERT. The cache is not used, so a restart
+of it loses nothing."""
 
+import atexit
+import logging
 import threading
 import time
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 
 from .models import Hit, Kind, Link
 from .tokens import Target
 
+log = logging.getLogger(__name__)
+
 AGENT_CHARS = Hit._meta.get_field("agent").max_length
 TARGETS_KEPT = 10_000
 # Link id → (run id, address), as read once per process.
 link_targets: dict[int, tuple[int, str]] = {}
-
-# One statement, so one round trip: the hit's commit does not wait for the disk (a crash
-# of PostgreSQL itself may lose the last fraction of a second of hits); every other
-# write of the site still does. set_config(…, true) ends with this statement's own
-# transaction.
-ASYNC_INSERT = (
-    "WITH durability AS (SELECT set_config('synchronous_commit', 'off', true)) "
-    "INSERT INTO tracking_hit (kind, mode, attempt_id, delivery_id, link_id, at, head, agent) "
-    "SELECT %s, %s, %s, %s, %s, %s, %s, %s FROM durability"
-)
 
 
 def click_destination(target: Target) -> str | None:
@@ -78,22 +73,78 @@ class RecentHits:
 recent_hits = RecentHits()
 
 
+class HitBuffer:
+    """Hits of this process on their way to the database. A request only appends; a
+    thread of the process writes what gathered every TRACKING_FLUSH_MS, in one INSERT.
+    A clean stop (SIGTERM, a gunicorn worker replaced after max_requests) writes what is
+    left; a process killed outright loses at most the last interval's hits. While the
+    database is away the rows stay here (up to LIMIT) and the next interval tries again."""
+
+    LIMIT = 100_000
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.rows: list[Hit] = []
+        self.writer: threading.Thread | None = None
+        atexit.register(self.flush)
+
+    def add(self, hit: Hit) -> None:
+        with self.lock:
+            if len(self.rows) < self.LIMIT:
+                self.rows.append(hit)
+            if self.writer is None:
+                # Started by the first hit, so in the web worker, never in gunicorn's
+                # master before it forks.
+                self.writer = threading.Thread(
+                    target=self._write_every_interval, name="tracking-hits", daemon=True
+                )
+                self.writer.start()
+
+    def _write_every_interval(self) -> None:
+        while (interval := settings.TRACKING_FLUSH_MS) > 0:
+            time.sleep(interval / 1000)
+            self.flush()
+        # Turned off (TRACKING_FLUSH_MS=0, as the tests do): the requests write themselves.
+        with self.lock:
+            self.writer = None
+        self.flush()
+        connections.close_all()
+
+    def flush(self) -> int:
+        """Write what waits; return how many rows were written."""
+        with self.lock:
+            rows, self.rows = self.rows, []
+        if not rows:
+            return 0
+        try:
+            close_old_connections()
+            Hit.objects.bulk_create(rows, batch_size=1000)
+        except DatabaseError as error:
+            log.warning("%d tracking hits wait for the database: %s", len(rows), error)
+            with self.lock:
+                self.rows[:0] = rows[: max(self.LIMIT - len(self.rows), 0)]
+            return 0
+        return len(rows)
+
+
+hit_buffer = HitBuffer()
+
+
 def hit_record(target: Target, *, head: bool, agent: str) -> None:
-    """One row for the next pass, unless this process has just written it."""
+    """A row for the next pass, unless this process has just taken the same hit."""
     if not recent_hits.first((target, head, agent)):
         return
-    values = {
-        "kind": target.kind,
-        "mode": target.mode,
-        "attempt_id": target.attempt_id,
-        "delivery_id": target.delivery_id,
-        "link_id": target.link_id if target.kind == Kind.CLICK else None,
-        "at": timezone.now(),
-        "head": head,
-        "agent": agent[:AGENT_CHARS],
-    }
-    if connection.vendor == "postgresql" and connection.get_autocommit():
-        with connection.cursor() as cursor:
-            cursor.execute(ASYNC_INSERT, list(values.values()))
+    hit = Hit(
+        kind=target.kind,
+        mode=target.mode,
+        attempt_id=target.attempt_id,
+        delivery_id=target.delivery_id,
+        link_id=target.link_id if target.kind == Kind.CLICK else None,
+        at=timezone.now(),
+        head=head,
+        agent=agent[:AGENT_CHARS],
+    )
+    if settings.TRACKING_FLUSH_MS > 0:
+        hit_buffer.add(hit)
     else:
-        Hit.objects.create(**values)
+        hit.save()
