@@ -124,6 +124,19 @@ class UniqueSaveMixin:
             raise ValidationError({self.unique_field: [str(self.unique_message)]}) from None
 
 
+class InUseDestroyMixin:
+    """DELETE of a row that mailings still use (a protected foreign key) is a 409 that
+    says what to do instead."""
+
+    in_use_message: str
+
+    def perform_destroy(self, instance):
+        try:
+            instance.delete()
+        except ProtectedError:
+            raise Conflict(self.in_use_message) from None
+
+
 class ClientViewSet(UniqueSaveMixin, ApiViewMixin, viewsets.ModelViewSet):
     model = Client
     serializer_class = serializers.ClientSerializer
@@ -155,7 +168,11 @@ class ClientViewSet(UniqueSaveMixin, ApiViewMixin, viewsets.ModelViewSet):
         return Response(serializers.BulkResultSerializer(result).data)
 
 
-class MessageViewSet(ApiViewMixin, viewsets.ModelViewSet):
+class MessageViewSet(InUseDestroyMixin, ApiViewMixin, viewsets.ModelViewSet):
+    in_use_message = _(
+        "This message is used by mailings, so it cannot be deleted. Delete those "
+        "mailings or give them another message first."
+    )
     model = Message
     serializer_class = serializers.MessageSerializer
 
@@ -169,17 +186,6 @@ class MessageViewSet(ApiViewMixin, viewsets.ModelViewSet):
         copy = message_duplicate(message=self.get_object())
         data = self.get_serializer(copy).data
         return Response(data, status=status.HTTP_201_CREATED)
-
-    def perform_destroy(self, instance):
-        try:
-            instance.delete()
-        except ProtectedError:
-            raise Conflict(
-                gettext(
-                    "This message is used by mailings, so it cannot be deleted. Delete those "
-                    "mailings or give them another message first."
-                )
-            ) from None
 
 
 class MailingViewSet(ApiViewMixin, viewsets.ModelViewSet):
@@ -310,7 +316,11 @@ class TagViewSet(
             raise ValidationError({"name": [message]}) from None
 
 
-class SegmentViewSet(ApiViewMixin, viewsets.ModelViewSet):
+class SegmentViewSet(InUseDestroyMixin, ApiViewMixin, viewsets.ModelViewSet):
+    in_use_message = _(
+        "This segment is used by mailings, so it cannot be deleted. Give them "
+        "other recipients first."
+    )
     """Clients chosen by rules, evaluated at each run; the detail counts the matches."""
 
     model = Segment
@@ -322,17 +332,6 @@ class SegmentViewSet(ApiViewMixin, viewsets.ModelViewSet):
 
     def visible(self):
         return segments_visible_to(self.request.user)
-
-    def perform_destroy(self, instance):
-        try:
-            instance.delete()
-        except ProtectedError:
-            raise Conflict(
-                gettext(
-                    "This segment is used by mailings, so it cannot be deleted. Give them "
-                    "other recipients first."
-                )
-            ) from None
 
 
 API_LINKS = 100

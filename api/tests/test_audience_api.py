@@ -7,7 +7,7 @@ from django.conf import settings
 from api.tests.conftest import bearer
 from audience.models import ConsentRecord, MailingList, Membership, Segment, Tag
 from audience.tests.factories import MembershipFactory, TagFactory
-from mailings.models import Mailing
+from mailings.models import Mailing, Message
 from mailings.tests.factories import ClientFactory, MailingFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,6 +154,18 @@ def test_a_segment_a_mailing_uses_cannot_be_deleted(world, owner_api):
     assert response.status_code == 409
     assert "used by mailings" in response.json()["detail"]
     assert Segment.objects.filter(pk=world["segment"]).exists()
+
+
+def test_a_message_a_mailing_uses_cannot_be_deleted_and_the_answer_is_in_the_asked_language(
+    world, owner_api
+):
+    # The world's mailing uses the world's message.
+    response = owner_api.delete(f"/api/v1/messages/{world['message']}/", HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 409
+    assert "используется в рассылках" in response.json()["detail"]
+    english = owner_api.delete(f"/api/v1/messages/{world['message']}/", HTTP_ACCEPT_LANGUAGE="en")
+    assert "is used by mailings" in english.json()["detail"]
+    assert Message.objects.filter(pk=world["message"]).exists()
 
 
 def mailing_with(world, **targets):
