@@ -9,7 +9,6 @@ again could deliver it twice.
 """
 
 import hashlib
-import ipaddress
 import logging
 import re
 import smtplib
@@ -23,6 +22,8 @@ from typing import Protocol, runtime_checkable
 import environ
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from config.addresses import address_is_public
 
 from .outbox import write_eml
 
@@ -148,20 +149,67 @@ class SmtpSettings:
         )
 
 
-def _refuse_private(host: str, port: int) -> None:
-    """A user's relay must be on the internet: an address of this machine or its private
+def _relay_addresses(host: str, port: int) -> list[str]:
+    """The addresses a user's relay is connected to, resolved once and checked: the
+    connection goes to exactly these, so a name cannot resolve to a public address for
+    the check and to a private one for the connection (DNS rebinding).
+
+    A user's relay must be on the internet: an address of this machine or its private
     network would let any user talk to the platform's own services (RELAY_ALLOW_PRIVATE
     lifts this, for a relay on the same network)."""
-    if settings.RELAY_ALLOW_PRIVATE:
-        return
-    for *_rest, address in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP):
-        ip = ipaddress.ip_address(address[0])
-        if ip.version == 6 and ip.ipv4_mapped:
-            ip = ip.ipv4_mapped
-        if not ip.is_global:
-            raise SendingPaused(
-                "config", f"{host} is a private or local address ({ip}): not allowed for a relay"
-            )
+    addresses = [info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
+    if not settings.RELAY_ALLOW_PRIVATE:
+        for address in addresses:
+            if not address_is_public(address):
+                raise SendingPaused(
+                    "config",
+                    f"{host} is a private or local address ({address}): not allowed for a relay",
+                )
+    return addresses
+
+
+class _PinnedSocket:
+    """Connects to the addresses given, not to what the host name resolves to now; the
+    name is still what TLS checks the certificate against (smtplib keeps it as _host)."""
+
+    addresses: list[str]
+
+    def _get_socket(self, host, port, timeout):
+        error: OSError | None = None
+        for address in self.addresses:
+            try:
+                return super()._get_socket(address, port, timeout)
+            except ssl.SSLCertVerificationError:
+                raise
+            except OSError as failure:
+                error = failure
+        raise error or OSError(f"{host} has no address")
+
+
+class _PinnedSMTP(_PinnedSocket, smtplib.SMTP):
+    def __init__(self, host: str, port: int, *, addresses: list[str], **kwargs):
+        self.addresses = addresses
+        super().__init__(host, port, **kwargs)
+
+
+class _PinnedSMTPSSL(_PinnedSocket, smtplib.SMTP_SSL):
+    def __init__(self, host: str, port: int, *, addresses: list[str], **kwargs):
+        self.addresses = addresses
+        super().__init__(host, port, **kwargs)
+
+
+def _connect(config: "SmtpSettings") -> smtplib.SMTP:
+    """smtplib applies the timeout to connecting and to every later read and write; a
+    greeting other than 220 raises SMTPConnectError."""
+    options: dict = {"timeout": config.timeout}
+    if config.use_ssl:
+        options["context"] = _tls_context()
+    if config.public_only:
+        options["addresses"] = _relay_addresses(config.host, config.port)
+        cls = _PinnedSMTPSSL if config.use_ssl else _PinnedSMTP
+    else:
+        cls = smtplib.SMTP_SSL if config.use_ssl else smtplib.SMTP
+    return cls(config.host, config.port, **options)
 
 
 def _tls_context() -> ssl.SSLContext:
@@ -222,17 +270,7 @@ class SmtpTransport:
         config = self.config
         smtp = None
         try:
-            if config.public_only:
-                _refuse_private(config.host, config.port)
-            # smtplib applies the timeout to connecting and to every later read and
-            # write; a greeting other than 220 raises SMTPConnectError.
-            smtp = (
-                smtplib.SMTP_SSL(
-                    config.host, config.port, timeout=config.timeout, context=_tls_context()
-                )
-                if config.use_ssl
-                else smtplib.SMTP(config.host, config.port, timeout=config.timeout)
-            )
+            smtp = _connect(config)
             code, message = smtp.ehlo()
             if code != 250:
                 code, message = smtp.helo()

@@ -6,7 +6,6 @@ cannot point somewhere private when connected (DNS rebinding). Redirects are not
 """
 
 import http.client
-import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+
+from config.addresses import address_is_public
 
 MAX_RESPONSE_BYTES = 4096
 
@@ -44,7 +45,7 @@ def checked_address(url: str) -> tuple[str, int, str]:
     addresses = [info[4][0] for info in found]
     if not settings.WEBHOOK_ALLOW_PRIVATE:
         for address in addresses:
-            if not ipaddress.ip_address(address.split("%")[0]).is_global:
+            if not address_is_public(address):
                 raise UnsafeAddress(
                     _("%(host)s is a private, loopback or link-local address.") % {"host": address}
                 )
