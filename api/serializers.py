@@ -416,11 +416,23 @@ class BulkResultSerializer(serializers.Serializer):
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     unchanged = serializers.IntegerField()
+    suppressed = serializers.IntegerField(
+        help_text=_(
+            "Of the clients created, those whose address is on your suppression list: "
+            "created with its status (unsubscribed, bounced or complained), not active."
+        )
+    )
 
 
 class SendResultSerializer(serializers.Serializer):
     queued = serializers.BooleanField()
     detail = serializers.CharField()
+    replaces_run_at = serializers.DateTimeField(
+        allow_null=True, help_text="The scheduled run this one takes the place of."
+    )
+    next_run_at = serializers.DateTimeField(
+        allow_null=True, help_text="The next scheduled run after this one."
+    )
 
 
 class ReportTotalsSerializer(serializers.Serializer):

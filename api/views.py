@@ -51,7 +51,13 @@ from mailings.services import (
     message_duplicate,
 )
 from sending.models import Attempt, Delivery
-from sending.services import enqueue_run, mailing_disable, mailing_schedule
+from sending.services import (
+    enqueue_run,
+    mailing_disable,
+    mailing_schedule,
+    send_now_plan,
+    send_now_refusal,
+)
 from tracking.selectors import run_links
 
 from . import filters, serializers
@@ -220,12 +226,26 @@ class MailingViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def send(self, request, pk=None):
         """Send now: the request records the wish; a worker sends."""
         mailing = self.get_object()
-        if mailing.status == Mailing.Status.DISABLED:
-            raise Conflict(gettext("A disabled mailing cannot be sent."))
+        refusal = send_now_refusal(mailing=mailing)
+        if refusal is not None:
+            raise Conflict(refusal)
+        plan = send_now_plan(mailing=mailing)
         if not enqueue_run(mailing=mailing):
-            raise Conflict(gettext("A run was already requested and has not started yet."))
+            mailing.refresh_from_db()
+            raise Conflict(
+                send_now_refusal(mailing=mailing)
+                or gettext("A run was already requested and has not started yet.")
+            )
         detail = gettext("The mailing is queued and will go out in a moment.")
-        return Response({"queued": True, "detail": detail}, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            {
+                "queued": True,
+                "detail": f"{detail} {plan.describe()}",
+                "replaces_run_at": plan.slot_at if not plan.once else None,
+                "next_run_at": plan.next_run_at,
+            },
+            status=status.HTTP_202_ACCEPTED,
+        )
 
     @extend_schema(request=None, responses={201: serializers.MailingSerializer})
     @action(detail=True, methods=["post"])

@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from accounts.models import Tracking
 
@@ -302,6 +302,9 @@ class Mailing(models.Model):
     next_run_at = models.DateTimeField(_("next run"), null=True, blank=True, db_index=True)
     # Set by "Send now"; a scheduler pass claims it and clears it.
     send_requested_at = models.DateTimeField(null=True, blank=True)
+    # The schedule slot that "Send now" took the place of (None for a run outside the
+    # schedule): its run carries it, so that slot never runs a second time.
+    requested_slot_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -354,6 +357,24 @@ class Mailing(models.Model):
         return self.tracking or self.owner.tracking
 
     @property
+    def status_label(self) -> str:
+        """The status as people say it: a one-off mailing whose one run has been set off
+        was sent (its run's progress says how far it got)."""
+        sent = (
+            self.periodicity == self.Periodicity.ONCE
+            and self.next_run_at is None
+            and (
+                self.status == self.Status.RUNNING
+                or (
+                    self.status == self.Status.COMPLETED
+                    # Its window may have passed with the service down: then it never ran.
+                    and (self.end_at is None or self.attempts.exists())
+                )
+            )
+        )
+        return pgettext("mailing status", "Sent") if sent else self.get_status_display()
+
+    @property
     def title(self) -> str:
         """The name, or the subject for mailings saved before names existed."""
         return self.name or self.message.subject
@@ -385,6 +406,8 @@ class ClientImport(models.Model):
     created_count = models.PositiveIntegerField(_("added"), default=0)
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    # Of the added: addresses on the suppression list, added with its status.
+    suppressed_count = models.PositiveIntegerField(_("suppressed"), default=0)
     error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
     # The first rows with errors: [{"line": 3, "email": "…", "reason": "…"}, …].
     errors = models.JSONField(_("errors"), default=list, blank=True)

@@ -43,6 +43,7 @@ from django.views.generic import (
 from audience.attributes import known_attribute_keys
 from audience.forms import BulkActionForm
 from audience.selectors import AudienceFilter, client_memberships, lists_visible_to, tags_visible_to
+from audience.suppressions import suppression_notice
 from sending.content import Recipient, Renderer, preview_of
 from sending.models import HANDED_OVER, Delivery
 from sending.services import (
@@ -51,6 +52,8 @@ from sending.services import (
     mailing_disable,
     mailing_schedule,
     message_test_send,
+    send_now_plan,
+    send_now_refusal,
     test_send_addresses,
 )
 
@@ -199,11 +202,15 @@ class ClientFormMixin(OwnerFormMixin, SuccessMessageMixin):
     def form_valid(self, form):
         try:
             with transaction.atomic():
-                return super().form_valid(form)
+                response = super().form_valid(form)
         except IntegrityError:
             # The same email saved by a parallel request between validation and insert.
             form.add_error("email", gettext("You already have a client with this email."))
             return self.form_invalid(form)
+        if form.suppression is not None:
+            notice = suppression_notice(email=self.object.email, suppression=form.suppression)
+            messages.warning(self.request, notice)
+        return response
 
 
 class ClientCreateView(ClientFormMixin, CreateView):
@@ -616,6 +623,8 @@ class MailingDetailView(ReadAccessMixin, DetailView):
             "attempts_page": attempts.get_page(self.request.GET.get("page")),
             "is_owner": mailing.owner_id == user.pk,
             "last_run": mailing_last_finished_run(mailing),
+            "can_send": send_now_refusal(mailing=mailing) is None,
+            "send_plan": send_now_plan(mailing=mailing),
             # A completed mailing runs no more: there is nothing left to disable.
             "can_disable": mailing.status not in (Mailing.Status.DISABLED, Mailing.Status.COMPLETED)
             and (mailing.owner_id == user.pk or user.has_perm("mailings.disable_mailing")),
@@ -715,16 +724,13 @@ class MailingSendView(WriteAccessMixin, View):
     model = Mailing
 
     def post(self, request, pk: int):
-        mailing = get_object_or_404(self.get_queryset().select_related("message"), pk=pk)
-        if mailing.status == Mailing.Status.DISABLED:
-            messages.error(request, gettext("A disabled mailing cannot be sent."))
-            return redirect(mailing)
-        if mailing.status == Mailing.Status.DRAFT:
-            messages.error(
-                request, gettext("Save this draft with its first send before sending it.")
-            )
+        mailing = get_object_or_404(self.get_queryset().select_related("message", "owner"), pk=pk)
+        refusal = send_now_refusal(mailing=mailing)
+        if refusal is not None:
+            messages.error(request, refusal)
             return redirect(mailing)
         last_run = mailing_last_finished_run(mailing)
+        plan = send_now_plan(mailing=mailing)
         if last_run is not None and last_run.sent_count and not request.POST.get("confirm"):
             return TemplateResponse(
                 request,
@@ -732,13 +738,20 @@ class MailingSendView(WriteAccessMixin, View):
                 {
                     "mailing": mailing,
                     "last_run": last_run,
+                    "plan": plan,
                     "recipients": mailing_recipient_counts(mailing),
                 },
             )
         if enqueue_run(mailing=mailing) is False:
-            messages.info(request, gettext("A run was already requested and has not started yet."))
+            mailing.refresh_from_db()
+            messages.info(
+                request,
+                send_now_refusal(mailing=mailing)
+                or gettext("A run was already requested and has not started yet."),
+            )
         else:
             messages.success(request, gettext("The mailing is queued and will go out in a moment."))
+            messages.info(request, plan.describe())
         return redirect(mailing)
 
 

@@ -71,6 +71,7 @@ def _claim(*, mailing: Mailing, now: datetime) -> Attempt | None:
     updates: dict = {"updated_at": now}
     trigger = None
     runs = False
+    slot_at = None
     if mailing.status in SCHEDULED and mailing.next_run_at and mailing.next_run_at <= now:
         filters["next_run_at"] = mailing.next_run_at
         filters["status__in"] = SCHEDULED
@@ -80,19 +81,30 @@ def _claim(*, mailing: Mailing, now: datetime) -> Attempt | None:
             mailing=mailing, now=now, last_run_at=now, running=runs
         )
         trigger = Attempt.Trigger.SCHEDULE
+        slot_at = mailing.next_run_at
     if mailing.send_requested_at and mailing.send_requested_at <= now:
         filters["send_requested_at"] = mailing.send_requested_at
         filters.setdefault("status__in", RUNNABLE)
-        updates["send_requested_at"] = None
+        updates["send_requested_at"] = updates["requested_slot_at"] = None
         runs = True
-        trigger = trigger or Attempt.Trigger.MANUAL
+        if trigger is None:
+            trigger, slot_at = Attempt.Trigger.MANUAL, mailing.requested_slot_at
     if trigger is None:
         return None
     claimed = Mailing.objects.filter(**filters).update(**updates)
     if claimed != 1 or not runs:
         return None
+    if slot_at is not None and mailing.attempts.filter(slot_at=slot_at).exists():
+        # That slot has had its run (the schedule moved on above); the database would
+        # refuse a second one anyway.
+        log.warning("Mailing %s already ran for %s; not again", mailing.pk, slot_at)
+        return None
     attempt = Attempt.objects.create(
-        mailing=mailing, trigger=trigger, started_at=now, status=Attempt.Status.IN_PROGRESS
+        mailing=mailing,
+        trigger=trigger,
+        slot_at=slot_at,
+        started_at=now,
+        status=Attempt.Status.IN_PROGRESS,
     )
     try:
         attempt.total_count = deliveries_insert(attempt=attempt, mailing=mailing)

@@ -155,6 +155,9 @@ class Attempt(models.Model):
         _("trigger"), max_length=16, choices=Trigger, default=Trigger.SCHEDULE
     )
     started_at = models.DateTimeField(_("started at"), db_index=True)
+    # The schedule slot this run stands for (a one-off mailing has one: its start); None
+    # for a run outside the schedule. Unique per mailing: no slot runs twice.
+    slot_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status, default=Status.IN_PROGRESS, db_index=True
@@ -192,6 +195,9 @@ class Attempt(models.Model):
                 fields=["mailing"],
                 condition=Q(status="in_progress"),
                 name="attempt_one_in_progress_per_mailing",
+            ),
+            models.UniqueConstraint(
+                fields=["mailing", "slot_at"], name="attempt_one_per_schedule_slot"
             ),
         ]
 

@@ -2,22 +2,28 @@
 records the wish in the database and, once the transaction commits, nudges whoever
 sends (the embedded scheduler, or a Celery worker when CELERY_BROKER_URL is set)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from audience.models import Suppression
+from audience.suppressions import suppression_lift, suppression_record
+from config.limits import limit_hit
 from mailings.models import Client, Mailing
 from senders.models import Sender
 
 from .conf import celery_enabled
 from .content import Recipient, Renderer
 from .heartbeat import wake
-from .models import RUNNABLE, Attempt, Delivery, QueuedEmail
-from .schedule import next_run
+from .models import SCHEDULED, Attempt, Delivery, QueuedEmail
+from .schedule import ONCE, next_run
 from .signals import work_queued
 
 
@@ -68,13 +74,13 @@ def mailing_plan(
     return status, following
 
 
-def _last_scheduled_run(mailing: Mailing):
-    return (
-        mailing.attempts.filter(trigger=Attempt.Trigger.SCHEDULE)
-        .order_by("-started_at")
-        .values_list("started_at", flat=True)
-        .first()
-    )
+def _last_scheduled_run(mailing: Mailing) -> datetime | None:
+    """The latest schedule slot a run has taken: a one-off mailing's only one, once it
+    ran in any way; a recurring one's latest slot run by schedule or by "Send now"."""
+    runs = mailing.attempts.all()
+    if mailing.periodicity != ONCE:
+        runs = runs.filter(Q(trigger=Attempt.Trigger.SCHEDULE) | Q(slot_at__isnull=False))
+    return runs.aggregate(last=Max(Coalesce("slot_at", "started_at")))["last"]
 
 
 @transaction.atomic
@@ -101,16 +107,105 @@ def mailing_schedule(*, mailing: Mailing) -> None:
         nudge(mailing.pk)
 
 
+def send_now_refusal(*, mailing: Mailing) -> str | None:
+    """Why "Send now" cannot run the mailing, in the user's words (None: it can). The
+    web page and the API ask here, so the two doors answer alike."""
+    if mailing.status == Mailing.Status.DISABLED:
+        return gettext("A disabled mailing cannot be sent.")
+    if mailing.status == Mailing.Status.DRAFT:
+        return gettext("Save this draft with its first send before sending it.")
+    if mailing.send_requested_at is not None:
+        return gettext("A run was already requested and has not started yet.")
+    if mailing.periodicity == ONCE and (
+        mailing.status == Mailing.Status.COMPLETED or mailing.attempts.exists()
+    ):
+        return gettext(
+            "This mailing runs once and has already been sent. To send it again, "
+            "duplicate it; to reach those who did not get it, resend its run."
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class SendNowPlan:
+    """What "Send now" does to the schedule: the slot its run takes the place of (None:
+    a run outside the schedule) and the next scheduled run after it."""
+
+    slot_at: datetime | None
+    next_run_at: datetime | None
+    once: bool = False
+
+    def describe(self) -> str:
+        """What happens to the schedule, for the confirmation and the API's answer."""
+        if self.once:
+            return gettext("This is the mailing's one run: it will not run again at its time.")
+        if self.slot_at is None:
+            return gettext("The mailing's schedule is over: this is an extra run.")
+        replaced = gettext("This run takes the place of the one scheduled for %(when)s.") % {
+            "when": _when(self.slot_at)
+        }
+        if self.next_run_at is None:
+            return f"{replaced} {gettext('No scheduled run follows it.')}"
+        following = gettext("The next scheduled run is %(when)s.") % {
+            "when": _when(self.next_run_at)
+        }
+        return f"{replaced} {following}"
+
+
+def _when(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def send_now_plan(*, mailing: Mailing, now: datetime | None = None) -> SendNowPlan:
+    """A one-off mailing's run now *is* its run; a recurring mailing's takes the place of
+    its next scheduled run, so no period gets two runs. Past its end, a recurring
+    mailing's run is an extra one."""
+    now = now or timezone.now()
+    if mailing.periodicity == ONCE:
+        return SendNowPlan(slot_at=mailing.start_at, next_run_at=None, once=True)
+    if mailing.status not in SCHEDULED or mailing.next_run_at is None:
+        return SendNowPlan(slot_at=None, next_run_at=None)
+    following = next_run(
+        start_at=mailing.start_at,
+        periodicity=mailing.periodicity,
+        end_at=mailing.end_at,
+        last_run_at=mailing.next_run_at,
+        now=now,
+        time_zone=ZoneInfo(mailing.owner.time_zone),
+    )
+    return SendNowPlan(slot_at=mailing.next_run_at, next_run_at=following)
+
+
 @transaction.atomic
 def enqueue_run(*, mailing: Mailing) -> bool:
     """Ask for one run of the mailing now ("Send now"); a worker picks it up.
 
-    False when there is nothing to do: the mailing is disabled or a draft (which the
-    engine would never claim), or a run was already asked for and has not started yet.
+    The schedule is consumed in this transaction (see `send_now_plan`), so the run the
+    press asked for is the only one its slot gets. False when there is nothing to do:
+    `send_now_refusal` says why.
     """
+    now = timezone.now()
+    mailing = (
+        Mailing.objects.select_for_update(of=("self",)).select_related("owner").get(pk=mailing.pk)
+    )
+    if send_now_refusal(mailing=mailing) is not None:
+        return False
+    plan = send_now_plan(mailing=mailing, now=now)
+    updates = {
+        "send_requested_at": now,
+        "requested_slot_at": plan.slot_at,
+        "updated_at": now,
+    }
+    if plan.slot_at is not None:
+        updates["next_run_at"] = plan.next_run_at
+        updates["status"] = Mailing.Status.RUNNING
+    # Conditioned on what was read: a scheduler's claim that got there first wins.
     queued = Mailing.objects.filter(
-        pk=mailing.pk, send_requested_at__isnull=True, status__in=RUNNABLE
-    ).update(send_requested_at=timezone.now())
+        pk=mailing.pk,
+        send_requested_at__isnull=True,
+        status=mailing.status,
+        next_run_at=mailing.next_run_at,
+    ).update(**updates)
     if queued:
         nudge(mailing.pk)
     return bool(queued)
@@ -124,10 +219,11 @@ def mailing_disable(*, mailing: Mailing) -> None:
         status=Mailing.Status.DISABLED,
         next_run_at=None,
         send_requested_at=None,
+        requested_slot_at=None,
         updated_at=timezone.now(),
     )
     mailing.status = Mailing.Status.DISABLED
-    mailing.next_run_at = mailing.send_requested_at = None
+    mailing.next_run_at = mailing.send_requested_at = mailing.requested_slot_at = None
     nudge(mailing.pk)
 
 
@@ -180,6 +276,7 @@ def attempt_resend(*, attempt: Attempt, include_unknown: bool = False) -> int:
     return count
 
 
+@transaction.atomic
 def client_unsubscribe(*, client: Client) -> bool:
     """The recipient asked to get no more mailings from this owner (idempotent).
 
@@ -190,15 +287,25 @@ def client_unsubscribe(*, client: Client) -> bool:
         .update(unsubscribed_at=timezone.now(), status=Client.Status.UNSUBSCRIBED)
     )
     client.refresh_from_db(fields=["unsubscribed_at", "status"])
+    if changed:
+        suppression_record(client=client, status=Client.Status.UNSUBSCRIBED)
     return bool(changed)
 
 
+@transaction.atomic
 def client_resubscribe(*, client: Client) -> bool:
-    """The recipient changed their mind on the unsubscribe page (a confirming POST)."""
-    changed = Client.objects.filter(
-        pk=client.pk, status__in=[Client.Status.UNSUBSCRIBED, Client.Status.COMPLAINED]
-    ).update(unsubscribed_at=None, status=Client.Status.ACTIVE)
+    """The recipient changed their mind on the unsubscribe page (a confirming POST).
+
+    Only their own unsubscription: a complaint or a hard bounce is lifted by the owner
+    alone, on the suppression page, with a reason."""
+    changed = Client.objects.filter(pk=client.pk, status=Client.Status.UNSUBSCRIBED).update(
+        unsubscribed_at=None, status=Client.Status.ACTIVE
+    )
     client.refresh_from_db(fields=["unsubscribed_at", "status"])
+    if changed:
+        suppression_lift(
+            owner_id=client.owner_id, email=client.email, by=Suppression.LiftedBy.RECIPIENT
+        )
     return bool(changed)
 
 
@@ -247,13 +354,10 @@ def message_test_send(*, message, owner, to: str) -> None:
     worker, never in the request; not a run, so in no report. The subject says it is a
     test. Raises TestSendLimited past TEST_SENDS_PER_MINUTE (no limit while the cache
     is down: a few extra test emails to oneself harm nobody)."""
-    key = f"test-send:{owner.pk}"
-    cache.add(key, 0, timeout=60)
-    try:
-        if cache.incr(key) > TEST_SENDS_PER_MINUTE:
-            raise TestSendLimited
-    except ValueError:
-        pass  # the cache fails: no limit
+    if not limit_hit(
+        scope="test-send", ident=str(owner.pk), limit=TEST_SENDS_PER_MINUTE, window=60
+    ):
+        raise TestSendLimited
     mailing = message.mailings.select_related("owner").order_by("-created_at").first()
     renderer = Renderer.for_message(message, mailing=mailing, subject_prefix=gettext("[Test] "))
     name = " ".join(owner.get_full_name().split())

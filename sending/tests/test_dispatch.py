@@ -164,13 +164,16 @@ def test_send_now_makes_one_manual_run_however_often_it_is_pressed(settings):
     assert attempt.trigger == Attempt.Trigger.MANUAL
     assert attempt.sent_count == 2
     mailing.refresh_from_db()
-    # A manual run does not touch the schedule.
-    assert (mailing.status, mailing.next_run_at) == (Mailing.Status.CREATED, mailing.start_at)
+    # A one-off mailing's run now is its run: nothing waits for its scheduled time.
+    assert (mailing.status, mailing.next_run_at) == (Mailing.Status.COMPLETED, None)
     assert mailing.send_requested_at is None
+    assert enqueue_run(mailing=mailing) is False
 
 
 def test_send_now_waits_for_a_run_under_way_instead_of_overlapping_it():
-    mailing = mailing_to(2)
+    mailing = mailing_to(
+        2, periodicity=Mailing.Periodicity.DAILY, end_at=timezone.now() + dt.timedelta(days=7)
+    )
     attempt = run_claim(mailing=Mailing.objects.get(pk=mailing.pk), now=timezone.now())
     enqueue_run(mailing=mailing)
     assert run_claim(mailing=Mailing.objects.get(pk=mailing.pk), now=timezone.now()) is None
