@@ -6,6 +6,7 @@ import socket
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client as DjangoTestClient
 from hypothesis import HealthCheck, settings
 
 # In CI every service and the browser must be there: a missing one fails the run
@@ -119,6 +120,21 @@ class CsrfClient:
         self.client.get(form_url or url)
         token = self.client.cookies["csrftoken"].value
         return self.client.post(url, {**(data or {}), "csrfmiddlewaretoken": token}, **extra)
+
+
+class PageVisitor(DjangoTestClient):
+    """An anonymous browser that posts as a page's own forms do: with the CSRF token the
+    page handed out on the GET before (none when the page gave none)."""
+
+    def __init__(self, **defaults):
+        super().__init__(enforce_csrf_checks=True, **defaults)
+
+    def post(self, path, data=None, **extra):
+        self.get(path)
+        token = self.cookies.get("csrftoken")
+        if token is not None and (data is None or isinstance(data, dict)):
+            data = {**(data or {}), "csrfmiddlewaretoken": token.value}
+        return super().post(path, data, **extra)
 
 
 @pytest.fixture

@@ -42,6 +42,7 @@ from senders.envelope import (
     SigningUnavailable,
     brand_of,
     envelope_for,
+    message_id,
     platform_domain,
 )
 from senders.signing import DkimSigner
@@ -226,8 +227,12 @@ class Renderer:
         brand: BrandStyle | None = None,
         attachments: Sequence[tuple[str, str, bytes]] = (),
         tracker: Tracker | None = None,
+        sample: bool = False,
     ):
         self.attempt_id = attempt_id
+        # A preview or test copy: its unsubscribe link is a marked sample that changes
+        # nothing, so a copy shown or forwarded cannot act for the client it imitates.
+        self.sample = sample
         # Encoded once per run; every email carries the same parts.
         self.attachment_parts = [_attachment_part(*attachment) for attachment in attachments]
         self.mailing_id = mailing_id
@@ -329,7 +334,8 @@ class Renderer:
         """A renderer of `message` outside any run (preview, test send), as `mailing`
         (its sender and language) would send it, or as from the platform without one.
         Unsigned: these emails are not the mailing's, and a broken key must not stop a
-        preview. Untracked: the links are the message's own, and nothing is counted."""
+        preview. Untracked: the links are the message's own, and nothing is counted. Its
+        unsubscribe link is a sample: the client's own is in their emails alone."""
         envelope = None
         if mailing is not None:
             try:
@@ -348,9 +354,12 @@ class Renderer:
             body_format=message.format,
             brand=brand_of(message.owner_id),
             attachments=attachments_of(message),
+            sample=True,
         )
 
     def unsubscribe_url(self, client_id: int) -> str:
+        if self.sample:
+            return settings.SITE_URL + reverse("sending:unsubscribe_sample")
         # With the mailing, the page speaks its language and names its sender.
         token = self.signer.sign_object(
             client_id if self.mailing_id is None else [client_id, self.mailing_id]
@@ -385,8 +394,13 @@ class Renderer:
             reply_to=self.reply_to,
             headers={
                 # The same id on every try of one delivery: a receiver that got the
-                # message once may drop a copy the owner resends.
-                "Message-ID": f"<{recipient.delivery_id}.{self.attempt_id}@{self.domain}>",
+                # message once may drop a copy the owner resends. Signed: a bounce or a
+                # complaint that quotes it proves it is about this delivery.
+                "Message-ID": message_id(
+                    delivery_id=recipient.delivery_id,
+                    attempt_id=self.attempt_id,
+                    domain=self.domain,
+                ),
                 "Date": formatdate(usegmt=True),
                 "List-Unsubscribe": f"<{url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

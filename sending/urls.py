@@ -5,6 +5,11 @@ from . import views
 app_name = "sending"
 
 urlpatterns = [
+    path(
+        "unsubscribe/sample/",
+        views.UnsubscribeSampleView.as_view(),
+        name="unsubscribe_sample",
+    ),
     path("unsubscribe/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
     path(
         "mailings/<int:pk>/progress/",

@@ -8,6 +8,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
+from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -89,9 +90,11 @@ class AttemptResumeView(LoginRequiredMixin, View):
 class UnsubscribeView(TemplateView):
     """GET asks for confirmation (mail scanners open links); POST unsubscribes.
 
-    The POST needs no CSRF token: a mail provider's one-click unsubscribe (RFC 8058)
-    posts `List-Unsubscribe=One-Click` straight to this address, and the signed token
-    in the URL is what authorises it.
+    Only the one-click unsubscribe of RFC 8058 (a mail provider posting
+    `List-Unsubscribe=One-Click` straight to this address) goes without a CSRF token: the
+    signed token in the URL authorises it. Every other choice on the page (unsubscribe,
+    resubscribe, leave or rejoin a list) needs the page's own token, so another site
+    cannot make a visitor's browser choose for them.
 
     The page is also the preference centre: the recipient sees the sender's lists they
     are on and may leave one (`action=leave`, `list=<id>`) or ask to join one again
@@ -144,8 +147,12 @@ class UnsubscribeView(TemplateView):
         }
 
     def post(self, request, *args, **kwargs):
-        # Only the page's own button resubscribes; a provider's one-click POST
-        # (List-Unsubscribe=One-Click) or any other POST unsubscribes.
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            client_unsubscribe(client=self.client)
+            return self.render_to_response(self.get_context_data(done=True))
+        refused = CsrfViewMiddleware(lambda _request: None).process_view(request, None, (), {})
+        if refused is not None:
+            return refused
         action = request.POST.get("action")
         if action == "resubscribe":
             client_resubscribe(client=self.client)
@@ -169,3 +176,11 @@ class UnsubscribeView(TemplateView):
         return self.render_to_response(
             self.get_context_data(rejoined=membership.mailing_list, rejoin_outcome=outcome.value)
         )
+
+
+@method_decorator(never_cache, name="dispatch")
+class UnsubscribeSampleView(TemplateView):
+    """Where a preview's or a test copy's unsubscribe link leads: it changes nothing."""
+
+    template_name = "sending/unsubscribe.html"
+    extra_context = {"sample": True}

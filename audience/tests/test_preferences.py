@@ -6,6 +6,7 @@ from django.core import mail
 from django.test import Client as HttpClient
 
 from audience.models import ConsentRecord, Membership
+from conftest import PageVisitor
 from mailings.models import Client
 from mailings.tests.factories import ClientFactory, MailingFactory
 from sending.content import Renderer
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def browser():
-    return HttpClient(enforce_csrf_checks=True, HTTP_USER_AGENT="Thunderbird")
+    return PageVisitor(HTTP_USER_AGENT="Thunderbird")
 
 
 @pytest.fixture

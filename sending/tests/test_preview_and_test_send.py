@@ -76,8 +76,12 @@ def test_it_renders_what_the_engine_sends(signed_in, owner, rich, outbox_dir):
     (path,) = outbox_dir.glob("*.eml")
     sent = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert sent["Subject"] == preview.subject
-    assert sent.get_body(("html",)).get_content() == preview.html
-    assert sent.get_body(("plain",)).get_content() == preview.text
+    # One difference: the client's own unsubscribe link is in their email alone.
+    own_link = sent["List-Unsubscribe"].strip("<>")
+    sample_link = "http://127.0.0.1:8000/unsubscribe/sample/"
+    assert own_link not in preview.html + preview.text
+    assert sent.get_body(("html",)).get_content().replace(own_link, sample_link) == preview.html
+    assert sent.get_body(("plain",)).get_content().replace(own_link, sample_link) == preview.text
 
 
 def test_without_a_client_it_uses_a_sample_recipient(signed_in, rich):
@@ -152,3 +156,23 @@ def test_a_huge_paste_is_refused_beside_the_field(signed_in):
     assert response.status_code == 200
     assert "body" in response.context["form"].errors
     assert not Message.objects.exists()
+
+
+def test_the_previews_unsubscribe_link_is_a_sample_that_changes_nothing(signed_in, owner, rich):
+    """The issue's finding: a preview handed out the client's real, CSRF-exempt link."""
+    from django.test import Client as HttpClient
+
+    client = ClientFactory(owner=owner)
+    preview = signed_in.get(f"/messages/{rich.pk}/preview/?client={client.pk}").context["preview"]
+    assert "/unsubscribe/sample/" in preview.html
+    anybody = HttpClient(enforce_csrf_checks=True)
+    page = anybody.get("/unsubscribe/sample/")
+    assert page.status_code == 200
+    assert 'id="unsubscribe-sample"' in page.content.decode()
+    assert anybody.post(
+        "/unsubscribe/sample/",
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    ).status_code in (403, 405)
+    client.refresh_from_db()
+    assert client.status == client.Status.ACTIVE

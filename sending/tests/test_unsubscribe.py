@@ -1,12 +1,16 @@
-"""/unsubscribe/<token>/: GET asks, POST unsubscribes (one-click POST without CSRF token)."""
+"""/unsubscribe/<token>/: GET asks, POST unsubscribes (only the one-click POST goes without
+the page's CSRF token)."""
 
+import datetime as dt
 import email
 from email import policy
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client as HttpClient
+from django.utils import timezone
 
+from conftest import PageVisitor
 from mailings.models import Client
 from mailings.tests.factories import ClientFactory, mailing_to, unsubscribe_token
 from sending.models import Attempt
@@ -18,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def browser():
-    return HttpClient(enforce_csrf_checks=True)
+    return PageVisitor()
 
 
 def test_get_only_asks_for_confirmation(browser):
@@ -31,12 +35,43 @@ def test_get_only_asks_for_confirmation(browser):
     assert client.unsubscribed_at is None  # a mail scanner following links changes nothing
 
 
-def test_post_unsubscribes_without_a_csrf_token(browser):
+def test_the_pages_button_unsubscribes_with_the_pages_token(browser):
     client = ClientFactory()
     response = browser.post(f"/unsubscribe/{unsubscribe_token(client.pk)}/")
     assert response.status_code == 200
     client.refresh_from_db()
     assert client.unsubscribed_at is not None
+
+
+@pytest.mark.parametrize("action", ["", "resubscribe", "leave", "rejoin"])
+def test_a_post_from_another_site_changes_nothing(action):
+    """Only RFC 8058's one-click POST goes without the page's token: a form elsewhere
+    cannot unsubscribe or resubscribe a visitor."""
+    client = ClientFactory(status=Client.Status.UNSUBSCRIBED)
+    other_site = HttpClient(enforce_csrf_checks=True)
+    response = other_site.post(f"/unsubscribe/{unsubscribe_token(client.pk)}/", {"action": action})
+    assert response.status_code == 403
+    client.refresh_from_db()
+    assert client.status == Client.Status.UNSUBSCRIBED
+
+
+@pytest.mark.parametrize("status", [Client.Status.COMPLAINED, Client.Status.BOUNCED])
+def test_a_link_never_reactivates_a_complaint_or_a_bounce(browser, status):
+    client = ClientFactory(status=status, unsubscribed_at=timezone.now())
+    url = f"/unsubscribe/{unsubscribe_token(client.pk)}/"
+    assert 'id="resubscribe-form"' not in browser.get(url).content.decode()
+    browser.post(url, {"action": "resubscribe"})
+    client.refresh_from_db()
+    assert client.status == status
+
+
+def test_the_recipient_may_take_back_their_own_unsubscription(browser):
+    client = ClientFactory(status=Client.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now())
+    url = f"/unsubscribe/{unsubscribe_token(client.pk)}/"
+    assert 'id="resubscribe-form"' in browser.get(url).content.decode()
+    browser.post(url, {"action": "resubscribe"})
+    client.refresh_from_db()
+    assert client.status == Client.Status.ACTIVE
 
 
 def test_the_rfc_8058_one_click_post_works(browser):
@@ -81,7 +116,7 @@ def test_a_token_for_a_deleted_client_is_404(browser):
 
 
 def test_the_link_in_a_sent_email_unsubscribes_and_the_next_run_skips_the_client(browser, settings):
-    mailing = mailing_to(2)
+    mailing = mailing_to(2, periodicity="daily", end_at=timezone.now() + dt.timedelta(days=7))
     run_pass()
     eml = next(
         path
