@@ -412,6 +412,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+# Error pages (DEBUG) and error reports mask every URL's password (config/redaction.py).
+DEFAULT_EXCEPTION_REPORTER = "config.redaction.MaskedExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.redaction.SettingsCleanser"
+# /healthz tells anyone only ok or degraded per part; staff, and a request with
+# `Authorization: Bearer <HEALTHZ_TOKEN>` (a monitor), get the details (empty: no token).
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -431,8 +437,14 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": env.str("LOG_FORMAT", default="line"),
+            "filters": ["mask_url_passwords"],
         }
     },
+    "filters": {"mask_url_passwords": {"()": "config.redaction.MaskUrlPasswords"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers (a second, unmasked copy on stderr under DEBUG) give way
+        # to the root's.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"level": "WARNING"},
 }

@@ -1,15 +1,17 @@
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from accounts.middleware import sessionless
 from blog.cache import blog_version, post_cards
+from config.redaction import mask_url_passwords
 from sending.heartbeat import last_beat
 from sending.progress import stalled_runs
 
@@ -92,7 +94,7 @@ def _check_broker() -> dict:
             conn.ensure_connection(max_retries=1)
         return {"ok": True, "configured": True}
     except Exception as error:
-        return {"ok": False, "configured": True, "error": str(error)[:200]}
+        return {"ok": False, "configured": True, "error": mask_url_passwords(str(error))[:200]}
 
 
 def _check_scheduler(*, cache_ok: bool) -> dict:
@@ -121,6 +123,21 @@ def _check_runs() -> dict:
     return {"ok": not stalled, "stalled": stalled}
 
 
+def _sees_details(request, *, database_ok: bool) -> bool:
+    """Staff, or a monitor with HEALTHZ_TOKEN; anyone else learns only ok or degraded
+    (an error's text can name a server's address, or a URL)."""
+    token = settings.HEALTHZ_TOKEN
+    given = request.headers.get("Authorization", "")
+    if token and constant_time_compare(given, f"Bearer {token}"):
+        return True
+    if not database_ok:
+        return False  # the session and the user are in the database
+    try:
+        return request.user.is_staff
+    except DatabaseError:
+        return False
+
+
 @never_cache
 @sessionless
 def healthz(request):
@@ -133,6 +150,9 @@ def healthz(request):
         "runs": _check_runs(),
     }
     healthy = all(check["ok"] for check in checks.values())
+    database_ok = checks["database"]["ok"]
+    if not _sees_details(request, database_ok=database_ok):
+        checks = {name: {"ok": check["ok"]} for name, check in checks.items()}
     # Only a dead database makes the site unusable; the rest degrade it.
-    status = 503 if not checks["database"]["ok"] else 200
+    status = 503 if not database_ok else 200
     return JsonResponse({"status": "ok" if healthy else "degraded", **checks}, status=status)

@@ -181,7 +181,8 @@ def test_the_site_answers_while_redis_fails(fault, redis, settings, caplog):
     assert response.status_code == 302
     assert all(status == 200 for path, status in statuses.items() if "POST" not in path), statuses
 
-    health = visitor.get("/healthz")
+    settings.HEALTHZ_TOKEN = "monitor"
+    health = visitor.get("/healthz", HTTP_AUTHORIZATION="Bearer monitor")  # the details
     assert health.status_code == 200
     body = health.json()
     assert body["status"] == "degraded"

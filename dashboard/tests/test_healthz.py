@@ -3,11 +3,21 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
 from sending import heartbeat
 
 pytestmark = pytest.mark.django_db
+
+TOKEN = "monitor-token-for-tests"
+
+
+@pytest.fixture
+def client(settings):
+    """A monitor holding HEALTHZ_TOKEN: it sees every detail."""
+    settings.HEALTHZ_TOKEN = TOKEN
+    return Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
 
 
 def test_it_reports_every_part(client):
@@ -99,3 +109,76 @@ def test_a_run_that_keeps_sending_is_not_stalled(client, time_machine, settings,
         status="sending", claimed_at=timezone.now()
     )
     assert client.get("/healthz").json()["runs"] == {"ok": True, "stalled": []}
+
+
+# What anyone else sees (issue 23: the broker's address and error text were public)
+
+
+def _broker_down(settings):
+    settings.CELERY_BROKER_URL = "redis://:br0ker-pa55@127.0.0.1:9/0"
+
+
+def test_anyone_learns_only_ok_or_degraded_per_part(settings):
+    _broker_down(settings)
+    settings.HEALTHZ_TOKEN = TOKEN
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "database": {"ok": True},
+        "cache": {"ok": True},
+        "broker": {"ok": False},
+        "scheduler": {"ok": False},
+        "runs": {"ok": True},
+    }
+    assert b"127.0.0.1" not in response.content and b"pa55" not in response.content
+
+
+def test_a_wrong_token_or_a_member_who_is_not_staff_learns_no_more(settings):
+    from accounts.tests.factories import UserFactory
+
+    _broker_down(settings)
+    settings.HEALTHZ_TOKEN = TOKEN
+    member = Client()
+    member.force_login(UserFactory())
+    for visitor in (Client(HTTP_AUTHORIZATION="Bearer wrong"), member):
+        assert visitor.get("/healthz").json()["broker"] == {"ok": False}
+
+
+def test_without_a_token_configured_an_empty_one_opens_nothing(settings):
+    _broker_down(settings)
+    settings.HEALTHZ_TOKEN = ""
+    assert Client(HTTP_AUTHORIZATION="Bearer ").get("/healthz").json()["broker"] == {"ok": False}
+
+
+def test_staff_see_the_details(settings):
+    from accounts.tests.factories import UserFactory
+
+    _broker_down(settings)
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True))
+    body = staff.get("/healthz").json()
+    assert body["broker"]["configured"] and "error" in body["broker"]
+    assert body["database"]["vendor"]
+
+
+def test_a_monitor_with_the_token_sees_the_details(client, settings):
+    _broker_down(settings)
+    body = client.get("/healthz").json()
+    assert body["broker"]["configured"] and body["broker"]["error"]
+    assert "pa55" not in body["broker"]["error"]
+
+
+def test_the_database_down_staff_cookie_still_answers_503_without_details(monkeypatch):
+    from accounts.tests.factories import UserFactory
+
+    staff = Client()
+    staff.force_login(UserFactory(is_staff=True))
+
+    def broken_cursor(*args, **kwargs):
+        raise connection.Database.OperationalError("could not connect to server")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = staff.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == {"ok": False}
