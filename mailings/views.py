@@ -727,7 +727,9 @@ class MailingSendView(WriteAccessMixin, View):
         mailing = get_object_or_404(self.get_queryset().select_related("message", "owner"), pk=pk)
         refusal = send_now_refusal(mailing=mailing)
         if refusal is not None:
-            messages.error(request, refusal)
+            # Asked for already (another press, another tab): news, not a mistake.
+            unusable = mailing.status in (Mailing.Status.DISABLED, Mailing.Status.DRAFT)
+            (messages.error if unusable else messages.info)(request, refusal)
             return redirect(mailing)
         last_run = mailing_last_finished_run(mailing)
         plan = send_now_plan(mailing=mailing)
