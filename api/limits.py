@@ -6,6 +6,8 @@ from django.conf import settings
 from rest_framework.parsers import JSONParser
 from rest_framework.throttling import SimpleRateThrottle
 
+from config.limits import limit_hit, limit_reset_in
+
 from .problems import RequestTooLarge
 
 
@@ -32,7 +34,11 @@ class LimitedJSONParser(JSONParser):
 
 
 class TokenRateThrottle(SimpleRateThrottle):
-    """Per token (per address for requests without one); 429 with Retry-After beyond."""
+    """Per token (per address for requests without one); 429 with Retry-After beyond.
+
+    Counted by config/limits.py in fixed windows, atomic on every cache backend (DRF's
+    own history list is read, then written: under parallel requests it let twice the
+    rate through on the file cache)."""
 
     scope = "token"
 
@@ -40,3 +46,15 @@ class TokenRateThrottle(SimpleRateThrottle):
         token = request.auth
         ident = f"token-{token.pk}" if getattr(token, "pk", None) else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if limit_hit(scope="api", ident=key, limit=self.num_requests, window=self.duration):
+            return True
+        self.retry_after = limit_reset_in(window=self.duration)
+        return False
+
+    def wait(self):
+        return self.retry_after

@@ -3,7 +3,8 @@ is made and checked here (the `altcha` library), the widget is served from our s
 files. A bot must spend CPU per sign-up; a person sees a checkbox that ticks itself.
 
 Challenges are signed with a key derived from SECRET_KEY and expire; a solved one is
-accepted once (its signature is remembered in the cache until it expires).
+accepted once (its signature is counted in the cache until it expires, with `cache.add`,
+atomic on every backend: config/cache.py).
 """
 
 import datetime as dt

@@ -21,7 +21,6 @@ from .subscriptions import (
     LinkExpired,
     LinkInvalid,
     LinkUsed,
-    SignUp,
     confirm,
     consent_for_link,
     list_sender,
@@ -29,12 +28,17 @@ from .subscriptions import (
 )
 
 
+def public_lists():
+    # A blocked owner's forms are gone (404), as if the lists were deleted.
+    return MailingList.objects.filter(owner__is_active=True)
+
+
 class PublicListMixin:
     """Finds the list by its public token and renders in its language."""
 
     def dispatch(self, request, *args, **kwargs):
         self.mailing_list = get_object_or_404(
-            MailingList.objects.select_related("owner"), token=kwargs["token"]
+            public_lists().select_related("owner"), token=kwargs["token"]
         )
         with translation.override(self.mailing_list.language):
             response = super().dispatch(request, *args, **kwargs)
@@ -74,21 +78,24 @@ class SubscribeView(PublicListMixin, TemplateView):
         form = SubscribeForm(request.POST, captcha=self.captcha)
         if form.is_bot:
             # Looks accepted, so the bot learns nothing; nothing is stored or sent.
-            return self.render_to_response(
-                self.get_context_data(outcome=SignUp.CONFIRMATION_SENT.value, email="")
-            )
+            return self.received(request.POST.get("email", "")[:254])
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         email = form.cleaned_data["email"]
         if not address_within_limit(email):
             return self.too_many()
-        outcome = subscribe(
+        subscribe(
             mailing_list=self.mailing_list,
             email=email,
             full_name=form.cleaned_data["full_name"],
             visitor=visitor_of(request),
         )
-        return self.render_to_response(self.get_context_data(outcome=outcome.value, email=email))
+        return self.received(email)
+
+    def received(self, email: str):
+        # The same page for a new, a waiting, a subscribed and a suppressed address: what
+        # happened is the mailbox holder's to learn, from the email (or its absence).
+        return self.render_to_response(self.get_context_data(outcome="received", email=email))
 
     def too_many(self):
         response = self.render_to_response(self.get_context_data(too_many=True), status=429)
@@ -102,7 +109,7 @@ class ChallengeView(View):
     """A fresh ALTCHA challenge for the list's widget (JSON)."""
 
     def get(self, request, token: str):
-        mailing_list = get_object_or_404(MailingList, token=token)
+        mailing_list = get_object_or_404(public_lists(), token=token)
         if not captcha_required(mailing_list):
             raise Http404
         return JsonResponse(challenge_new())

@@ -1,4 +1,7 @@
-"""Django's Redis cache, made optional: when Redis fails the site carries on as if it had
+"""The cache backends: `add` and `incr` atomic on each (the file and database caches
+made so below), and Django's Redis cache made optional.
+
+Django's Redis cache, made optional: when Redis fails the site carries on as if it had
 no cache (slower), instead of answering 500 and stopping the scheduler.
 
 django-redis has this switch (IGNORE_EXCEPTIONS); Django's own backend, which we use, has
@@ -19,13 +22,23 @@ a banner that was not dropped) in a Redis that comes back with its data: the key
 process failed to write are deleted as soon as Redis answers, before anything is read.
 """
 
+import base64
 import logging
+import os
+import pickle
 import threading
 import time
+import zlib
 from collections import OrderedDict
+from contextlib import contextmanager
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import DatabaseCache
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache
+from django.core.files import locks
+from django.db import connections, router, transaction
+from django.utils.timezone import now as tz_now
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -209,3 +222,78 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self):
         return self._try(False, super().clear)
+
+
+class LockedFileBasedCache(FileBasedCache):
+    """Django's file cache with an `add` and an `incr` that are atomic across threads and
+    processes, as they are on Redis: Django's `add` is has_key() then set() and its `incr`
+    get() then set(), so two workers could both win one lock (allauth's rate limits) or
+    both count the same hit (config/limits.py). Both run under an exclusive lock on one
+    file of the cache's folder; `incr` also keeps the key's expiry (Django's resets it to
+    the default timeout, so a counter's window would restart five minutes after a hit)."""
+
+    LOCK_FILE = "add-incr.lock"  # not a .djcache file: clear() and culling leave it
+
+    @contextmanager
+    def _locked(self):
+        self._createdir()
+        # A new open file each time: flock excludes the other threads of this process too.
+        with open(os.path.join(self._dir, self.LOCK_FILE), "ab") as lock:
+            locks.lock(lock, locks.LOCK_EX)
+            try:
+                yield
+            finally:
+                locks.unlock(lock)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        with self._locked():
+            return super().add(key, value, timeout, version)
+
+    def incr(self, key, delta=1, version=None):
+        with self._locked():
+            try:
+                with open(self._key_to_file(key, version), "rb") as f:
+                    expiry = pickle.load(f)
+                    value = pickle.loads(zlib.decompress(f.read()))
+            except FileNotFoundError:
+                expiry, value = 0, None
+            left = None if expiry is None else expiry - time.time()
+            if left is not None and left <= 0:
+                raise ValueError(f"Key '{key}' not found")
+            value += delta
+            self.set(key, value, left, version)
+            return value
+
+
+class LockedDatabaseCache(DatabaseCache):
+    """Django's database cache with an atomic `incr` that keeps the key's expiry (Django's
+    reads, then writes the sum with the default timeout). The row is locked (FOR UPDATE;
+    SQLite's IMMEDIATE transactions take the write lock when they begin). Its `add` is
+    atomic already: an INSERT, refused by the key's uniqueness."""
+
+    def incr(self, key, delta=1, version=None):
+        backend_key = self.make_and_validate_key(key, version=version)
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        quote_name = connection.ops.quote_name
+        table, key_column = quote_name(self._table), quote_name("cache_key")
+        value_column, expires_column = quote_name("value"), quote_name("expires")
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        now = connection.ops.adapt_datetimefield_value(tz_now().replace(microsecond=0))
+        with transaction.atomic(using=db), connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {value_column} FROM {table} "
+                f"WHERE {key_column} = %s AND {expires_column} >= %s{lock}",
+                [backend_key, now],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                raise ValueError(f"Key '{key}' not found")
+            stored = connection.ops.process_clob(row[0])
+            value = pickle.loads(base64.b64decode(stored.encode())) + delta
+            pickled = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
+            cursor.execute(
+                f"UPDATE {table} SET {value_column} = %s WHERE {key_column} = %s",
+                [pickled, backend_key],
+            )
+        return value

@@ -142,6 +142,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Cache: shared by every local process (web, scheduler) through files, or Redis.
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
 CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="rassylka"))
+# The rate limits and locks count on `add` and `incr` being atomic: Django's file and
+# database caches are given ones that are (config/cache.py).
+CACHES["default"]["BACKEND"] = {
+    "django.core.cache.backends.filebased.FileBasedCache": "config.cache.LockedFileBasedCache",
+    "django.core.cache.backends.db.DatabaseCache": "config.cache.LockedDatabaseCache",
+}.get(CACHES["default"]["BACKEND"], CACHES["default"]["BACKEND"])
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # The cache is an optimisation: while Redis is away the site and the scheduler carry
     # on without it (config/cache.py), and a Redis that hangs costs a second, not a worker.
@@ -311,6 +317,11 @@ SUBSCRIBE_RESEND_WINDOW = env.int("SUBSCRIBE_RESEND_WINDOW", default=15 * 60)
 SUBSCRIBE_LIMIT_WINDOW = env.int("SUBSCRIBE_LIMIT_WINDOW", default=3600)
 SUBSCRIBE_IP_LIMIT = env.int("SUBSCRIBE_IP_LIMIT", default=30)
 SUBSCRIBE_ADDRESS_LIMIT = env.int("SUBSCRIBE_ADDRESS_LIMIT", default=5)
+# A sender's confirmation email goes to an address nobody has proved yet: at most this
+# many to one mailbox (sub-addresses folded), and from one account, per window (seconds).
+SENDER_CONFIRM_WINDOW = env.int("SENDER_CONFIRM_WINDOW", default=3600)
+SENDER_CONFIRM_ADDRESS_LIMIT = env.int("SENDER_CONFIRM_ADDRESS_LIMIT", default=5)
+SENDER_CONFIRM_ACCOUNT_LIMIT = env.int("SENDER_CONFIRM_ACCOUNT_LIMIT", default=20)
 SUBSCRIBE_CAPTCHA = env.bool("SUBSCRIBE_CAPTCHA", default=False)
 SUBSCRIBE_CAPTCHA_COST = env.int("SUBSCRIBE_CAPTCHA_COST", default=5000)
 

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.limits import limit_hit, mailbox_of
+
 from .dns_checks import ERROR, OK, records_check, records_for
 from .models import Domain, Sender, email_domain
 
@@ -124,8 +126,30 @@ def sender_from_token(token: str) -> Sender | None:
     return sender
 
 
+class ConfirmationLimited(Exception):
+    """Enough confirmation emails went to this address (or from this account) lately."""
+
+
 def sender_confirmation_send(*, sender: Sender) -> None:
-    """Email the link to the address; queued (sending/mail_queue.py), never sent inline."""
+    """Email the link to the address; queued (sending/mail_queue.py), never sent inline.
+
+    The address is someone else's until confirmed, and the email carries the account's
+    words (the sender's name): at most SENDER_CONFIRM_ADDRESS_LIMIT to one mailbox and
+    SENDER_CONFIRM_ACCOUNT_LIMIT from one account per SENDER_CONFIRM_WINDOW, or
+    ConfirmationLimited."""
+    window = settings.SENDER_CONFIRM_WINDOW
+    if not limit_hit(
+        scope="sender-confirm-address",
+        ident=mailbox_of(sender.email),
+        limit=settings.SENDER_CONFIRM_ADDRESS_LIMIT,
+        window=window,
+    ) or not limit_hit(
+        scope="sender-confirm-account",
+        ident=str(sender.owner_id),
+        limit=settings.SENDER_CONFIRM_ACCOUNT_LIMIT,
+        window=window,
+    ):
+        raise ConfirmationLimited
     url = settings.SITE_URL + reverse("senders:sender_confirm", args=[confirmation_token(sender)])
     context = {"sender": sender, "url": url, "owner": sender.owner}
     send_mail(

@@ -22,12 +22,31 @@ from .models import Brand, Domain, Relay, Sender
 from .relays import RELAY_KEY_LOST, TEST_SECONDS, relay_save, relay_test
 from .selectors import domains_visible_to, senders_visible_to
 from .services import (
+    ConfirmationLimited,
     domain_add,
     domain_check,
     sender_confirm,
     sender_confirmation_send,
     sender_from_token,
 )
+
+
+def confirmation_send(request, sender: Sender) -> None:
+    try:
+        sender_confirmation_send(sender=sender)
+    except ConfirmationLimited:
+        messages.warning(
+            request,
+            gettext(
+                "Enough confirmation emails went to %(email)s for now: open the link in "
+                "one of them, or ask for another later."
+            )
+            % {"email": sender.email},
+        )
+        return
+    messages.info(
+        request, gettext("We sent a confirmation link to %(email)s.") % {"email": sender.email}
+    )
 
 
 class SenderReadMixin(ReadAccessMixin):
@@ -82,11 +101,7 @@ class SenderFormMixin(OwnerFormMixin, SuccessMessageMixin):
             if "email" in form.changed_data:
                 messages.info(self.request, gettext("Its domain is verified: usable at once."))
         elif sender.confirmed_at is None:
-            sender_confirmation_send(sender=sender)
-            messages.info(
-                self.request,
-                gettext("We sent a confirmation link to %(email)s.") % {"email": sender.email},
-            )
+            confirmation_send(self.request, sender)
         return response
 
 
@@ -111,11 +126,7 @@ class SenderResendConfirmationView(WriteAccessMixin, View):
     def post(self, request, pk: int):
         sender = get_object_or_404(self.get_queryset(), pk=pk)
         if sender.confirmed_at is None:
-            sender_confirmation_send(sender=sender)
-            messages.info(
-                request,
-                gettext("We sent a confirmation link to %(email)s.") % {"email": sender.email},
-            )
+            confirmation_send(request, sender)
         return redirect(sender)
 
 

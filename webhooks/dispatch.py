@@ -45,7 +45,8 @@ def listeners_of(event_type: str, *, owner_id: int | None = None) -> dict[int, l
     """The active endpoints that want this event, by owner (a few rows: read them all,
     as SQLite cannot ask inside a JSON list)."""
     by_owner = defaultdict(list)
-    endpoints = Endpoint.objects.filter(is_active=True)
+    # A blocked owner's endpoints hear nothing (their messages would wait, unsent).
+    endpoints = Endpoint.objects.filter(is_active=True, owner__is_active=True)
     if owner_id is not None:
         endpoints = endpoints.filter(owner_id=owner_id)
     for endpoint in endpoints:
@@ -202,7 +203,10 @@ def messages_send_due(*, now: dt.datetime | None = None, budget: float = 2.0) ->
     now = now or timezone.now()
     due = list(
         WebhookMessage.objects.filter(
-            status=WebhookMessage.Status.PENDING, next_try_at__lte=now, endpoint__is_active=True
+            status=WebhookMessage.Status.PENDING,
+            next_try_at__lte=now,
+            endpoint__is_active=True,
+            endpoint__owner__is_active=True,  # a blocked owner's wait until unblocked
         )
         .order_by("next_try_at")
         .values_list("pk", "next_try_at")[:100]

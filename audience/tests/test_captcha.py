@@ -73,7 +73,7 @@ def test_a_solved_challenge_is_accepted_once():
     payload = solved(visitor, mailing_list)
 
     response = post(visitor, mailing_list, altcha=payload)
-    assert 'data-outcome="confirmation_sent"' in response.content.decode()
+    assert 'data-outcome="received"' in response.content.decode()
     assert Client.objects.count() == 1
 
     replayed = post(visitor, mailing_list, altcha=payload, email="bot@example.org")
