@@ -458,4 +458,5 @@ LOGGING = {
         # to the root's.
         "django": {"handlers": [], "level": "INFO"},
         "django.server": {"level": "WARNING"},
+    },
 }
