@@ -5,10 +5,9 @@ import csv
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -25,6 +24,7 @@ from audience.attributes import (
     too_many_fields_error,
 )
 from audience.services import clients_join_lists_and_tags, owner_lists_by_lowered_name
+from config.csv_export import cell_unescape, csv_lines
 from sending.models import Attempt, Delivery
 
 from .models import Client
@@ -43,8 +43,6 @@ WRITE_BATCH_SIZE = 5000
 PROGRESS_ROWS = 1000
 NAME_MAX_LENGTH = Client._meta.get_field("full_name").max_length
 EMAIL_MAX_LENGTH = Client._meta.get_field("email").max_length
-# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportFileError(Exception):
@@ -96,17 +94,6 @@ def decode_upload(data: bytes) -> str:
             except UnicodeDecodeError:
                 continue
     raise ImportFileError(_("The file is neither UTF-8 nor Windows-1251 text."))
-
-
-def _unescape(value: str) -> str:
-    """Undo the formula guard that our own export adds."""
-    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
-        return value[1:]
-    return value
-
-
-def _escape(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_PREFIXES) else value
 
 
 def csv_records(text: str) -> tuple[dict[str, int], Iterator[tuple[int, list[str], str]]]:
@@ -230,11 +217,11 @@ def clients_import(
 
     def cell(row: list[str], name: str) -> str:
         index = columns.get(name)
-        return _unescape(row[index].strip()) if index is not None and index < len(row) else ""
+        return cell_unescape(row[index].strip()) if index is not None and index < len(row) else ""
 
     def row_attributes(row: list[str]) -> dict[str, str]:
         return {
-            key: attribute_value(_unescape(row[index]), key=key)
+            key: attribute_value(cell_unescape(row[index]), key=key)
             for key, index in attribute_columns.items()
             if index < len(row) and row[index].strip()
         }
@@ -388,27 +375,6 @@ def _update_attributes(rows: list[tuple[dict, int]], *, now) -> None:
             cursor.executemany(
                 sql, [(prepare(values, connection), stamp, pk) for values, pk in batch]
             )
-
-
-class _Echo:
-    """A file-like object whose write() hands the line back: csv.writer for streaming."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(header: list[str], rows: Iterable[Iterable[Any]]) -> Iterator[str]:
-    """The one CSV writer of every export: lines produced as the rows come.
-
-    Every text cell that a spreadsheet would run as a formula is neutralised (OWASP's
-    CSV injection advice), whoever wrote it: a client's name, a subject, a server's
-    reply or an account's email address alike. Numbers are written as they are.
-    """
-    writer = csv.writer(_Echo())
-    # A byte-order mark makes Excel read the file as UTF-8 (Cyrillic names stay readable).
-    yield "\ufeff" + writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([_escape(cell) if isinstance(cell, str) else cell for cell in row])
 
 
 def clients_csv_lines(

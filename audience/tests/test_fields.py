@@ -223,7 +223,7 @@ def test_the_export_carries_the_fields_and_imports_back_as_it_was(signed_in, own
     ClientFactory(owner=owner, email="b@example.org", attributes={"plan": "pro"})
     data = b"".join(signed_in.get("/clients/export/").streaming_content)
     lines = data.decode("utf-8-sig").splitlines()
-    assert lines[0] == "email,full_name,comment,unsubscribed_at,status,city,plan"
+    assert lines[0] == '"email","full_name","comment","unsubscribed_at","status","city","plan"'
     Client.objects.update(attributes={})
     result = clients_import(owner=owner, data=data)
     assert result.errors == [] and result.updated == 2
