@@ -1,7 +1,8 @@
 """ESP tracking webhooks at /webhooks/esp/<esp>/, through django-anymail: anymail
 authenticates the request as each provider documents (a signature where the provider
 signs, else the WEBHOOK_SECRET basic auth) and normalises the event; we match it to
-our delivery by the Message-ID we gave the email, found in the provider's event."""
+our delivery by the signed Message-ID we gave the email, found in the provider's event
+(an id whose signature does not verify names nothing)."""
 
 import json
 import logging
@@ -25,10 +26,10 @@ from django.dispatch import receiver
 from django.http import Http404
 from django.views.decorators.csrf import csrf_exempt
 
+from senders.envelope import delivery_of_message_id
 from sending.models import Delivery
 from sending.services import client_unsubscribe
 
-from .intake import OUR_MESSAGE_ID
 from .models import FeedbackEvent
 from .parsing import smtp_status
 from .services import feedback_record
@@ -77,11 +78,12 @@ def _delivery_for(event) -> Delivery | None:
     # Providers report their own id; the Message-ID we set is inside the raw event.
     candidates.append(json.dumps(event.esp_event, default=str))
     for text in candidates:
-        found = OUR_MESSAGE_ID.search(text)
-        if found:
+        ids = delivery_of_message_id(text)
+        if ids is not None:
+            delivery_id, attempt_id = ids
             return (
                 Delivery.objects.select_related("client")
-                .filter(pk=int(found.group(1)), attempt_id=int(found.group(2)))
+                .filter(pk=delivery_id, attempt_id=attempt_id)
                 .first()
             )
     return None
@@ -100,7 +102,9 @@ def esp_event_received(sender, event, esp_name, **kwargs) -> None:
         return  # deliveries, opens, deferrals: not ours to act on
     delivery = _delivery_for(event)
     if delivery is None or delivery.client is None:
-        log.warning("%s event ignored: it names no delivery of ours", esp_name)
+        log.warning(
+            "%s event ignored: it names no delivery of ours (no signed Message-ID)", esp_name
+        )
         return
     if (event.recipient or "").lower() != delivery.email.lower():
         log.warning("%s event ignored: it is about another address", esp_name)

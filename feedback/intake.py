@@ -1,19 +1,20 @@
 """One report in, its delivery found, the policy applied, or the reason it was ignored.
 
-A report is matched to the Delivery it is about by the signed VERP token of our return
-path (senders.envelope); without one, by our Message-ID (<delivery.attempt@domain>),
-cross-checked with the Feedback-ID we put on every mailing email. Whatever does not
-match exactly changes nothing: a forged token, an address the delivery was not sent to,
-another owner's delivery named in the headers.
+A report changes a client only when it carries proof that we issued the email it is
+about (senders.envelope): the signed VERP token of our return path, or, without one, our
+signed Message-ID (<delivery.attempt.hmac@domain>), cross-checked with the Feedback-ID
+we put on every mailing email. Ids alone are sequential and guessable: a report with
+neither proof is logged and ignored, as is whatever does not match exactly (a forged
+token or signature, an address the delivery was not sent to, another owner's mailing
+in the Feedback-ID).
 """
 
 import logging
-import re
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from senders.envelope import delivery_id_from_bounce
+from senders.envelope import delivery_id_from_bounce, delivery_of_message_id
 from sending.models import Delivery
 
 from .models import FeedbackEvent
@@ -22,7 +23,6 @@ from .services import feedback_record
 
 log = logging.getLogger(__name__)
 
-OUR_MESSAGE_ID = re.compile(r"<(\d{1,18})\.(\d{1,18})@[^>]+>")
 # Feedback types that are not complaints (RFC 5965, RFC 6650).
 NOT_COMPLAINTS = {"not-spam", "auth-failure", "virus", "other"}
 
@@ -51,12 +51,16 @@ def _delivery_of(report: Report, envelope_to: str) -> tuple[Delivery | None, str
     original = report.original
     if original is None:
         return None, "no return path of ours and no original message to match"
-    found = OUR_MESSAGE_ID.search(str(original.get("message-id", "")))
-    if not found:
-        return None, "its Message-ID is not one of ours"
+    quoted = str(original.get("message-id", "")).strip()
+    if not quoted:
+        return None, "no return path of ours and its original message has no Message-ID"
+    ids = delivery_of_message_id(quoted)
+    if ids is None:
+        return None, f"its Message-ID {quoted[:100]!r} is not one we signed (no proof)"
+    delivery_id, attempt_id = ids
     delivery = (
         Delivery.objects.select_related("attempt__mailing", "client")
-        .filter(pk=int(found.group(1)), attempt_id=int(found.group(2)))
+        .filter(pk=delivery_id, attempt_id=attempt_id)
         .first()
     )
     if delivery is None:

@@ -1,7 +1,9 @@
 """What the sending engine asks of this app for one mailing: who it is from, where
 replies and bounces go, its list and feedback ids, and the DKIM signer when the
-sender's domain is verified (`envelope_for`), plus the VERP bounce tokens."""
+sender's domain is verified (`envelope_for`), plus the proofs a report about one of our
+emails can carry: the VERP bounce token and the signed Message-ID."""
 
+import re
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
 from urllib.parse import urlsplit
@@ -14,8 +16,13 @@ from .models import Brand, Sender
 from .signing import DkimSigner
 
 BOUNCE_SALT = "senders.bounce"
-# "." instead of ":" keeps the token a plain local part (RFC 5321 dot-string).
+MESSAGE_ID_SALT = "senders.message_id"
+# "." instead of ":" keeps the token a plain local part (RFC 5321 dot-string), and the
+# Message-ID a dot-atom (RFC 5322).
 _bounce_signer = signing.Signer(salt=BOUNCE_SALT, sep=".")
+# <delivery.attempt.signature@domain>, with or without the brackets (some providers'
+# events drop them), wherever it stands in a header or an event.
+_SIGNED_MESSAGE_ID = re.compile(r"(?<![\w.])(\d{1,18}\.\d{1,18}\.[\w-]{20,100})@", re.ASCII)
 
 
 class SigningUnavailable(Exception):
@@ -36,6 +43,32 @@ def delivery_id_from_bounce(address: str) -> int | None:
     except signing.BadSignature:
         return None
     return int(value) if value.isdigit() else None
+
+
+def _message_id_signer() -> signing.Signer:
+    # Made when needed: it reads SECRET_KEY and SECRET_KEY_FALLBACKS as they are now (a
+    # bounce may come back days after a key rotation). Its "." keeps the id a dot-atom.
+    return signing.Signer(salt=MESSAGE_ID_SALT, sep=".")
+
+
+def message_id(*, delivery_id: int, attempt_id: int, domain: str) -> str:
+    """The Message-ID of one delivery: its ids and their HMAC (keyed from SECRET_KEY). A
+    report that names it proves it is about an email we sent; bare ids could be guessed."""
+    signed = _message_id_signer().sign(f"{delivery_id}.{attempt_id}")
+    return f"<{signed}@{domain}>"
+
+
+def delivery_of_message_id(text: str) -> tuple[int, int] | None:
+    """(delivery id, attempt id) of the first Message-ID in `text` that we made (its
+    signature verifies, SECRET_KEY_FALLBACKS included), or None."""
+    for found in _SIGNED_MESSAGE_ID.finditer(text):
+        try:
+            value = _message_id_signer().unsign(found.group(1))
+        except signing.BadSignature:
+            continue
+        delivery_id, _dot, attempt_id = value.partition(".")
+        return int(delivery_id), int(attempt_id)
+    return None
 
 
 def platform_domain() -> str:

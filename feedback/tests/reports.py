@@ -1,7 +1,11 @@
 """Reports as mail servers write them: a Postfix DSN (RFC 3464) and an ARF complaint
 (RFC 5965) as the big mailbox providers send them."""
 
+from email import message_from_bytes
+from email.message import Message
+
 from senders.envelope import bounce_address
+from sending.content import Recipient, Renderer
 
 
 def dsn(
@@ -120,3 +124,11 @@ Hello.
 
 def verp(delivery) -> str:
     return bounce_address(delivery.pk)
+
+
+def sent(delivery) -> Message:
+    """The email our sender built for `delivery`, as the receiving server got it: the
+    Message-ID and Feedback-ID a genuine report quotes."""
+    renderer = Renderer.for_mailing(delivery.attempt.mailing, attempt_id=delivery.attempt_id)
+    recipient = Recipient(delivery.pk, delivery.client_id, delivery.email, delivery.full_name)
+    return message_from_bytes(renderer.render(recipient).data)

@@ -15,7 +15,7 @@ from mailings.models import Client
 from mailings.tests.factories import DeliveryFactory
 
 from .dovecot import PASSWORD, USER, Dovecot
-from .reports import arf, dsn, verp
+from .reports import arf, dsn, sent, verp
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +95,28 @@ def test_fetch_bounces_reads_pop3_too(dovecot, deliveries):
     deliver(dovecot, *reports_for(deliveries))
     assert mailbox_fetch(dovecot.url("pop3")) == 4
     assert Client.objects.get(pk=deliveries[0].client_id).status == "bounced"
+    assert left_in_mailbox(dovecot) == 0
+
+
+def test_the_mailbox_takes_our_signed_message_id_and_ignores_a_guessed_one(dovecot, deliveries):
+    genuine, victim, _ = deliveries
+    deliver(
+        dovecot,
+        dsn(
+            to="fbl@bounces.example.com",
+            recipient="r0@example.org",
+            message_id=sent(genuine)["Message-ID"],
+        ),
+        arf(
+            return_path="news@example.com",
+            recipient="r1@example.org",
+            message_id=f"<{victim.pk}.{victim.attempt_id}@example.com>",
+        ),
+    )
+    assert mailbox_fetch(dovecot.url("imap")) == 2
+    assert Client.objects.get(pk=genuine.client_id).status == "bounced"
+    assert Client.objects.get(pk=victim.client_id).status == "active"
+    assert list(FeedbackEvent.objects.values_list("client_id", flat=True)) == [genuine.client_id]
     assert left_in_mailbox(dovecot) == 0
 
 

@@ -1,5 +1,6 @@
 """process_bounce: DSNs and ARF reports matched to their delivery by the VERP token (or
-our Message-ID), and every kind of bad input ignored with a reason, changing nothing."""
+our signed Message-ID), and every kind of bad input ignored with a reason, changing
+nothing."""
 
 import io
 import sys
@@ -12,8 +13,9 @@ from feedback.intake import report_process
 from feedback.models import FeedbackEvent
 from mailings.models import Client
 from mailings.tests.factories import DeliveryFactory
+from senders.envelope import message_id
 
-from .reports import arf, dsn, verp
+from .reports import arf, dsn, sent, verp
 
 pytestmark = pytest.mark.django_db
 
@@ -75,12 +77,12 @@ def test_a_delay_notice_is_no_bounce(delivery):
 
 
 def test_without_a_token_our_message_id_and_feedback_id_match(delivery):
-    mailing = delivery.attempt.mailing
+    email = sent(delivery)
     report = dsn(
         to="news@example.com",
         recipient="reader@example.org",
-        message_id=f"<{delivery.pk}.{delivery.attempt_id}@example.com>",
-        feedback_id=f"{mailing.pk}:{mailing.owner_id}:rassylka",
+        message_id=email["Message-ID"],
+        feedback_id=email["Feedback-ID"],
     )
     assert report_process(report).recorded == 1
     assert status_of(delivery) == Client.Status.BOUNCED
@@ -123,11 +125,13 @@ BAD_INPUT = {
     "another owner in Feedback-ID": lambda d: dsn(
         to="news@example.com",
         recipient="reader@example.org",
-        message_id=f"<{d.pk}.{d.attempt_id}@example.com>",
+        message_id=sent(d)["Message-ID"],
         feedback_id=f"{d.attempt.mailing_id}:999999:rassylka",
     ),
     "a Message-ID of no delivery": lambda d: dsn(
-        to="news@example.com", recipient="reader@example.org", message_id="<99999.1@example.com>"
+        to="news@example.com",
+        recipient="reader@example.org",
+        message_id=message_id(delivery_id=99999, attempt_id=1, domain="example.com"),
     ),
     "a complaint about another address": lambda d: arf(
         return_path=verp(d), recipient="other@example.org"

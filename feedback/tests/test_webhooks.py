@@ -1,6 +1,6 @@
 """/webhooks/esp/<esp>/: provider events through django-anymail, authenticated as anymail
 documents (Mailgun's signature, basic auth for the others); bounces, complaints and
-unsubscribes reach the client of the delivery whose Message-ID they carry."""
+unsubscribes reach the client of the delivery whose signed Message-ID they carry."""
 
 import base64
 import hashlib
@@ -13,6 +13,8 @@ import pytest
 from feedback.models import FeedbackEvent
 from mailings.models import Client
 from mailings.tests.factories import DeliveryFactory
+
+from .reports import sent
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +44,8 @@ def mailgun_event(delivery, *, event="failed", severity="permanent", key=KEY, **
                 "id": "ev1",
                 "recipient": extra.get("recipient", delivery.email),
                 "reason": "bounce",
-                "message": {
-                    "headers": {"message-id": f"{delivery.pk}.{delivery.attempt_id}@example.com"}
-                },
+                # Mailgun gives the Message-ID without its brackets.
+                "message": {"headers": {"message-id": sent(delivery)["Message-ID"].strip("<>")}},
                 "delivery-status": {
                     "code": 550,
                     "message": "5.1.1 The email account does not exist",
@@ -104,7 +105,7 @@ def brevo_bounce(delivery) -> str:
             "date": "2026-11-29 01:00:00",
             "ts": int(time.time()),
             "ts_event": int(time.time()),
-            "message-id": f"<{delivery.pk}.{delivery.attempt_id}@example.com>",
+            "message-id": sent(delivery)["Message-ID"],
             "subject": "News",
             "reason": "550 5.1.1 User unknown",
         }
