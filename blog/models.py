@@ -12,9 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from config.images import delete_files_on_commit
 
-from .images import make_renditions
-from .rendering import render_markdown
-
 # Paragraphs of the sanitised HTML, which has no attributes on <p>.
 PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
@@ -80,6 +77,10 @@ class Post(models.Model):
     def save(self, *args, **kwargs):
         if self.is_published and self.published_at is None:
             self.published_at = timezone.now()
+        # Markdown, nh3 and Pillow load with the first post saved, not with every
+        # process that touches the models (a cron command, a worker).
+        from .rendering import render_markdown
+
         self.body_html = render_markdown(self.body)
         image_changed = (self.image.name or "") != self._stored_image
         super().save(*args, **kwargs)
@@ -114,6 +115,8 @@ class Post(models.Model):
         """Make the resized versions of a new image; remove the files it replaced."""
         old_files = [self._stored_image, self.image_display.name, self.image_thumb.name]
         if self.image:
+            from .images import make_renditions
+
             display, thumb = make_renditions(self.image)
             self.image_display.save(display.name, display, save=False)
             self.image_thumb.save(thumb.name, thumb, save=False)

@@ -1,3 +1,3 @@
-from .celery import app as celery_app
-
-__all__ = ["celery_app"]
+"""Settings, URLs, the WSGI/ASGI entry points and the Celery app (config.celery, which
+`celery -A config` finds by itself; tasks modules import it, so a process that never
+queues a task never loads Celery)."""

@@ -7,4 +7,6 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Bounces and complaints")
 
     def ready(self) -> None:
-        from . import esp_webhooks, receivers  # noqa: F401
+        # esp_webhooks (anymail, its parsers) connects its receiver when the URLs load
+        # it, before any webhook can arrive: commands and workers never pay for it.
+        from . import receivers  # noqa: F401

@@ -1,9 +1,9 @@
-from celery import shared_task
+from config.celery import app
 
 from .mailbox import mailbox_fetch
 
 
-@shared_task(ignore_result=True)
+@app.task(ignore_result=True)
 def bounces_fetch() -> int:
     """Beat's periodic read of BOUNCE_MAILBOX_URL (nothing to do when it is unset)."""
     return mailbox_fetch()

@@ -7,6 +7,6 @@ class SendingConfig(AppConfig):
     verbose_name = _("Email sending")
 
     def ready(self) -> None:
-        # tasks: the receiver that turns the services' nudges into Celery tasks;
-        # receivers: what the engine's tables do when other apps' rows go.
-        from . import receivers, tasks  # noqa: F401
+        # What the engine's tables do when other apps' rows go, and the receiver that
+        # turns the services' nudges into Celery tasks (Celery loaded only then).
+        from . import receivers  # noqa: F401

@@ -17,7 +17,6 @@ from collections import deque
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
-from redis.exceptions import RedisError
 
 from .models import RateSchedule
 from .smtp import RateLimiter
@@ -63,15 +62,25 @@ def _book_in_database(key: str, interval: float, count: int) -> float:
     return start - now
 
 
+class ScheduleUnavailable(Exception):
+    """The shared schedule's store (Redis) did not answer."""
+
+
 def book(key: str, interval: float, count: int) -> float:
     """Book the next `count` slots `interval` seconds apart of the schedule `key`;
     returns how many seconds from now the first one is."""
     client = _redis_client()
     if client is None:
         return _book_in_database(key, interval, count)
-    waited = client.eval(
-        BOOK_SCRIPT, 1, cache.make_key(f"send-rate:{key}"), round(interval * 1e6), count
-    )
+    # Imported only with Redis as the cache: a process without it never loads redis.
+    from redis.exceptions import RedisError
+
+    try:
+        waited = client.eval(
+            BOOK_SCRIPT, 1, cache.make_key(f"send-rate:{key}"), round(interval * 1e6), count
+        )
+    except RedisError as error:
+        raise ScheduleUnavailable(str(error)) from error
     return int(waited) / 1e6
 
 
@@ -98,7 +107,7 @@ class SharedRateLimiter:
             return self.alone.next_slot()
         try:
             wait = book(self.key, self.interval, self.block)
-        except (DatabaseError, RedisError) as error:
+        except (DatabaseError, ScheduleUnavailable) as error:
             log.warning("The shared send rate %s cannot be booked, kept alone: %s", self.key, error)
             self.alone_until = now + ALONE_SECONDS
             return self.alone.next_slot()

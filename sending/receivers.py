@@ -1,14 +1,14 @@
 """Account emails follow their account: a deleted user's unsent ones are dropped, and the
-sent ones are not kept beyond QUEUED_EMAIL_KEEP_DAYS."""
+sent ones are not kept beyond QUEUED_EMAIL_KEEP_DAYS. Work queued while Celery sends
+becomes a task."""
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .mail_queue import queued_emails_forget
 from .models import QueuedEmail
-from .signals import ticked
+from .signals import ticked, work_queued
 
 FORGET_EVERY = 60 * 60
 FORGOTTEN_KEY = "sending:queued-emails-forgotten"
@@ -27,4 +27,18 @@ def user_deleted(sender, instance, **kwargs) -> None:
 def forget_old_account_emails(sender, **kwargs) -> None:
     # The first beat of the hour does it; with the cache away every beat does, cheaply.
     if cache.add(FORGOTTEN_KEY, True, timeout=FORGET_EVERY):
+        from .mail_queue import queued_emails_forget  # the renderer: not at every start
+
         queued_emails_forget()
+
+
+@receiver(work_queued)
+def work_queued_enqueue(sender, mailing_id: int | None, **kwargs) -> None:
+    # Imported here: a process that never queues work (a cron command, the embedded
+    # scheduler) never loads Celery.
+    from . import tasks
+
+    if mailing_id is None:
+        tasks.send_queued_emails.delay()
+    else:
+        tasks.dispatch_mailing.delay(mailing_id)

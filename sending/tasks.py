@@ -7,37 +7,28 @@ task is idempotent because rows only move forward: a task delivered twice finds 
 already taken and does nothing.
 
 Tasks import the engine and its services; the services never import tasks: they send
-`signals.work_queued`, which `enqueue_nudged_work` below turns into a task.
+`signals.work_queued`, which `receivers.work_queued_enqueue` turns into a task. Nothing
+imports this module (nor Celery) in a process that does not use Celery.
 """
 
-from celery import shared_task
-from django.dispatch import receiver
+from config.celery import app
 
 from .mail_queue import queued_emails_send
 from .passes import run_pass, tick
 from .send import attempt_send
-from .signals import work_queued
 
 
 def enqueue_batch(attempt_id: int, delivery_ids: list[int]) -> None:
     send_batch.delay(attempt_id, delivery_ids)
 
 
-@receiver(work_queued)
-def enqueue_nudged_work(sender, mailing_id: int | None, **kwargs) -> None:
-    if mailing_id is None:
-        send_queued_emails.delay()
-    else:
-        dispatch_mailing.delay(mailing_id)
-
-
-@shared_task(acks_late=True, ignore_result=True)
+@app.task(acks_late=True, ignore_result=True)
 def dispatch_due() -> dict:
     report = tick(source="celery", enqueue=enqueue_batch)
     return {"claimed": report.claimed, "batches": report.batches, "held": bool(report.hold)}
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@app.task(acks_late=True, ignore_result=True)
 def dispatch_mailing(mailing_id: int) -> dict:
     """A mailing was just created or "Send now" was pressed: don't wait for the beat."""
     report = run_pass(mailing_ids=[mailing_id], enqueue=enqueue_batch)
@@ -47,7 +38,7 @@ def dispatch_mailing(mailing_id: int) -> dict:
 # A batch whose run failed (the database or the SMTP connection away) is tried again,
 # waiting 2, 4, 8… up to 60 seconds; it only takes rows still pending, so a retry after
 # a partial run sends nothing twice.
-@shared_task(
+@app.task(
     acks_late=True,
     ignore_result=True,
     autoretry_for=(Exception,),
@@ -61,7 +52,7 @@ def send_batch(attempt_id: int, delivery_ids: list[int]) -> dict:
     return {"sent": report.sent, "failed": report.failed, "stopped": report.stopped}
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@app.task(acks_late=True, ignore_result=True)
 def send_queued_emails() -> int:
     """An account email was queued: send it now rather than at the next beat."""
     return queued_emails_send()

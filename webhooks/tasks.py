@@ -1,8 +1,8 @@
-from celery import shared_task
+from config.celery import app
 
 from .dispatch import webhooks_pass
 
 
-@shared_task(ignore_result=True)
+@app.task(ignore_result=True)
 def webhooks_send() -> int:
     return webhooks_pass(budget=20.0)

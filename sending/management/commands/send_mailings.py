@@ -9,6 +9,7 @@ from sending.passes import tick
 
 
 class Command(BaseCommand):
+    requires_system_checks = []
     help = (
         "One pass over due mailings: claim every due run and send it, resume unfinished "
         "runs, import uploaded client files. Safe to run from cron every minute, even "
