@@ -147,6 +147,15 @@ class SuppressionSerializer(serializers.Serializer):
     server_response = serializers.CharField(source="suppression_reply", read_only=True)
 
 
+class ReactivateSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text=_("Why the address may be mailed again; kept on the suppression list."),
+    )
+
+
 class RelatedIdsField(serializers.ListField):
     """A mailing's clients or lists as ids (written as a list, read from the relation)."""
 

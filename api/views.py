@@ -413,12 +413,16 @@ class SuppressionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return super().get_queryset().filter(status__in=SUPPRESSED)
 
-    @extend_schema(request=None, responses=serializers.ClientSerializer)
+    @extend_schema(request=serializers.ReactivateSerializer, responses=serializers.ClientSerializer)
     @action(detail=True, methods=["post"])
     def reactivate(self, request, pk=None):
-        """The owner vouches for the address: it receives mailings again."""
+        """The owner vouches for the address: it receives mailings again, and the
+        suppression list keeps `reason`."""
         client = self.get_object()
-        client_reactivate(client=client)
+        payload = serializers.ReactivateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        reason = payload.validated_data.get("reason") or gettext("Reactivated through the API.")
+        client_reactivate(client=client, reason=reason)
         return Response(serializers.ClientSerializer(client, context={"request": request}).data)
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ConsentRecord, MailingList, Membership, Segment, Tag
+from .models import ConsentRecord, MailingList, Membership, Segment, Suppression, Tag
 
 
 @admin.register(MailingList)
@@ -33,3 +33,11 @@ class ConsentRecordAdmin(admin.ModelAdmin):
     list_display = ["client", "mailing_list", "source", "created_at", "confirmed_at"]
     list_filter = ["source"]
     raw_id_fields = ["client", "mailing_list"]
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    list_display = ["email", "owner", "reason", "suppressed_at", "lifted_at", "lifted_by"]
+    list_filter = ["reason", "lifted_by"]
+    search_fields = ["email", "owner__email"]
+    readonly_fields = ["address_hash"]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mailings.models import Client, OwnedQuerySet
@@ -224,3 +225,87 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} via {self.source} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SuppressionQuerySet(OwnedQuerySet):
+    def held(self):
+        return self.filter(lifted_at__isnull=True)
+
+
+class Suppression(models.Model):
+    """An address the owner must not mail, whatever client row holds it: a client
+    deleted and added again, imported or signed up comes back with the status below.
+
+    Keyed by `address_hash` (audience.suppressions.address_hash: an HMAC of the
+    lower-cased address), so that erasing the client (audience/privacy.py) blanks
+    `email` and the address stays suppressed without being kept in clear. A lifted row
+    (the owner reactivated the address, or its holder confirmed a sign-up) is kept with
+    who lifted it and why.
+    """
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained")
+        IMPORTED = "imported", _("Imported")
+
+    class LiftedBy(models.TextChoices):
+        OWNER = "owner", _("The owner")
+        RECIPIENT = "recipient", _("The recipient")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suppressions"
+    )
+    address_hash = models.CharField(max_length=64, editable=False)
+    # Lower-cased; blank once the client was erased.
+    email = models.EmailField(_("email"), blank=True)
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason)
+    suppressed_at = models.DateTimeField(_("date"), default=timezone.now)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+    lifted_by = models.CharField(_("lifted by"), max_length=16, choices=LiftedBy, blank=True)
+    lift_reason = models.CharField(_("why it was lifted"), max_length=500, blank=True)
+
+    objects = SuppressionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("suppressed address")
+        verbose_name_plural = _("suppressed addresses")
+        ordering = ["-suppressed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "address_hash"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="suppression_held_once_per_owner",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "suppressed_at"], name="suppression_owner_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email or self.address_hash[:12]}: {self.reason}"
+
+    @property
+    def client_status(self) -> str:
+        """The status a client with this address is given."""
+        if self.reason in (self.Reason.BOUNCED, self.Reason.COMPLAINED):
+            return self.reason
+        return Client.Status.UNSUBSCRIBED
+
+    @property
+    def owner_may_lift(self) -> bool:
+        """A recipient's own unsubscribe is theirs to undo (by confirming a sign-up); the
+        owner answers for bounces, complaints and their own imports."""
+        return self.reason != self.Reason.UNSUBSCRIBED
+
+    @property
+    def recipient_may_lift(self) -> bool:
+        """Confirming a sign-up by email ends an unsubscribe (or an imported one), never
+        a bounce or a complaint: those only the owner reactivates."""
+        return self.reason in (self.Reason.UNSUBSCRIBED, self.Reason.IMPORTED)
+
+    def hold(self, client: Client) -> None:
+        """Give an unsaved (or just changed) client the status this address keeps."""
+        client.status = self.client_status
+        if client.status != Client.Status.BOUNCED:
+            client.unsubscribed_at = client.unsubscribed_at or self.suppressed_at

@@ -6,7 +6,9 @@ before, but no longer say who they went to (address and name blanked, the link t
 client cut, the address taken out of the servers' replies); one still waiting in a run
 under way is failed instead of sent, and an erased row is never sent again. The
 owner's outgoing webhook messages about the client keep their event, without the
-address, name or servers' replies naming them.
+address, name or servers' replies naming them. An address on the owner's suppression
+list stays on it, by its hash alone (audience/suppressions.py): erased, it is still
+never mailed again.
 """
 
 from django.db import transaction
@@ -17,6 +19,8 @@ from django.utils import timezone
 from mailings.models import Client
 from sending.models import Attempt, Delivery
 from webhooks.models import WebhookMessage
+
+from .suppressions import suppression_forget_address, suppressions_held
 
 # Stored like a server's reply, so not translated.
 NOT_SENT_ERASED = "Not sent: the recipient's data was erased."
@@ -74,6 +78,7 @@ def client_export(client: Client) -> dict:
             }
             for delivery in deliveries.iterator(chunk_size=500)
         ],
+        "suppression": _suppression_export(client),
         "bounces_and_complaints": [
             {
                 "kind": event.kind,
@@ -86,6 +91,14 @@ def client_export(client: Client) -> dict:
             for event in client.feedback_events.order_by("created_at", "pk")
         ],
     }
+
+
+def _suppression_export(client: Client) -> dict | None:
+    held = suppressions_held(owner_id=client.owner_id, emails=[client.email])
+    suppression = next(iter(held.values()), None)
+    if suppression is None:
+        return None
+    return {"reason": suppression.reason, "date": suppression.suppressed_at}
 
 
 def _without(column: str, addresses: set[str]):
@@ -116,6 +129,7 @@ def client_erase(client: Client) -> None:
         server_response=_without("server_response", addresses),
     )
     _webhook_messages_scrub(client, addresses)
+    suppression_forget_address(owner_id=client.owner_id, email=client.email)
     client.delete()
 
 

@@ -27,7 +27,8 @@ from mailings.models import Client
 from mailings.signals import subscriber_confirmed
 from senders.models import Sender
 
-from .models import ConsentRecord, MailingList, Membership
+from .models import ConsentRecord, MailingList, Membership, Suppression
+from .suppressions import suppression_lift, suppression_of
 
 CONFIRM_SALT = "audience.confirm"
 SUPPRESSED = (Client.Status.BOUNCED, Client.Status.COMPLAINED)
@@ -105,6 +106,10 @@ def _client_locked(*, owner, email: str, full_name: str, status: str) -> tuple[C
     return Client.objects.select_for_update().get(pk=client.pk), created
 
 
+def _known(*, owner, email: str) -> bool:
+    return Client.objects.owned_by(owner).filter(email__iexact=email.strip()).exists()
+
+
 def _recently_asked(membership: Membership) -> bool:
     since = timezone.now() - timedelta(seconds=settings.SUBSCRIBE_RESEND_WINDOW)
     return (
@@ -143,12 +148,20 @@ def subscribe(*, mailing_list: MailingList, email: str, full_name: str, visitor:
     that is not active (waiting, or unsubscribed: someone else may be typing it) or that
     left this list: only the mailbox's holder may bring it back.
     """
-    client, created = _client_locked(
-        owner=mailing_list.owner,
-        email=email,
-        full_name=full_name,
-        status=Client.Status.PENDING if mailing_list.double_opt_in else Client.Status.ACTIVE,
-    )
+    owner = mailing_list.owner
+    status = Client.Status.PENDING if mailing_list.double_opt_in else Client.Status.ACTIVE
+    held = suppression_of(owner_id=owner.pk, email=email)
+    if held is not None:
+        if not held.recipient_may_lift and not _known(owner=owner, email=email):
+            # A bounced or complained address deleted since: not stored again, not written
+            # to, and the visitor sees the answer a new address gets.
+            return SignUp.CONFIRMATION_SENT
+        # An address that left: asked to confirm below, as any inactive one is.
+        status = held.client_status
+    client, created = _client_locked(owner=owner, email=email, full_name=full_name, status=status)
+    if created and held is not None:
+        held.hold(client)
+        client.save(update_fields=["status", "unsubscribed_at"])
     if client.status in SUPPRESSED:
         # The answer a new address gets: the form tells nobody who bounced or complained.
         return SignUp.CONFIRMATION_SENT
@@ -240,7 +253,9 @@ def confirmation_send(*, consent: ConsentRecord) -> None:
             "days": settings.SUBSCRIBE_CONFIRM_DAYS,
         }
         EmailMessage(
-            subject=gettext("Confirm your subscription to “%(list)s”") % {"list": mailing_list},
+            # One line, whatever was stored before names refused line breaks.
+            subject=gettext("Confirm your subscription to “%(list)s”")
+            % {"list": " ".join(mailing_list.name.split())},
             body=render_to_string("audience/email/subscribe_confirm.txt", context),
             from_email=formataddr((sender.name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1])),
             to=[consent.client.email],
@@ -303,5 +318,9 @@ def confirm(*, consent: ConsentRecord) -> Client:
     ).update(status=Client.Status.ACTIVE, unsubscribed_at=None, updated_at=now)
     client.refresh_from_db()
     if activated:
+        # Their own choice, made from their mailbox: it ends their unsubscribe.
+        suppression_lift(
+            owner_id=client.owner_id, email=client.email, by=Suppression.LiftedBy.RECIPIENT
+        )
         subscriber_confirmed.send(sender=confirm, client=client)
     return client

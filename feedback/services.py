@@ -8,11 +8,13 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from audience.models import Suppression
+from audience.suppressions import suppression_lift, suppression_of, suppression_record
 from mailings.models import Client
 from sending.models import HANDED_OVER, Attempt, Delivery
 from sending.services import attempt_pause_for_feedback
@@ -80,23 +82,59 @@ def feedback_record(
     if changed:
         log.info("Client %s (%s) suppressed: %s from %s", client.pk, client.email, kind, source)
         status = Client.Status.COMPLAINED if kind == Kind.COMPLAINT else Client.Status.BOUNCED
+        suppression_record(client=client, status=status, at=now)
         client_suppressed.send(sender=feedback_record, client=client, status=status, event=event)
     return event
 
 
 @transaction.atomic
-def client_reactivate(*, client: Client) -> bool:
-    """The owner vouches for a bounced or complained address: it receives again, and
-    the bounces and complaints so far no longer count."""
-    changed = Client.objects.filter(
-        pk=client.pk, status__in=[Client.Status.BOUNCED, Client.Status.COMPLAINED]
-    ).update(status=Client.Status.ACTIVE, unsubscribed_at=None)
+def client_reactivate(*, client: Client, reason: str) -> bool:
+    """The owner vouches for a bounced or complained address (or one of their own
+    import): it receives again, the bounces and complaints so far no longer count, and
+    the suppression list keeps why. A recipient's own unsubscribe is not the owner's to
+    undo."""
+    suppression = suppression_of(owner_id=client.owner_id, email=client.email)
+    if suppression is not None and not suppression.owner_may_lift:
+        return False
+    statuses = [Client.Status.BOUNCED, Client.Status.COMPLAINED]
+    if suppression is not None and suppression.reason == Suppression.Reason.IMPORTED:
+        statuses.append(Client.Status.UNSUBSCRIBED)
+    changed = Client.objects.filter(pk=client.pk, status__in=statuses).update(
+        status=Client.Status.ACTIVE, unsubscribed_at=None
+    )
     if changed:
         FeedbackEvent.objects.filter(client_id=client.pk, cleared_at__isnull=True).update(
             cleared_at=timezone.now()
         )
+        suppression_lift(
+            owner_id=client.owner_id,
+            email=client.email,
+            by=Suppression.LiftedBy.OWNER,
+            reason=reason,
+        )
     client.refresh_from_db(fields=["status", "unsubscribed_at"])
     return bool(changed)
+
+
+@transaction.atomic
+def suppression_reactivate(*, suppression: Suppression, reason: str) -> Client | None:
+    """The owner lifts a suppressed address from the suppression page: its client, if
+    there is one, receives again; an address with no client (deleted, or erased) may be
+    added again. The client reactivated, if any."""
+    client = None
+    if suppression.email:
+        client = (
+            Client.objects.owned_by(suppression.owner_id)
+            .alias(key=Lower("email"))
+            .filter(key=suppression.email)
+            .first()
+        )
+    if client is not None and client_reactivate(client=client, reason=reason):
+        return client
+    Suppression.objects.filter(pk=suppression.pk, lifted_at__isnull=True).update(
+        lifted_at=timezone.now(), lifted_by=Suppression.LiftedBy.OWNER, lift_reason=reason[:500]
+    )
+    return None
 
 
 def _count_for_run(event: FeedbackEvent) -> None:

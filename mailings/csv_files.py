@@ -24,6 +24,7 @@ from audience.attributes import (
     too_many_fields_error,
 )
 from audience.services import clients_join_lists_and_tags, owner_lists_by_lowered_name
+from audience.suppressions import clients_hold
 from config.csv_export import cell_unescape, csv_lines
 from sending.models import Attempt, Delivery
 
@@ -61,6 +62,8 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Of `created`: addresses on the owner's suppression list, created with its status.
+    suppressed: int = 0
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -187,7 +190,8 @@ def clients_import(
 ) -> ImportResult:
     """Create new clients and update existing ones (matched by email, any case).
 
-    Empty cells leave existing values alone; unsubscribed clients stay unsubscribed.
+    Empty cells leave existing values alone; unsubscribed clients stay unsubscribed, and
+    a new client whose address is on the owner's suppression list gets its status.
     Columns beyond email, full_name and comment are custom fields (`attributes`), except
     `lists` and `tags`: names of the owner's lists to put the client on (a client who left
     one is not put back) and of tags (created as needed).
@@ -318,6 +322,7 @@ def clients_import(
         raise ImportFileError(_("The file has a header row but no clients under it."))
     if on_progress is not None:
         on_progress(rows)
+    result.suppressed = clients_hold(owner_id=owner.pk, clients=to_create)
     # Short transactions: SQLite has one writer at a time, and 400,000 rows in one
     # transaction held it for 13 s, near the busy timeout of every other writer.
     for start in range(0, len(to_create), WRITE_BATCH_SIZE):

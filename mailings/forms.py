@@ -20,6 +20,7 @@ from audience.recipients import targeted_clients
 from audience.segments import RuleError, segment_q
 from audience.selectors import subscribed_list_ids
 from audience.services import client_lists_set, client_tags_set
+from audience.suppressions import suppression_of
 from config.images import CheckedImageField
 from senders.models import Sender
 from sending.markup import MAX_BODY_CHARS
@@ -178,6 +179,18 @@ class ClientForm(OwnedModelForm):
                     code="recipients_choice",
                 )
         return lists
+
+    def save(self, commit=True):
+        # An address the owner's suppression list holds keeps its status, however it
+        # comes back (added, or typed over another client's address).
+        self.suppression = None
+        client = self.instance
+        new_address = not client.pk or "email" in self.changed_data
+        if client.status == Client.Status.ACTIVE and new_address:
+            self.suppression = suppression_of(owner_id=self.owner.pk, email=client.email)
+            if self.suppression is not None:
+                self.suppression.hold(client)
+        return super().save(commit)
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()

@@ -120,6 +120,7 @@ def client_import_process(*, job_id: int) -> bool:
                 created_count=result.created,
                 updated_count=result.updated,
                 unchanged_count=result.unchanged,
+                suppressed_count=result.suppressed,
                 error_count=len(result.errors),
                 errors=[
                     {"line": error.line, "email": error.email, "reason": str(error.reason)}
@@ -164,6 +165,7 @@ def client_import_progress(job: ClientImport) -> dict:
         "created": job.created_count,
         "updated": job.updated_count,
         "unchanged": job.unchanged_count,
+        "suppressed": job.suppressed_count,
         "errors": job.error_count,
         "failure": job.failure,
     }

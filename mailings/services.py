@@ -18,6 +18,7 @@ from audience.attributes import (
     clean_attributes,
     too_many_fields_error,
 )
+from audience.suppressions import clients_hold
 
 from .csv_files import (
     BATCH_SIZE,
@@ -45,6 +46,8 @@ class UpsertResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Of `created`: addresses on the owner's suppression list, created with its status.
+    suppressed: int = 0
 
 
 def _row_errors(row, index: int, seen: dict[str, int]) -> dict[str, list[str]]:
@@ -88,7 +91,8 @@ def clients_upsert(*, owner, rows: list) -> UpsertResult:
     """Add the owner's new clients and update existing ones (matched by email, any case)
     in a few statements; every row is checked first and one bad row writes nothing.
 
-    A field a row leaves out keeps its value; unsubscribed clients stay unsubscribed.
+    A field a row leaves out keeps its value; unsubscribed clients stay unsubscribed,
+    and a new client whose address is on the owner's suppression list gets its status.
     """
     seen: dict[str, int] = {}
     errors = {
@@ -143,6 +147,7 @@ def clients_upsert(*, owner, rows: list) -> UpsertResult:
                     attributes=attributes,
                 )
             )
+    result.suppressed = clients_hold(owner_id=owner.pk, clients=to_create)
     Client.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
     now = timezone.now()
     _update_names(to_update, now=now)

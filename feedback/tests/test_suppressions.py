@@ -1,5 +1,6 @@
-"""/suppressions/: the owner's bounced and complained clients with the reason, the date
-and the server's text, and reactivating one; the client pages say why."""
+"""/suppressions/: the owner's suppressed addresses with the reason, the date and the
+server's text, and reactivating one with a reason; the client pages say why. (The list
+by address itself: audience/tests/test_suppression_list.py.)"""
 
 import datetime as dt
 
@@ -7,12 +8,19 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import manager
+from audience.models import Suppression
 from feedback.models import FeedbackEvent
 from feedback.services import feedback_record
 from mailings.models import Client
 from mailings.tests.factories import ClientFactory
+from sending.services import client_unsubscribe
 
 pytestmark = pytest.mark.django_db
+
+
+def reactivate_url(client) -> str:
+    suppression = Suppression.objects.held().get(owner=client.owner, email=client.email)
+    return f"/suppressions/{suppression.pk}/reactivate/"
 
 
 def bounce(client, kind="hard", reply="550 5.1.1 User unknown", days_ago=0):
@@ -46,7 +54,7 @@ def test_it_lists_the_owners_suppressed_clients_with_reason_date_and_reply(signe
     assert "550 5.1.1 User unknown" in text and "<code>5.1.1</code>" in text
     assert "strangers@example.org" not in text and "fine@example.org" not in text
     row = page.context["object_list"][1]
-    assert row.suppression_kind == "hard" and row.suppressed_at is not None
+    assert row.event_kind == "hard" and row.suppressed_at is not None
 
 
 def test_reactivating_makes_the_client_active_and_forgets_its_bounces(signed_in, owner, settings):
@@ -58,11 +66,13 @@ def test_reactivating_makes_the_client_active_and_forgets_its_bounces(signed_in,
     assert client.status == Client.Status.BOUNCED
 
     response = signed_in.submit(
-        f"/suppressions/{client.pk}/reactivate/", {}, form_url="/suppressions/"
+        reactivate_url(client), {"reason": "the mailbox works again"}, form_url="/suppressions/"
     )
     assert response.status_code == 302
     client.refresh_from_db()
     assert client.status == Client.Status.ACTIVE
+    lifted = Suppression.objects.get(email="back@example.org")
+    assert (lifted.lifted_by, lifted.lift_reason) == ("owner", "the mailbox works again")
     # The soft bounces before the reactivation no longer count towards the limit.
     bounce(client, kind="soft", reply="452 4.2.2 Mailbox full")
     client.refresh_from_db()
@@ -75,19 +85,31 @@ def test_reactivating_makes_the_client_active_and_forgets_its_bounces(signed_in,
 def test_a_complained_client_reactivated_is_subscribed_again(signed_in, owner):
     client = ClientFactory(owner=owner)
     feedback_record(client=client, kind="complaint", source="arf")
-    signed_in.submit(f"/suppressions/{client.pk}/reactivate/", {}, form_url="/suppressions/")
+    signed_in.submit(reactivate_url(client), {"reason": "asked us"}, form_url="/suppressions/")
     client.refresh_from_db()
     assert (client.status, client.unsubscribed_at) == (Client.Status.ACTIVE, None)
 
 
-def test_an_active_or_unsubscribed_client_is_not_reactivated(signed_in, owner):
-    left = ClientFactory(owner=owner, unsubscribed_at=timezone.now())
+def test_an_unsubscribed_address_is_not_the_owners_to_reactivate(signed_in, owner):
+    left = ClientFactory(owner=owner)
+    client_unsubscribe(client=left)
     response = signed_in.submit(
-        f"/suppressions/{left.pk}/reactivate/", {}, form_url="/suppressions/"
+        reactivate_url(left), {"reason": "I want to"}, form_url="/suppressions/"
     )
-    assert response.status_code == 404
+    assert response.status_code == 302
     left.refresh_from_db()
     assert left.status == Client.Status.UNSUBSCRIBED  # only the recipient may undo that
+    assert Suppression.objects.held().filter(email=left.email).exists()
+    assert "only its holder can subscribe again" in signed_in.get("/suppressions/").content.decode()
+
+
+def test_a_reactivation_without_a_reason_changes_nothing(signed_in, owner):
+    client = ClientFactory(owner=owner)
+    bounce(client)
+    signed_in.submit(reactivate_url(client), {"reason": "  "}, form_url="/suppressions/")
+    client.refresh_from_db()
+    assert client.status == Client.Status.BOUNCED
+    assert Suppression.objects.held().filter(email=client.email).exists()
 
 
 def test_another_users_client_is_404_and_a_manager_reads_only(csrf_client):
@@ -96,7 +118,7 @@ def test_another_users_client_is_404_and_a_manager_reads_only(csrf_client):
     csrf_client.force_login(manager())
     assert client.email in csrf_client.get("/suppressions/").content.decode()
     response = csrf_client.submit(
-        f"/suppressions/{client.pk}/reactivate/", {}, form_url="/suppressions/"
+        reactivate_url(client), {"reason": "x"}, form_url="/suppressions/"
     )
     assert response.status_code == 403
     client.refresh_from_db()

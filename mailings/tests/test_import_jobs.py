@@ -75,6 +75,7 @@ def test_the_upload_returns_at_once_and_a_worker_imports_it(csrf_client):
         "created": 3,
         "updated": 0,
         "unchanged": 0,
+        "suppressed": 0,
         "errors": 0,
         "failure": "",
     }

@@ -10,8 +10,9 @@ from urllib.parse import quote
 import pytest
 
 from accounts.tests.factories import UserFactory, content_manager, manager
-from audience.models import Segment
+from audience.models import Segment, Suppression
 from audience.tests.factories import MailingListFactory, MembershipFactory, TagFactory
+from feedback.services import feedback_record
 from mailings.imports import client_import_create
 from mailings.tests.factories import (
     AttemptFactory,
@@ -131,6 +132,8 @@ MATRIX = [
     ("GET", "/suppressions/", LIST),
     ("POST", "/suppressions/{suppressed}/reactivate/", row(LOGIN, 302, 404, 403, 404)),
     ("GET", "/suppressions/{suppressed}/reactivate/", row(405, 405, 405, 405, 405, 405)),
+    ("POST", "/suppressions/import/", row(LOGIN, 200, 200, 403, 200)),  # nothing: the form again
+    ("GET", "/suppressions/import/", row(405, 405, 405, 405, 405, 405)),
     ("GET", "/reports/", LIST),
     ("GET", "/reports/export/", LIST),
     ("GET", "/manager/users/", MANAGER_ONLY),
@@ -139,6 +142,14 @@ MATRIX = [
     ("GET", "/manager/users/{target}/block/", row(405, 405, 405, 405, 405, 405)),
     ("GET", "/manager/users/{target}/unblock/", row(405, 405, 405, 405, 405, 405)),
 ]
+
+
+def bounced_address(owner):
+    """A bounced address on the owner's suppression list (its client since deleted)."""
+    client = ClientFactory(owner=owner)
+    feedback_record(client=client, kind="hard", source="dsn")
+    client.delete()
+    return Suppression.objects.get(owner=owner)
 
 
 @pytest.fixture
@@ -169,7 +180,7 @@ def world(settings):
             "spare_sender": SenderFactory(owner=owner).pk,
             "domain": DomainFactory(owner=owner).pk,
             "spare_domain": DomainFactory(owner=owner).pk,
-            "suppressed": ClientFactory(owner=owner, status="bounced").pk,
+            "suppressed": bounced_address(owner).pk,
             "segment": Segment.objects.create(owner=owner, name="S", rules=EMAIL_RULE).pk,
             "spare_segment": Segment.objects.create(owner=owner, name="T", rules=EMAIL_RULE).pk,
             "mailing_list": MembershipFactory(
