@@ -13,6 +13,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from audience.suppressions import suppression_record
 from sending.models import Attempt, Delivery
 from sending.services import mailing_schedule
 
@@ -199,6 +200,8 @@ def _seed_clients(owner, login: str, now: dt.datetime) -> list[Client]:
                 if email in UNSUBSCRIBED[login]
                 else Client.Status.ACTIVE,
             )
+            if client.status == Client.Status.UNSUBSCRIBED:
+                suppression_record(client=client, status=client.status, at=client.unsubscribed_at)
         clients.append(client)
     return clients
 

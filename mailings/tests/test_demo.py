@@ -31,6 +31,8 @@ def test_seed_demo_fills_the_workspace_and_a_second_run_changes_nothing():
         clients = Client.objects.owned_by(owner)
         assert 25 <= clients.count() <= 40
         assert clients.filter(unsubscribed_at__isnull=False).count() >= 2
+        # The suppression page shows them too.
+        assert owner.suppressions.count() == clients.filter(status="unsubscribed").count()
         assert all(
             "{{ full_name }}" in body
             for body in Message.objects.owned_by(owner).values_list("body", flat=True)
