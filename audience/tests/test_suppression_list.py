@@ -5,6 +5,7 @@ form; the owner's reactivation lifts it with a reason; a list exported from anot
 service can be imported; /suppressions/ lists the addresses."""
 
 import importlib
+import re
 
 import pytest
 from django.apps import apps
@@ -93,8 +94,9 @@ def test_the_client_form_adds_a_suppressed_address_with_its_status_and_says_so(
     client = Client.objects.get(owner=owner)
     assert client.status == status
     assert not Client.objects.receiving().exists()
-    page = signed_in.get(response.url).content.decode()
-    assert "is on your suppression list" in page
+    said = signed_in.get(response.url).context["messages"]
+    (warning,) = [message for message in said if message.level_tag == "warning"]
+    assert "ANNA@example.org" in warning.message
 
 
 def test_changing_an_address_to_a_suppressed_one_suppresses_the_client(signed_in, owner):
@@ -277,9 +279,13 @@ def test_pasted_addresses_are_imported_and_hold_active_clients(signed_in, owner)
     }
     active.refresh_from_db()
     assert active.status == "unsubscribed"
-    text = signed_in.get("/suppressions/").content.decode()
-    assert "2 new, 1 already on the list; 1 of your clients" in text
-    assert "1 line was skipped" in text and "not an address" in text
+    done, skipped = signed_in.get("/suppressions/").context["messages"]
+    assert done.level_tag == "success" and [int(n) for n in re.findall(r"\d+", done.message)] == [
+        2,
+        1,
+        1,
+    ]
+    assert skipped.level_tag == "warning" and "4 not an address" in skipped.message
     # Imported by the owner: the owner may lift it, and the client receives again.
     suppression = Suppression.objects.held().get(email=ANNA)
     signed_in.submit(

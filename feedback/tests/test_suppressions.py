@@ -100,7 +100,8 @@ def test_an_unsubscribed_address_is_not_the_owners_to_reactivate(signed_in, owne
     left.refresh_from_db()
     assert left.status == Client.Status.UNSUBSCRIBED  # only the recipient may undo that
     assert Suppression.objects.held().filter(email=left.email).exists()
-    assert "only its holder can subscribe again" in signed_in.get("/suppressions/").content.decode()
+    (said,) = signed_in.get("/suppressions/").context["messages"]
+    assert said.level_tag == "error"
 
 
 def test_a_reactivation_without_a_reason_changes_nothing(signed_in, owner):
