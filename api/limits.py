@@ -3,22 +3,35 @@
 from io import BytesIO
 
 from django.conf import settings
-from rest_framework.parsers import JSONParser
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.limits import limit_hit, limit_reset_in
 
-from .problems import RequestTooLarge
+# Deeper JSON is no request of ours (a bulk client's attributes are three levels down);
+# nested thousands deep it would exhaust the stack of whatever walks it.
+MAX_JSON_DEPTH = 32
 
 
-class LimitedJSONParser(JSONParser):
-    """JSON, refused with a 413 beyond API_MAX_BODY_BYTES before it is read into memory.
+class LimitedJSONParser(BaseParser):
+    """JSON, refused with a 413 beyond API_MAX_BODY_BYTES before it is read into memory,
+    and with a 400 when nested deeper than MAX_JSON_DEPTH.
 
-    DRF reads the request stream itself, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE (which
-    guards `request.body`) would not apply.
-    """
+    Not a JSONParser subclass on purpose: for those DRF reads `request.body`, which
+    Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) with an HTML 400, so the API's
+    own limit would never be reached. This one reads the stream itself."""
+
+    media_type = "application/json"
+    renderer_class = JSONRenderer
 
     def parse(self, stream, media_type=None, parser_context=None):
+        # Here, not at the top: problems imports DRF's views, whose import reads
+        # DEFAULT_PARSER_CLASSES, which names this module.
+        from .problems import RequestTooLarge
+
         limit = settings.API_MAX_BODY_BYTES
         request = (parser_context or {}).get("request")
         try:
@@ -30,7 +43,33 @@ class LimitedJSONParser(JSONParser):
         data = stream.read(limit + 1) if stream is not None else b""
         if len(data) > limit:
             raise RequestTooLarge()
-        return super().parse(BytesIO(data), media_type, parser_context)
+        try:
+            parsed = JSONParser().parse(BytesIO(data), media_type, parser_context)
+        except RecursionError:
+            too_deep = True
+        else:
+            too_deep = not _depth_within(parsed, MAX_JSON_DEPTH)
+        if too_deep:
+            raise ParseError(
+                _("The JSON is nested deeper than %(depth)d levels.") % {"depth": MAX_JSON_DEPTH}
+            )
+        return parsed
+
+
+def _depth_within(value, limit: int) -> bool:
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return False
+        pending.extend((child, depth + 1) for child in children)
+    return True
 
 
 class TokenRateThrottle(SimpleRateThrottle):

@@ -21,7 +21,6 @@ from rest_framework.decorators import (
 )
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from audience.models import MailingList, Segment, Tag
@@ -63,10 +62,11 @@ from tracking.selectors import run_links
 from . import filters, serializers
 from .forms import ListMembersForm
 from .idempotency import IdempotentPostMixin
+from .pagination import CheckedCursorPagination
 from .problems import Conflict
 
 
-class NewestFirst(CursorPagination):
+class NewestFirst(CheckedCursorPagination):
     ordering = "-pk"
     page_size = 50
     page_size_query_param = "page_size"

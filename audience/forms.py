@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mailings.forms import OwnedModelForm
+from mailings.validators import single_line
 
 from .fields import TAG_MAX_LENGTH
 from .models import MailingList, Tag
@@ -16,6 +17,7 @@ class MailingListForm(OwnedModelForm):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
+        single_line(name)
         # The constraint names `owner`, not a form field: Django's own check skips it.
         # Compared in Python: SQLite's LOWER() leaves Cyrillic as it is.
         taken = owner_lists_by_lowered_name(self.owner).get(name.lower())

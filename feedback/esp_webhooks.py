@@ -70,7 +70,12 @@ def esp_webhook(request, esp: str):
     if probe.warn_if_no_basic_auth and not probe.basic_auth:
         log.warning("Webhook for %s refused: ANYMAIL_WEBHOOK_SECRET is not set", esp)
         raise PermissionDenied
-    return view(request)
+    try:
+        return view(request)
+    except ImproperlyConfigured as error:
+        # Some providers' keys are read only when a request comes (Mandrill's).
+        log.warning("Webhook for %s refused: not configured (%s)", esp, error)
+        raise Http404("This provider is not configured") from error
 
 
 def _delivery_for(event) -> Delivery | None:

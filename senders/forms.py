@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mailings.forms import OwnedModelForm
+from mailings.validators import single_line
 from sending.smtp import SendingPaused, SmtpSettings
 
 from .models import Brand, Domain, Relay, Sender, email_domain
@@ -22,6 +23,11 @@ class SenderForm(OwnedModelForm):
             ),
             "reply_to": _("Where replies go; empty: to the sender's address."),
         }
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        single_line(name)
+        return name
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
