@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from feedback.models import FeedbackEvent
 from mailings.models import Client, Mailing
-from mailings.tests.factories import mailing_to
+from mailings.tests.factories import daily_mailing_to, mailing_to
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass
 from sending.services import enqueue_run
@@ -72,7 +72,7 @@ def test_an_address_postfix_does_not_know_bounces_back_and_is_skipped_next_time(
     postfix, mail_servers
 ):
     dovecot = mail_servers[1]
-    mailing = mailing_to(2)
+    mailing = daily_mailing_to(2)
     run_pass()
     # Postfix took both: the unknown address is found out only at delivery.
     assert set(Delivery.objects.values_list("email", "status")) == {

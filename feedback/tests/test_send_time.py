@@ -10,7 +10,7 @@ from django.utils import timezone
 from feedback.models import FeedbackEvent
 from feedback.services import feedback_record
 from mailings.models import Client, Mailing
-from mailings.tests.factories import ClientFactory, mailing_to
+from mailings.tests.factories import ClientFactory, daily_mailing_to, mailing_to
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass
 from sending.services import enqueue_run
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_550_for_a_recipient_is_a_hard_bounce_and_the_next_run_skips_it(smtp_server):
-    mailing = mailing_to(3)
+    mailing = daily_mailing_to(3)
     smtp_server.faults.rcpt_replies = {"reader1@example.org": "550 5.1.1 No such user here"}
     run_pass()
     client = Client.objects.get(email="reader1@example.org")
@@ -56,7 +56,7 @@ def test_a_550_to_mail_from_is_the_senders_problem_and_bounces_nobody(smtp_serve
     the address is as good as before."""
     smtp_server.faults.pipelining = pipelining
     smtp_server.faults.mail_reply = "553 5.7.1 Sender address rejected: not owned by user"
-    mailing_to(2)
+    daily_mailing_to(2)
     run_pass()
     deliveries = Delivery.objects.order_by("email")
     assert [d.status for d in deliveries] == ["failed", "failed"]

@@ -83,6 +83,13 @@ def mailing_to(count: int, *, owner=None, prefix: str = "reader", **kwargs) -> M
     return mailing
 
 
+def daily_mailing_to(count: int, **kwargs) -> Mailing:
+    """As mailing_to, but daily for a week: "Send now" then makes another run (a one-off
+    mailing has exactly one)."""
+    kwargs.setdefault("end_at", timezone.now() + dt.timedelta(days=7))
+    return mailing_to(count, periodicity=Mailing.Periodicity.DAILY, **kwargs)
+
+
 def unsubscribe_token(client_id: int) -> str:
     """The token of the client's unsubscribe link, as a sent email carries it."""
     return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(client_id)

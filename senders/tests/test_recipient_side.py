@@ -2,9 +2,9 @@
 sender, with a way back in."""
 
 import pytest
-from django.test import Client as HttpClient
 from django.utils import timezone
 
+from conftest import PageVisitor
 from mailings.tests.factories import ClientFactory, MailingFactory
 from sending.content import Renderer
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def browser():
-    return HttpClient(enforce_csrf_checks=True)
+    return PageVisitor()
 
 
 def path_of(url: str) -> str:
