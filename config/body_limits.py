@@ -27,10 +27,12 @@ class AnonymousBodyLimitMiddleware:
         return self.get_response(request)
 
     def _too_large(self, request) -> bool:
-        if request.path.startswith(EXEMPT_PREFIXES) or request.user.is_authenticated:
+        if request.path.startswith(EXEMPT_PREFIXES):
             return False
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return False  # Django reads no body it cannot measure
-        return declared > settings.ANONYMOUS_MAX_BODY_BYTES
+        # The size first: the user (a session, a database query) only for a large body,
+        # so that /healthz answers while the database is away.
+        return declared > settings.ANONYMOUS_MAX_BODY_BYTES and not request.user.is_authenticated
