@@ -24,8 +24,9 @@ from hypothesis import strategies as st
 
 from accounts.tests.factories import PASSWORD, UserFactory, content_manager, manager
 from api.models import ApiToken
-from audience.models import ConsentRecord, MailingList, Membership, Segment
+from audience.models import ConsentRecord, MailingList, Membership, Segment, Suppression
 from audience.subscriptions import confirmation_token
+from audience.suppressions import suppression_record
 from audience.tests.factories import MembershipFactory, TagFactory
 from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
@@ -269,7 +270,7 @@ PAGES = [
         valid={"name": "shop"},
     ),
     Page("/accounts/api-tokens/{api_token}/revoke/", "POST"),
-    Page("/suppressions/{client}/reactivate/", "POST"),
+    Page("/suppressions/{suppression}/reactivate/", "POST", {"reason": hostile.text}),
     Page(
         "/brand/",
         "POST",
@@ -401,6 +402,7 @@ def world() -> dict:
                 mailing_list__owner=owner, client=client
             ).mailing_list_id,
             f"{prefix}tag": TagFactory(owner=owner).pk,
+            f"{prefix}suppression": bounced_address(owner),
         }
     return {
         **{name: str(value) for name, value in objects.items() if "owner" not in name},
@@ -419,6 +421,13 @@ def world() -> dict:
             "content manager": content_manager(),
         },
     }
+
+
+def bounced_address(owner) -> int:
+    """The suppression of a bounced client of `owner`."""
+    client = ClientFactory(owner=owner, status="bounced")
+    suppression_record(client=client, status="bounced")
+    return Suppression.objects.get(owner=owner).pk
 
 
 def tracked_tokens(attempt_id: int) -> dict[str, str]:
