@@ -43,7 +43,7 @@ def test_pages_answer_fast_while_the_smtp_server_hangs(csrf_client, settings):
                 f"/unsubscribe/{unsubscribe_token(client.pk)}/"
             ),
             # Writes too: the sender holds no lock on the database while it waits.
-            "unsubscribe": lambda: csrf_client.post(
+            "unsubscribe": lambda: csrf_client.submit(
                 f"/unsubscribe/{unsubscribe_token(client.pk)}/"
             ),
             "send now": lambda: csrf_client.submit(
