@@ -50,9 +50,7 @@ def test_a_visitor_subscribes_confirms_and_receives_a_mailing(page, smtp_server,
     page.fill("input[name=email]", "reader@example.org")
     page.fill("input[name=full_name]", "Читатель")
     page.locator("#subscribe-form button[type=submit]").click()
-    expect(page.locator("#subscribe-outcome")).to_have_attribute(
-        "data-outcome", "received"
-    )
+    expect(page.locator("#subscribe-outcome")).to_have_attribute("data-outcome", "received")
     assert Client.objects.get().status == Client.Status.PENDING
 
     assert queued_emails_send() == 1
@@ -94,8 +92,6 @@ def test_the_browser_solves_the_lists_proof_of_work_under_our_csp(page, smtp_ser
     )
     page.locator("#subscribe-form button[type=submit]").click()
 
-    expect(page.locator("#subscribe-outcome")).to_have_attribute(
-        "data-outcome", "received"
-    )
+    expect(page.locator("#subscribe-outcome")).to_have_attribute("data-outcome", "received")
     assert Client.objects.get().email == "robot-free@example.org"
     assert [text for text in console if "Content Security Policy" in text] == []
