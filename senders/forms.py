@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mailings.forms import OwnedModelForm
 from mailings.validators import single_line
-from sending.smtp import SendingPaused, SmtpSettings
+from transport.smtp import SendingPaused, SmtpSettings
 
 from .models import Brand, Domain, Relay, Sender, email_domain
 from .relays import relay_url_summary

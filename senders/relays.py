@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sending.smtp import SendingPaused, SmtpSettings, SmtpTransport, describe
+from transport.smtp import SendingPaused, SmtpSettings, SmtpTransport, describe
 
 from .models import Relay
 

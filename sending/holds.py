@@ -13,8 +13,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from transport.smtp import transport_fingerprint
+
 from .models import HOLD_ID, TransportHold
-from .smtp import transport_fingerprint
 
 # Every page shows the pause banner to signed-in users: cache the answer briefly.
 BANNER_CACHE_KEY = "sending:hold-banner"

@@ -23,12 +23,12 @@ from django.utils import timezone
 
 from audience.recipients import recipients_of
 from mailings.models import Client, Mailing
+from transport.smtp import RETRY, SENT, UNKNOWN, Outcome
 
 from .conf import retry_delay
 from .content import Recipient
 from .models import Attempt, Delivery
 from .signals import deliveries_failed, deliveries_marked_failed
-from .smtp import RETRY, SENT, UNKNOWN, Outcome
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,19 @@ from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
+from transport.smtp import (
+    RETRY,
+    SENT,
+    UNKNOWN,
+    ConnectionFailed,
+    SendingPaused,
+    transport_from_settings,
+)
+
 from . import holds
 from .conf import retry_delay
 from .models import QueuedEmail
 from .services import nudge
-from .smtp import RETRY, SENT, UNKNOWN, ConnectionFailed, SendingPaused, transport_from_settings
 
 log = logging.getLogger(__name__)
 

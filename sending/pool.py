@@ -1,6 +1,6 @@
 """Many connections per worker (SPEC §6 "Sending at a distance"): up to SMTP_CONNECTIONS
 threads, each owning one connection and running the blocking SMTP dialogue of
-sending/smtp.py, fed rendered messages by the sending thread through a queue.
+transport/smtp.py, fed rendered messages by the sending thread through a queue.
 
 A relay 20 ms away spends about 80 ms of round trips per message and almost no CPU: one
 connection waits nearly all the time. Threads are enough for waiting; building messages is
@@ -22,9 +22,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from transport.smtp import Breaker, ConnectionFailed, Outcome, SendingPaused, Transport
+
 from .content import Email
 from .ledger import Row
-from .smtp import Breaker, ConnectionFailed, Outcome, SendingPaused, Transport
 
 
 @dataclass

@@ -18,8 +18,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
 
+from transport.smtp import RateLimiter
+
 from .models import RateSchedule
-from .smtp import RateLimiter
 
 log = logging.getLogger(__name__)
 

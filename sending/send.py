@@ -20,16 +20,7 @@ from senders.envelope import SigningUnavailable
 from senders.keys import KeyUnusable
 from senders.models import Relay
 from senders.relays import relay_clear, relay_hold, relay_smtp_settings
-
-from . import holds
-from .conf import batch_lease_seconds
-from .content import Renderer
-from .ledger import Ledger, Row, batch_renew_lease, deliveries_hand_back, window_claim
-from .models import Attempt, TransportHold
-from .pool import ConnectionPool, Handed
-from .rates import SharedRateLimiter
-from .runs import attempt_finish_if_done, attempt_pause, attempt_stop
-from .smtp import (
+from transport.smtp import (
     FAILED,
     SENT,
     UNKNOWN,
@@ -40,6 +31,15 @@ from .smtp import (
     Transport,
     transport_from_settings,
 )
+
+from . import holds
+from .conf import batch_lease_seconds
+from .content import Renderer
+from .ledger import Ledger, Row, batch_renew_lease, deliveries_hand_back, window_claim
+from .models import Attempt, TransportHold
+from .pool import ConnectionPool, Handed
+from .rates import SharedRateLimiter
+from .runs import attempt_finish_if_done, attempt_pause, attempt_stop
 
 
 @dataclass

@@ -11,9 +11,9 @@ import subprocess
 import pytest
 
 from config.addresses import address_is_public
-from sending import smtp
-from sending.smtp import SendingPaused, SmtpSettings, SmtpTransport
 from sending.tests.smtpd import SmtpServer
+from transport import smtp
+from transport.smtp import SendingPaused, SmtpSettings, SmtpTransport
 from webhooks.network import UnsafeAddress, checked_address
 
 # Forms of this machine's and private networks' addresses.

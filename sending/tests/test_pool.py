@@ -199,7 +199,7 @@ def test_an_unexpected_error_in_a_connection_thread_reaches_the_worker(smtp_serv
     """A bug in the dialogue must not leave the sending thread waiting forever for an
     outcome: it is raised there, the others' outcomes are written, and the message it
     was carrying stays in flight (unknown once its lease is over)."""
-    from sending.smtp import SmtpTransport
+    from transport.smtp import SmtpTransport
 
     send = SmtpTransport.send
 

@@ -89,7 +89,7 @@ def test_starttls_asked_of_a_server_without_it_pauses_sending(smtp_server, setti
 
 
 def test_both_transports_are_what_the_engine_sends_through(settings):
-    from sending.smtp import OutboxTransport, SmtpSettings, SmtpTransport, Transport
+    from transport.smtp import OutboxTransport, SmtpSettings, SmtpTransport, Transport
 
     smtp = SmtpTransport(SmtpSettings.from_url("smtp://127.0.0.1:25", timeout=1))
     assert isinstance(smtp, Transport)
