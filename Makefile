@@ -31,7 +31,7 @@ messages: $(VENV)/.installed
 
 # Regenerate catalogues after changing strings (needs GNU gettext): one per app, and the
 # project's own (templates/, config/) at the root.
-APPS := accounts mailings sending blog dashboard senders feedback api webhooks audience tracking
+APPS := accounts workspace mailings sending blog dashboard senders feedback api webhooks audience tracking
 makemessages: $(VENV)/.installed
 	$(MANAGE) makemessages -l ru -l en --ignore '.venv/*' --ignore 'var/*' \
 		$(foreach app,$(APPS) bench e2e loadtest,--ignore '$(app)/*') --ignore conftest.py
@@ -62,9 +62,11 @@ test: install
 test-fast: install
 	$(BIN)/pytest -m "not slow and not services and not browser"
 
+# Ruff, and the house's layers (pyproject.toml's import-linter contract: arrows point down).
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.installed
 	$(BIN)/ruff check --fix .

@@ -1,10 +1,10 @@
-"""The web's two doors (mailings/access.py) for the API: anyone signed in reads what
+"""The web's two doors (workspace/access.py) for the API: anyone signed in reads what
 the selectors let them see; writing needs your own workspace and a token that may write."""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from mailings.selectors import sees_everything
+from workspace.roles import sees_everything
 
 
 class WorkspaceAccess(BasePermission):

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mailings.forms import OwnedModelForm
-from mailings.validators import single_line
+from workspace.forms import OwnedModelForm
+from workspace.validators import single_line
 
 from .fields import TAG_MAX_LENGTH
 from .models import MailingList, Tag

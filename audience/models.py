@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mailings.models import Client, OwnedQuerySet
+from mailings.models import Client
+from workspace.querysets import OwnedQuerySet
 
 
 def new_list_token() -> str:

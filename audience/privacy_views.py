@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import DeleteView, DetailView
 
-from mailings.access import ReadAccessMixin, WriteAccessMixin
 from mailings.models import Client
+from workspace.access import ReadAccessMixin, WriteAccessMixin
 
 from .privacy import client_erase, client_export
 

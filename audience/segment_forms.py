@@ -5,8 +5,8 @@ engine can evaluate."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mailings.forms import OwnedModelForm
 from mailings.models import Client
+from workspace.forms import OwnedModelForm
 
 from .models import MailingList, Segment, Tag
 from .segments import (

@@ -15,8 +15,8 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
-from mailings.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
-from mailings.selectors import row_id
+from workspace.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from workspace.roles import row_id
 
 from .models import Segment
 from .segment_forms import SegmentForm, rule_formset, segment_count_of, suggestions

@@ -31,8 +31,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mailings.models import EARLIEST_DATE, LATEST_DATE, Client
-from mailings.search import Casefold
 from tracking.selectors import clients_engaged
+from workspace.search import Casefold
 
 from .models import MailingList, Membership, Segment, Tag
 

@@ -8,7 +8,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from mailings.models import Client
-from mailings.selectors import row_id, sees_everything
+from workspace.roles import row_id, sees_everything
 
 from .models import MailingList, Membership, Segment, Tag
 from .segments import RuleError, segment_clients

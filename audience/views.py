@@ -13,10 +13,11 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
-from mailings.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from mailings.models import Client
-from mailings.search import search_q, search_text
-from mailings.views import ClientListView, ListControlsMixin
+from mailings.views import ClientListView
+from workspace.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from workspace.search import search_q, search_text
+from workspace.views import ListControlsMixin
 
 from .forms import BulkActionForm, MailingListForm
 from .models import MailingList, Membership

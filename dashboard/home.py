@@ -34,7 +34,7 @@ from audience.recipients import clients_targeted_by
 from blog.cache import VERSION_KEY, blog_version, post_cards
 from blog.models import Post
 from mailings.models import Mailing
-from mailings.selectors import sees_everything
+from workspace.roles import sees_everything
 
 # No figure is ever older than this, whatever path changed the data.
 FIGURES_TTL = 60

@@ -7,7 +7,7 @@ from audience.suppressions import (
     suppressed_addresses_read,
 )
 from mailings.csv_files import ImportFileError, decode_upload
-from mailings.forms import MAX_IMPORT_BYTES
+from workspace.forms import MAX_IMPORT_BYTES
 
 # A pasted list: about 100,000 addresses, under the request's size limit.
 MAX_PASTED_CHARS = 2_000_000

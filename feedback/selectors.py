@@ -4,7 +4,8 @@ from django.db.models.functions import Lower
 from audience.models import Suppression
 from audience.suppressions import address_hashes
 from mailings.models import Client
-from mailings.selectors import clients_visible_to, sees_everything
+from mailings.selectors import clients_visible_to
+from workspace.roles import sees_everything
 
 from .models import FeedbackEvent
 

@@ -8,9 +8,9 @@ from django.views.generic import ListView
 
 from audience.models import Suppression
 from audience.suppressions import PROBLEMS_SHOWN, suppressions_import
-from mailings.access import ReadAccessMixin, WriteAccessMixin
-from mailings.search import search_text
-from mailings.selectors import sees_everything
+from workspace.access import ReadAccessMixin, WriteAccessMixin
+from workspace.roles import sees_everything
+from workspace.search import search_text
 
 from .forms import SuppressionImportForm, SuppressionReactivateForm
 from .models import FeedbackEvent

@@ -7,6 +7,5 @@ class MailingsConfig(AppConfig):
     verbose_name = _("Mailings")
 
     def ready(self) -> None:
-        # search: connects the SQLite case-folding function used by list search;
         # receivers: an image's file goes with its row.
-        from . import receivers, search  # noqa: F401
+        from . import receivers  # noqa: F401

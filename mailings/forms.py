@@ -3,7 +3,6 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
-from django.db import connection
 from django.db.models import Sum
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -25,30 +24,19 @@ from config.images import CheckedImageField
 from senders.models import Sender
 from sending.markup import MAX_BODY_CHARS
 from sending.models import Attempt
+from workspace.forms import (
+    MAX_IMPORT_BYTES,
+    DateInput,
+    DateTimeLocalInput,
+    IdsInRangeField,
+    OwnedModelForm,
+)
 
 from .attachments import ACCEPT as ATTACHMENT_TYPES
 from .attachments import MAX_TOTAL_BYTES, check_attachment
 from .models import Client, Mailing, Message, MessageAttachment, validate_sane_date
 from .selectors import subscribed_clients
 from .services import body_with_image, message_image_create
-
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    """The browser's own date-time picker; the value is in the user's time zone."""
-
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class ClientPicker(forms.SelectMultiple):
@@ -79,26 +67,6 @@ class ClientPicker(forms.SelectMultiple):
         return False
 
 
-class IdsInRangeField(forms.ModelMultipleChoiceField):
-    def _check_values(self, value):
-        # An id beyond the column's range breaks `pk__in` in the database (OverflowError
-        # on SQLite, out of range on PostgreSQL) instead of matching nothing: it is
-        # simply not one of the choices.
-        low, high = connection.ops.integer_field_range("BigIntegerField")
-        for pk in value:
-            try:
-                in_range = low <= int(pk) <= high
-            except (TypeError, ValueError):
-                continue  # Django's own check says it is not a valid id.
-            if not in_range:
-                raise forms.ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": pk},
-                )
-        return super()._check_values(value)
-
-
 class ClientLabelField(IdsInRangeField):
     def label_from_instance(self, obj: Client) -> str:
         return client_label(obj)
@@ -110,14 +78,6 @@ def client_label(client: Client) -> str:
     if client.status == Client.Status.ACTIVE:
         return label
     return f"{label} — {client.get_status_display().lower()}"
-
-
-class OwnedModelForm(forms.ModelForm):
-    """A form for one owner's object: the owner comes from the view, never from the POST."""
-
-    def __init__(self, *args, owner, **kwargs):
-        self.owner = owner
-        super().__init__(*args, **kwargs)
 
 
 class ClientForm(OwnedModelForm):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from accounts.models import Tracking
+from workspace.querysets import OwnedQuerySet
 
 # The dates people mean: room for any mailing or report, and far enough from the ends
 # of Python's calendar that moving between time zones or adding a period or a day never
@@ -34,9 +35,16 @@ def validate_sane_date(value: dt.date | dt.datetime) -> None:
         )
 
 
-class OwnedQuerySet(models.QuerySet):
-    def owned_by(self, user):
-        return self.filter(owner=user)
+class MessageImageQuerySet(OwnedQuerySet):
+    def visible_to(self, user):
+        # An overseer's list names each image's owner.
+        return super().visible_to(user).select_related("owner")
+
+
+class ClientImportQuerySet(OwnedQuerySet):
+    def visible_to(self, user):
+        # The uploaded file may be megabytes: no page needs it.
+        return super().visible_to(user).defer("data")
 
 
 class ClientQuerySet(OwnedQuerySet):
@@ -187,7 +195,7 @@ class MessageImage(models.Model):
     name = models.CharField(_("name"), max_length=100)
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    objects = OwnedQuerySet.as_manager()
+    objects = MessageImageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("message image")
@@ -419,7 +427,7 @@ class ClientImport(models.Model):
     # Moves with the progress: a running import whose stamp stopped lost its worker.
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = OwnedQuerySet.as_manager()
+    objects = ClientImportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("client import")

@@ -1,34 +1,27 @@
 """Reads: which rows a user may see. Every view asks here, so ownership is decided once."""
 
-from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from audience.recipients import mailing_targeted, recipients_of
 from audience.segments import RuleError
 from sending.models import Attempt
+from workspace.counts import remembered_if_large
+from workspace.roles import sees_everything
 
-from .counts import remembered_if_large
 from .models import Client, ClientImport, Mailing, Message, MessageImage
-
-OVERSEER_PERMISSION = "mailings.view_all_mailings"
-
-
-def sees_everything(user) -> bool:
-    """Managers (and superusers) oversee every workspace, read-only."""
-    return user.is_authenticated and user.has_perm(OVERSEER_PERMISSION)
 
 
 def clients_visible_to(user) -> QuerySet[Client]:
-    return Client.objects.all() if sees_everything(user) else Client.objects.owned_by(user)
+    return Client.objects.visible_to(user)
 
 
 def messages_visible_to(user) -> QuerySet[Message]:
-    return Message.objects.all() if sees_everything(user) else Message.objects.owned_by(user)
+    return Message.objects.visible_to(user)
 
 
 def mailings_visible_to(user) -> QuerySet[Mailing]:
-    return Mailing.objects.all() if sees_everything(user) else Mailing.objects.owned_by(user)
+    return Mailing.objects.visible_to(user)
 
 
 def attempts_visible_to(user) -> QuerySet[Attempt]:
@@ -37,23 +30,11 @@ def attempts_visible_to(user) -> QuerySet[Attempt]:
 
 
 def message_images_visible_to(user) -> QuerySet[MessageImage]:
-    images = MessageImage.objects.select_related("owner")
-    return images if sees_everything(user) else images.owned_by(user)
+    return MessageImage.objects.visible_to(user)
 
 
 def client_imports_visible_to(user) -> QuerySet[ClientImport]:
-    imports = ClientImport.objects.defer("data")
-    return imports if sees_everything(user) else imports.owned_by(user)
-
-
-def visible_to(model, user) -> QuerySet:
-    return {
-        ClientImport: client_imports_visible_to,
-        Client: clients_visible_to,
-        Message: messages_visible_to,
-        Mailing: mailings_visible_to,
-        MessageImage: message_images_visible_to,
-    }[model](user)
+    return ClientImport.objects.visible_to(user)
 
 
 def _links_counted_by(column: str) -> Coalesce:
@@ -122,13 +103,3 @@ def mailing_last_finished_run(mailing: Mailing) -> Attempt | None:
         .order_by("-started_at", "-pk")
         .first()
     )
-
-
-def row_id(raw: str) -> int | None:
-    """A query parameter as a row id, or None when it cannot be one: text, a sign, or a
-    number beyond the id column (which breaks the query instead of matching nothing)."""
-    low, high = connection.ops.integer_field_range("BigIntegerField")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
-        return None
-    value = int(raw)
-    return value if low <= value <= high else None

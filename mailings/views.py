@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Value
+from django.db.models import Count, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import (
     Http404,
@@ -56,9 +56,11 @@ from sending.services import (
     send_now_refusal,
     test_send_addresses,
 )
+from workspace.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from workspace.roles import row_id, sees_everything
+from workspace.search import search_q, search_text
+from workspace.views import ListControlsMixin
 
-from .access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
-from .counts import LargeCountPaginator
 from .csv_files import attempts_csv_lines, clients_csv_lines, deliveries_csv_lines
 from .forms import (
     ClientForm,
@@ -74,7 +76,6 @@ from .forms import (
 from .imports import client_import_create, client_import_progress
 from .models import Client, ClientImport, Mailing, Message, MessageImage
 from .reports import attempt_totals, attempts_filtered, daily_charts, totals_feedback
-from .search import search_q, search_text
 from .selectors import (
     attempts_visible_to,
     clients_visible_to,
@@ -84,54 +85,12 @@ from .selectors import (
     mailing_recipient_sample,
     mailings_visible_to,
     mailings_with_recipient_counts,
-    row_id,
-    sees_everything,
 )
 from .services import mailing_duplicate, message_duplicate, message_image_create
 
-PAGE_SIZE = 25
 RECIPIENT_COUNT_SECONDS = 60
 # Lists and tags offered in the client list's filter.
 FILTER_CHOICES = 200
-
-
-class ListControlsMixin:
-    """Search (?q=), sorting (?sort=key or -key) and pagination for a list page."""
-
-    paginate_by = PAGE_SIZE
-    paginator_class = LargeCountPaginator
-    search_fields: tuple[str, ...] = ()
-    sort_fields: dict[str, str] = {}
-    default_sort = ""
-
-    def get_search_fields(self) -> tuple[str, ...]:
-        if sees_everything(self.request.user):
-            return (*self.search_fields, "owner__email")
-        return self.search_fields
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        self.query = search_text(self.request.GET.get("q", ""))
-        if self.query:
-            queryset = queryset.filter(search_q(self.get_search_fields(), self.query))
-        sort = self.request.GET.get("sort", "")
-        if sort.lstrip("-") not in self.sort_fields:
-            sort = self.default_sort
-        self.sort = sort
-        descending = sort.startswith("-")
-        field = F(self.sort_fields[sort.lstrip("-")])
-        order = field.desc(nulls_last=True) if descending else field.asc(nulls_last=True)
-        # The id breaks ties so that pages never repeat or skip a row.
-        return queryset.order_by(order, "-pk" if descending else "pk")
-
-    def get_context_data(self, **kwargs):
-        kept = [(k, v) for k, v in self.request.GET.items() if k not in ("q", "page") and v]
-        return {
-            **super().get_context_data(**kwargs),
-            "query": self.query,
-            "sort": self.sort,
-            "kept_params": kept,
-        }
 
 
 # Clients

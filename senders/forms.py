@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mailings.forms import OwnedModelForm
-from mailings.validators import single_line
 from transport.smtp import SendingPaused, SmtpSettings
+from workspace.forms import OwnedModelForm
+from workspace.validators import single_line
 
 from .models import Brand, Domain, Relay, Sender, email_domain
 from .relays import relay_url_summary

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mailings.models import OwnedQuerySet
+from workspace.querysets import OwnedQuerySet
 
 from . import keys
 

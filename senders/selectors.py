@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from mailings.selectors import sees_everything
+from workspace.roles import sees_everything
 
 from .models import Domain, Sender
 

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 from django.views.generic.base import TemplateView
 
-from mailings.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
-from mailings.selectors import sees_everything
+from workspace.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from workspace.roles import sees_everything
 
 from .dns_checks import KIND_LABELS, STATE_LABELS, records_for
 from .forms import BrandForm, DomainForm, RelayForm, SenderForm

@@ -17,8 +17,8 @@ from django.views.generic import TemplateView
 from audience.limits import address_within_limit, visitor_of
 from audience.subscriptions import leave, memberships_of, rejoin
 from mailings.models import Client, Mailing
-from mailings.selectors import OVERSEER_PERMISSION, row_id
 from senders.envelope import sender_of
+from workspace.roles import OVERSEER_PERMISSION, row_id
 
 from .content import unsubscribe_target
 from .forms import ResendForm

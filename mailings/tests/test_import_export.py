@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, manager
 from mailings.csv_files import clients_import
-from mailings.forms import MAX_IMPORT_BYTES
 from mailings.imports import client_imports_run
 from mailings.models import Client, ClientImport
 from mailings.tests.factories import ClientFactory
+from workspace.forms import MAX_IMPORT_BYTES
 
 pytestmark = pytest.mark.django_db
 

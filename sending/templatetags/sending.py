@@ -1,10 +1,10 @@
 from django import template
 from django.urls import reverse
 
-from mailings.selectors import sees_everything
 from sending.forms import ResendForm
 from sending.holds import hold_for_banner
 from sending.progress import mailing_progress
+from workspace.roles import sees_everything
 
 register = template.Library()
 

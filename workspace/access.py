@@ -10,7 +10,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import ProtectedError, QuerySet
 
-from .selectors import sees_everything, visible_to
+from .roles import sees_everything
 
 
 class ReadAccessMixin(LoginRequiredMixin):
@@ -19,7 +19,7 @@ class ReadAccessMixin(LoginRequiredMixin):
     model: type
 
     def get_queryset(self) -> QuerySet:
-        return visible_to(self.model, self.request.user)
+        return self.model.objects.visible_to(self.request.user)
 
     def get_context_data(self, **kwargs):
         return {
