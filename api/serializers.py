@@ -437,10 +437,10 @@ class SendResultSerializer(serializers.Serializer):
     queued = serializers.BooleanField()
     detail = serializers.CharField()
     replaces_run_at = serializers.DateTimeField(
-        allow_null=True, help_text="The scheduled run this one takes the place of."
+        allow_null=True, help_text=_("The scheduled run this one takes the place of.")
     )
     next_run_at = serializers.DateTimeField(
-        allow_null=True, help_text="The next scheduled run after this one."
+        allow_null=True, help_text=_("The next scheduled run after this one.")
     )
 
 

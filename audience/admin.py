@@ -40,4 +40,14 @@ class SuppressionAdmin(admin.ModelAdmin):
     list_display = ["email", "owner", "reason", "suppressed_at", "lifted_at", "lifted_by"]
     list_filter = ["reason", "lifted_by"]
     search_fields = ["email", "owner__email"]
-    readonly_fields = ["address_hash"]
+
+    # Read-only: an address is suppressed by its client's status and lifted on the
+    # owner's page with a reason kept; a row written here would match no address.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

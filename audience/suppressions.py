@@ -47,6 +47,8 @@ EMAIL_COLUMNS = ("email", "email address", "e-mail", "e-mail address", "emailadd
 PROBLEMS_SHOWN = 20
 
 Reason = Suppression.Reason
+# What the holder of an address may end themselves (Suppression.recipient_may_lift).
+RECIPIENT_MAY_LIFT = (Reason.UNSUBSCRIBED, Reason.IMPORTED)
 # The client statuses that put an address on the list, with their reason.
 REASON_OF_STATUS = {
     Client.Status.UNSUBSCRIBED: Reason.UNSUBSCRIBED,
@@ -114,12 +116,16 @@ def clients_hold(*, owner_id: int, clients: Sequence[Client]) -> int:
 
 def suppression_record(*, client: Client, status: str, at: datetime | None = None) -> None:
     """The client's status became `status` (unsubscribed, bounced or complained): its
-    address is suppressed for that reason, the latest reason winning."""
+    address is suppressed for that reason, the latest reason winning, except that an
+    unsubscribe never softens a bounce or a complaint (which the recipient could then
+    lift by a link)."""
     reason = REASON_OF_STATUS[status]
     at = at or timezone.now()
     hashes = address_hashes(client.email)
     values = {"reason": reason, "suppressed_at": at, "email": address_key(client.email)}
     held = Suppression.objects.held().filter(owner_id=client.owner_id, address_hash__in=hashes)
+    if reason in RECIPIENT_MAY_LIFT and held.exclude(reason__in=RECIPIENT_MAY_LIFT).exists():
+        return
     if held.update(**values):
         return
     try:
@@ -131,12 +137,14 @@ def suppression_record(*, client: Client, status: str, at: datetime | None = Non
 
 def suppression_lift(*, owner_id: int, email: str, by: str, reason: str = "") -> bool:
     """The address may be mailed again: the owner reactivated it, or its holder
-    confirmed a sign-up. The row stays, with who lifted it and why."""
-    lifted = (
-        Suppression.objects.held()
-        .filter(owner_id=owner_id, address_hash__in=address_hashes(email))
-        .update(lifted_at=timezone.now(), lifted_by=by, lift_reason=reason[:500])
+    confirmed a sign-up (which ends their own unsubscribe or an import, never a bounce
+    or a complaint). The row stays, with who lifted it and why."""
+    held = Suppression.objects.held().filter(
+        owner_id=owner_id, address_hash__in=address_hashes(email)
     )
+    if by == Suppression.LiftedBy.RECIPIENT:
+        held = held.filter(reason__in=RECIPIENT_MAY_LIFT)
+    lifted = held.update(lifted_at=timezone.now(), lifted_by=by, lift_reason=reason[:500])
     return bool(lifted)
 
 

@@ -15,8 +15,9 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 MASK = "********"
 # scheme://user:password@ — the password runs to the last "@" of the authority, so an
-# unescaped "@" in it is masked too.
-URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^/?#\s]*@", re.I)
+# unescaped "@" in it is masked too; the user may hold one (a mailbox as the login:
+# smtp://me@yandex.ru:secret@smtp.yandex.ru).
+URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^:/?#\s]*:)[^/?#\s]*@", re.I)
 
 
 def mask_url_passwords(text: str) -> str:

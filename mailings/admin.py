@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from audience.suppressions import suppression_of
+
 from .models import Client, Mailing, Message, MessageImage
 
 
@@ -11,6 +13,13 @@ class ClientAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        # An address on the owner's suppression list keeps its status here too.
+        held = suppression_of(owner_id=obj.owner_id, email=obj.email)
+        if held is not None:
+            held.hold(obj)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Message)

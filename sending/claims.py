@@ -21,7 +21,8 @@ from mailings.models import Mailing
 from .ledger import deliveries_insert
 from .models import RUNNABLE, SCHEDULED, Attempt
 from .runs import attempt_refuse
-from .services import mailing_plan
+from .schedule import ONCE
+from .services import mailing_plan, run_slot
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ def _claim(*, mailing: Mailing, now: datetime) -> Attempt | None:
             mailing=mailing, now=now, last_run_at=now, running=runs
         )
         trigger = Attempt.Trigger.SCHEDULE
-        slot_at = mailing.next_run_at
+        slot_at = run_slot(mailing=mailing, due_at=mailing.next_run_at)
     if mailing.send_requested_at and mailing.send_requested_at <= now:
         filters["send_requested_at"] = mailing.send_requested_at
         filters.setdefault("status__in", RUNNABLE)
@@ -94,9 +95,13 @@ def _claim(*, mailing: Mailing, now: datetime) -> Attempt | None:
     claimed = Mailing.objects.filter(**filters).update(**updates)
     if claimed != 1 or not runs:
         return None
-    if slot_at is not None and mailing.attempts.filter(slot_at=slot_at).exists():
-        # That slot has had its run (the schedule moved on above); the database would
-        # refuse a second one anyway.
+    already = mailing.attempts.all()
+    if mailing.periodicity != ONCE:
+        already = already.filter(slot_at=slot_at)
+    if slot_at is not None and already.exists():
+        # That slot has had its run (the schedule moved on above); a one-off mailing
+        # has one run whatever happened to its schedule. The database would refuse a
+        # second one anyway.
         log.warning("Mailing %s already ran for %s; not again", mailing.pk, slot_at)
         return None
     attempt = Attempt.objects.create(

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Case, Max, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -74,13 +74,30 @@ def mailing_plan(
     return status, following
 
 
+def run_slot(*, mailing: Mailing, due_at: datetime | None) -> datetime | None:
+    """The schedule slot a run of `mailing` due at `due_at` stands for, as its Attempt
+    records it (unique per mailing). A one-off mailing has one slot whatever its start
+    is moved to: its creation time."""
+    return mailing.created_at if mailing.periodicity == ONCE else due_at
+
+
 def _last_scheduled_run(mailing: Mailing) -> datetime | None:
-    """The latest schedule slot a run has taken: a one-off mailing's only one, once it
-    ran in any way; a recurring one's latest slot run by schedule or by "Send now"."""
+    """The latest schedule slot taken by a run, or by a "Send now" not yet claimed: a
+    one-off mailing's only one, once it ran or was asked to; a recurring one's latest
+    slot run by schedule or by "Send now"."""
     runs = mailing.attempts.all()
     if mailing.periodicity != ONCE:
         runs = runs.filter(Q(trigger=Attempt.Trigger.SCHEDULE) | Q(slot_at__isnull=False))
-    return runs.aggregate(last=Max(Coalesce("slot_at", "started_at")))["last"]
+    taken = [runs.aggregate(last=Max(Coalesce("slot_at", "started_at")))["last"]]
+    asked = (
+        Mailing.objects.filter(pk=mailing.pk, send_requested_at__isnull=False)
+        .values_list("requested_slot_at", "send_requested_at")
+        .first()
+    )
+    if asked:
+        slot_at, requested_at = asked
+        taken.append(requested_at if mailing.periodicity == ONCE else slot_at)
+    return max((moment for moment in taken if moment is not None), default=None)
 
 
 @transaction.atomic
@@ -97,7 +114,11 @@ def mailing_schedule(*, mailing: Mailing) -> None:
         mailing=mailing,
         now=now,
         last_run_at=_last_scheduled_run(mailing) if mailing.pk else None,
-        running=mailing.pk is not None and mailing.attempts.in_progress().exists(),
+        running=mailing.pk is not None
+        and (
+            mailing.attempts.in_progress().exists()
+            or Mailing.objects.filter(pk=mailing.pk, send_requested_at__isnull=False).exists()
+        ),
     )
     mailing.status, mailing.next_run_at = status, following
     Mailing.objects.filter(pk=mailing.pk).exclude(status=Mailing.Status.DISABLED).update(
@@ -116,9 +137,7 @@ def send_now_refusal(*, mailing: Mailing) -> str | None:
         return gettext("Save this draft with its first send before sending it.")
     if mailing.send_requested_at is not None:
         return gettext("A run was already requested and has not started yet.")
-    if mailing.periodicity == ONCE and (
-        mailing.status == Mailing.Status.COMPLETED or mailing.attempts.exists()
-    ):
+    if mailing.periodicity == ONCE and mailing.attempts.exists():
         return gettext(
             "This mailing runs once and has already been sent. To send it again, "
             "duplicate it; to reach those who did not get it, resend its run."
@@ -162,7 +181,9 @@ def send_now_plan(*, mailing: Mailing, now: datetime | None = None) -> SendNowPl
     mailing's run is an extra one."""
     now = now or timezone.now()
     if mailing.periodicity == ONCE:
-        return SendNowPlan(slot_at=mailing.start_at, next_run_at=None, once=True)
+        return SendNowPlan(
+            slot_at=run_slot(mailing=mailing, due_at=None), next_run_at=None, once=True
+        )
     if mailing.status not in SCHEDULED or mailing.next_run_at is None:
         return SendNowPlan(slot_at=None, next_run_at=None)
     following = next_run(
@@ -280,11 +301,19 @@ def attempt_resend(*, attempt: Attempt, include_unknown: bool = False) -> int:
 def client_unsubscribe(*, client: Client) -> bool:
     """The recipient asked to get no more mailings from this owner (idempotent).
 
-    Their own choice outranks a bounce; a complaint already unsubscribed them."""
+    A complaint already unsubscribed them; a bounced address keeps its status (its
+    date is kept), so that the link cannot turn a bounce into an unsubscribe the
+    recipient could then take back."""
     changed = (
         Client.objects.filter(pk=client.pk, unsubscribed_at__isnull=True)
         .exclude(status=Client.Status.COMPLAINED)
-        .update(unsubscribed_at=timezone.now(), status=Client.Status.UNSUBSCRIBED)
+        .update(
+            unsubscribed_at=timezone.now(),
+            status=Case(
+                When(status=Client.Status.BOUNCED, then=Value(Client.Status.BOUNCED)),
+                default=Value(Client.Status.UNSUBSCRIBED),
+            ),
+        )
     )
     client.refresh_from_db(fields=["unsubscribed_at", "status"])
     if changed:

@@ -354,3 +354,21 @@ def test_the_migration_seeds_the_list_from_suppressed_clients(owner):
         "gone@example.org": "bounced",
     }
     assert suppression_of(owner_id=owner.pk, email="LEFT@example.org") is not None
+
+
+@pytest.mark.parametrize("status", [Client.Status.BOUNCED, Client.Status.COMPLAINED])
+def test_a_recipient_never_lifts_a_bounce_or_a_complaint(status):
+    """Found in review: confirming a sign-up lifted whatever was held."""
+    from audience.suppressions import suppression_lift, suppression_record
+
+    client = ClientFactory(status=status)
+    suppression_record(client=client, status=status)
+    client_unsubscribe(client=client)  # the later unsubscribe does not soften it
+    assert not suppression_lift(
+        owner_id=client.owner_id, email=client.email, by=Suppression.LiftedBy.RECIPIENT
+    )
+    held = suppression_of(owner_id=client.owner_id, email=client.email)
+    assert held.reason == status
+    assert suppression_lift(
+        owner_id=client.owner_id, email=client.email, by=Suppression.LiftedBy.OWNER, reason="ok"
+    )

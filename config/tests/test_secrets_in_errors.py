@@ -156,6 +156,11 @@ def test_a_log_line_and_its_traceback_are_masked():
         ("redis://:p@h/0", "redis://:********@h/0"),
         ("http://h:8000/path?a=b@c", "http://h:8000/path?a=b@c"),  # a port, no password
         ("smtp://user@h", "smtp://user@h"),  # no password
+        # A mailbox as the login (Yandex, Mailgun), found in review.
+        (
+            "smtp+tls://me@yandex.ru:S3cret@smtp.yandex.ru:587",
+            "smtp+tls://me@yandex.ru:********@smtp.yandex.ru:587",
+        ),
         (
             "a postgres://u:p@h/db and redis://:q@r/0",
             "a postgres://u:********@h/db and redis://:********@r/0",

@@ -24,3 +24,37 @@ def test_the_admin_lists_and_opens_every_workspace_model(client):
         assert client.get(f"{base}/").status_code == 200, model
         assert client.get(f"{base}/?q=example").status_code == 200, model
         assert client.get(f"{base}/{obj.pk}/change/").status_code == 200, model
+
+
+def test_a_client_added_in_the_admin_keeps_its_addresss_suppression(client):
+    """Found in review: the admin added clients past the suppression list."""
+    from audience.models import Suppression
+    from audience.suppressions import suppression_record
+    from mailings.models import Client
+    from mailings.tests.factories import ClientFactory
+
+    client.force_login(User.objects.create_superuser(email="root@example.com", password="x"))
+    gone = ClientFactory(email="gone@example.org", status=Client.Status.COMPLAINED)
+    suppression_record(client=gone, status=Client.Status.COMPLAINED)
+    owner = gone.owner
+    gone.delete()
+    response = client.post(
+        "/admin/mailings/client/add/",
+        {
+            "owner": owner.pk,
+            "email": "Gone@example.org",
+            "full_name": "",
+            "comment": "",
+            "attributes": "{}",
+        },
+    )
+    assert response.status_code == 302
+    assert Client.objects.get(owner=owner).status == Client.Status.COMPLAINED
+    # The list itself is read-only there: lifted on the owner's page, with a reason.
+    held = Suppression.objects.get(owner=owner)
+    assert client.get("/admin/audience/suppression/add/").status_code == 403
+    assert (
+        client.post(f"/admin/audience/suppression/{held.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert Suppression.objects.held().filter(pk=held.pk).exists()

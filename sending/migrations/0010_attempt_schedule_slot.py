@@ -1,26 +1,9 @@
 """Each run records the schedule slot it stands for, and the database refuses a slot
-run twice. A one-off mailing's first run takes its slot (later copies, from before this
-rule, keep none); a one-off mailing that already ran but still waits for its scheduled
-time (the "Send now" double send) is completed instead of sending again."""
+run twice (the data of runs made before this rule is mended in 0011, a migration of
+its own: PostgreSQL refuses to alter a table in the transaction that changed its rows).
+"""
 
 from django.db import migrations, models
-from django.db.models import Exists, OuterRef
-
-
-def one_off_runs_take_their_slot(apps, schema_editor):
-    Attempt = apps.get_model("sending", "Attempt")
-    Mailing = apps.get_model("mailings", "Mailing")
-    ran = Attempt.objects.filter(mailing=OuterRef("pk"))
-    one_offs = Mailing.objects.filter(periodicity="once").filter(Exists(ran))
-    for mailing in one_offs.iterator():
-        first = Attempt.objects.filter(mailing=mailing).order_by("started_at", "pk").first()
-        Attempt.objects.filter(pk=first.pk).update(slot_at=mailing.start_at)
-    busy = Attempt.objects.filter(mailing=OuterRef("pk"), status="in_progress")
-    one_offs.filter(status="created").update(status="completed", next_run_at=None)
-    one_offs.filter(status="running", send_requested_at__isnull=True).exclude(Exists(busy)).update(
-        status="completed", next_run_at=None
-    )
-    one_offs.filter(status="running").update(next_run_at=None)
 
 
 class Migration(migrations.Migration):
@@ -35,7 +18,6 @@ class Migration(migrations.Migration):
             name="slot_at",
             field=models.DateTimeField(blank=True, null=True, verbose_name="scheduled for"),
         ),
-        migrations.RunPython(one_off_runs_take_their_slot, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="attempt",
             constraint=models.UniqueConstraint(

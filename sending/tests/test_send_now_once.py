@@ -93,17 +93,54 @@ def test_editing_a_sent_one_off_mailing_does_not_schedule_it_again(signed_in, ow
 
 def test_the_database_refuses_a_second_run_of_a_one_off_mailing(owner):
     mailing = mailing_to(1, owner=owner)
-    Attempt.objects.create(
-        mailing=mailing, started_at=timezone.now(), slot_at=mailing.start_at, status="success"
-    )
+    run_pass()
+    (attempt,) = Attempt.objects.filter(mailing=mailing)
+    assert attempt.slot_at == mailing.created_at
     with pytest.raises(IntegrityError), transaction.atomic():
         Attempt.objects.create(
             mailing=mailing,
             trigger=Attempt.Trigger.MANUAL,
             started_at=timezone.now(),
-            slot_at=mailing.start_at,
+            slot_at=mailing.created_at,
             status="success",
         )
+
+
+def test_an_edit_between_the_press_and_the_claim_sends_once(signed_in, owner, smtp_server):
+    """Found in review: Send now, then the owner moves the start before a worker took
+    the run; the edit must not schedule the mailing again."""
+    from sending.services import enqueue_run, mailing_schedule
+
+    mailing = mailing_to(3, owner=owner, start_at=timezone.now() + dt.timedelta(hours=1))
+    assert enqueue_run(mailing=Mailing.objects.get(pk=mailing.pk)) is True
+    edited = Mailing.objects.get(pk=mailing.pk)
+    edited.start_at = timezone.now() + dt.timedelta(minutes=30)
+    edited.save()
+    mailing_schedule(mailing=edited)
+    edited.refresh_from_db()
+    assert edited.next_run_at is None
+    assert edited.status == Mailing.Status.RUNNING
+    for minutes in (0, 31, 61):
+        with time_machine.travel(timezone.now() + dt.timedelta(minutes=minutes), tick=False):
+            run_pass()
+    assert Attempt.objects.filter(mailing=mailing).count() == 1
+    assert sorted(smtp_server.copies().values()) == [1] * 3
+
+
+def test_a_one_off_mailing_whose_window_passed_unsent_may_still_be_sent(signed_in, owner):
+    """Its window passed while the service was down: completed, but it never ran."""
+    mailing = mailing_to(
+        1,
+        owner=owner,
+        start_at=timezone.now() - dt.timedelta(hours=2),
+        end_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    mailing.refresh_from_db()
+    assert mailing.status == Mailing.Status.COMPLETED
+    assert mailing.status_label == "Завершена"
+    press_send_now(signed_in, mailing)
+    run_pass()
+    assert Attempt.objects.filter(mailing=mailing).count() == 1
 
 
 def test_a_scheduler_claim_racing_a_press_runs_the_slot_once(owner, smtp_server):
@@ -188,7 +225,7 @@ def test_a_database_caught_in_the_double_send_is_mended_by_its_migration(transac
 
     mailing = Mailing.objects.get(pk=mailing.pk)
     assert (mailing.status, mailing.next_run_at) == (Mailing.Status.COMPLETED, None)
-    assert Attempt.objects.get(mailing=mailing).slot_at == start
+    assert Attempt.objects.get(mailing=mailing).slot_at == mailing.created_at
     with time_machine.travel(start + dt.timedelta(minutes=1), tick=False):
         run_pass()
     assert Attempt.objects.filter(mailing=mailing).count() == 1

@@ -144,3 +144,24 @@ def test_the_page_speaks_russian_by_default_and_english_on_request(browser):
     assert "Отписаться от этих рассылок?" in browser.get(url).content.decode()
     english = browser.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Unsubscribe from these mailings?" in english
+
+
+def test_a_bounced_address_stays_bounced_through_unsubscribe_and_resubscribe(browser):
+    """Found in review: one-click unsubscribe turned a bounce into an unsubscribe, which
+    the page then let the recipient take back."""
+    from audience.models import Suppression
+    from audience.suppressions import suppression_record
+
+    client = ClientFactory(status=Client.Status.BOUNCED)
+    suppression_record(client=client, status=Client.Status.BOUNCED)
+    url = f"/unsubscribe/{unsubscribe_token(client.pk)}/"
+    browser.post(
+        url, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert 'id="resubscribe-form"' not in browser.get(url).content.decode()
+    browser.post(url, {"action": "resubscribe"})
+    client.refresh_from_db()
+    assert client.status == Client.Status.BOUNCED
+    held = Suppression.objects.held().get(owner=client.owner)
+    assert held.reason == Suppression.Reason.BOUNCED
+    assert held.owner_may_lift
