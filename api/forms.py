@@ -2,7 +2,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mailings.models import Client, validate_sane_date
+from audience.models import Client
+from mailings.models import validate_sane_date
 from workspace.forms import DateInput, IdsInRangeField
 
 from .models import ApiToken

@@ -9,13 +9,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from audience.forms import MailingListForm, TagForm
-from audience.models import Membership, Segment
+from audience.models import Client, Membership, Segment
 from audience.segment_forms import SegmentForm
 from audience.segments import MAX_RULES, MAX_VALUE_CHARS, RuleError, rules_q
 from audience.selectors import list_member_counts, segment_count, subscribed_list_ids
 from feedback.selectors import SUPPRESSED
 from mailings.forms import ClientForm, MailingForm, MessageForm
-from mailings.models import Client, Mailing, validate_sane_date
+from mailings.models import Mailing, validate_sane_date
 from sending.models import Attempt, Delivery
 
 BULK_MAX = 10_000

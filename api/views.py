@@ -23,7 +23,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from audience.models import MailingList, Segment, Tag
+from audience.models import Client, MailingList, Segment, Tag
 from audience.selectors import (
     lists_visible_to,
     lists_with_member_counts,
@@ -34,7 +34,7 @@ from audience.services import list_add_clients, list_remove_clients
 from feedback.selectors import SUPPRESSED, suppressions_visible_to
 from feedback.services import client_reactivate
 from mailings.forms import ReportFilterForm
-from mailings.models import Client, Mailing, Message
+from mailings.models import Mailing, Message
 from mailings.reports import attempt_totals, attempts_filtered
 from mailings.selectors import (
     attempts_visible_to,

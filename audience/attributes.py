@@ -14,8 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from mailings.models import Client
-
+from .models import Client
 from .placeholders import BUILT_IN_NAMES
 
 MAX_FIELDS = 50

@@ -14,10 +14,10 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from feedback.models import FeedbackEvent
-from mailings.models import Client, Mailing
+from mailings.models import Mailing
 from sending.models import Delivery
 
-from .models import ConsentRecord, Membership, Tag
+from .models import Client, ConsentRecord, Membership, Tag
 
 # A form's sign-up still waiting for its link: the one consent that proves nothing.
 UNANSWERED = Q(source=ConsentRecord.Source.FORM, confirmed_at__isnull=True)

@@ -1,9 +1,9 @@
 """Who a mailing can reach beyond clients named one by one: lists (with their public
 subscription forms and consent records), tags and segments.
 
-The models point at `mailings.Client` and not the other way round, so the seed's
-workspace keeps working without this app's pages; `Mailing.lists` and `Mailing.segment`
-are the two targets a mailing names here.
+The recipient itself, `Client`, lives here too: every recipient concern is this room's.
+`Mailing.clients`, `Mailing.lists` and `Mailing.segment` are the targets a mailing names
+here.
 """
 
 import secrets
@@ -15,8 +15,70 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from mailings.models import Client
 from workspace.querysets import OwnedQuerySet
+
+
+class ClientQuerySet(OwnedQuerySet):
+    def receiving(self):
+        return self.filter(status=Client.Status.ACTIVE)
+
+
+class Client(models.Model):
+    """A recipient of mailings; not a user of the service.
+
+    Only `active` clients receive mailings. `unsubscribed_at` keeps the date of the
+    recipient's own unsubscribe (also set by a spam complaint); `status` says why a
+    client receives nothing: it unsubscribed, its address bounced, or it complained.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained")
+        # Signed up through a double opt-in form and has not followed the link yet.
+        PENDING = "pending", _("Waiting for confirmation")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients"
+    )
+    email = models.EmailField(_("email"))
+    full_name = models.CharField(_("full name"), max_length=255, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    # The owner's own fields ({"city": "Казань", "plan": "pro"}): extra CSV columns, the
+    # API and the client page fill them; messages use them as {{ city }} placeholders.
+    attributes = models.JSONField(_("fields"), default=dict, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status, default=Status.ACTIVE, editable=False
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        # Moved here from mailings with its table (audience/migrations/0007).
+        db_table = "mailings_client"
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "owner",
+                name="client_email_unique_per_owner",
+                violation_error_message=_("You already have a client with this email."),
+            ),
+        ]
+        # The client list: an owner's clients in address order, a page at a time.
+        indexes = [models.Index(fields=["owner", "email"], name="client_owner_email")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>" if self.full_name else self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("mailings:client_detail", args=[self.pk])
 
 
 def new_list_token() -> str:

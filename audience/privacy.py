@@ -16,10 +16,10 @@ from django.db.models import F, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
-from mailings.models import Client
 from sending.models import Attempt, Delivery
 from webhooks.models import WebhookMessage
 
+from .models import Client
 from .suppressions import suppression_forget_address, suppressions_held
 
 # Stored like a server's reply, so not translated.

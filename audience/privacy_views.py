@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import DeleteView, DetailView
 
-from mailings.models import Client
 from workspace.access import ReadAccessMixin, WriteAccessMixin
 
+from .models import Client
 from .privacy import client_erase, client_export
 
 

@@ -9,9 +9,9 @@ INSERT … SELECT without any recipient passing through Python.
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from mailings.models import Client, Mailing
+from mailings.models import Mailing
 
-from .models import Membership, Segment
+from .models import Client, Membership, Segment
 from .segments import RuleError, segment_q
 
 

@@ -5,10 +5,9 @@ engine can evaluate."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mailings.models import Client
 from workspace.forms import OwnedModelForm
 
-from .models import MailingList, Segment, Tag
+from .models import Client, MailingList, Segment, Tag
 from .segments import (
     ATTRIBUTE_PREFIX,
     FIELDS,

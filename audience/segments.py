@@ -30,11 +30,11 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from mailings.models import EARLIEST_DATE, LATEST_DATE, Client
+from mailings.models import EARLIEST_DATE, LATEST_DATE
 from tracking.selectors import clients_engaged
 from workspace.search import Casefold
 
-from .models import MailingList, Membership, Segment, Tag
+from .models import Client, MailingList, Membership, Segment, Tag
 
 MAX_RULES = 50
 MAX_VALUE_CHARS = 255

@@ -7,10 +7,9 @@ from django.core.cache import cache
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from mailings.models import Client
 from workspace.roles import row_id, sees_everything
 
-from .models import MailingList, Membership, Segment, Tag
+from .models import Client, MailingList, Membership, Segment, Tag
 from .segments import RuleError, segment_clients
 
 # A count over a million clients takes a noticeable fraction of a second: the same

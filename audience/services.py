@@ -8,9 +8,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from mailings.models import Client
-
-from .models import ConsentRecord, MailingList, Membership, Tag
+from .models import Client, ConsentRecord, MailingList, Membership, Tag
 
 # Rows per INSERT of an import's memberships and tag links.
 BATCH = 1000

@@ -23,11 +23,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from mailings.models import Client
 from mailings.signals import subscriber_confirmed
 from senders.models import Sender
 
-from .models import ConsentRecord, MailingList, Membership, Suppression
+from .models import Client, ConsentRecord, MailingList, Membership, Suppression
 from .suppressions import suppression_lift, suppression_of
 
 CONFIRM_SALT = "audience.confirm"

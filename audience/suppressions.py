@@ -30,9 +30,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from mailings.models import Client
-
-from .models import Suppression
+from .models import Client, Suppression
 
 HASH_SALT = "audience.suppression"
 # Addresses looked up or written per statement (as mailings.csv_files does).

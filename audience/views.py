@@ -13,14 +13,13 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
-from mailings.models import Client
 from mailings.views import ClientListView
 from workspace.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.search import search_q, search_text
 from workspace.views import ListControlsMixin
 
 from .forms import BulkActionForm, MailingListForm
-from .models import MailingList, Membership
+from .models import Client, MailingList, Membership
 from .selectors import (
     AudienceFilter,
     list_member_counts,

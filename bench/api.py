@@ -21,7 +21,7 @@ def main() -> None:
 
     from accounts.models import User
     from api.models import ApiToken
-    from mailings.models import Client
+    from audience.models import Client
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]

@@ -49,8 +49,8 @@ def main() -> None:
 
 def _reports(count: int, prefix: str) -> tuple[list[bytes], list[int]]:
     """`count` deliveries of one run, each with a DSN about it; their client ids."""
+    from audience.models import Client
     from feedback.tests.reports import dsn, verp
-    from mailings.models import Client
     from mailings.tests.factories import AttemptFactory
     from sending.models import Delivery
 
@@ -68,7 +68,7 @@ def _reports(count: int, prefix: str) -> tuple[list[bytes], list[int]]:
 
 
 def _bounced(client_ids: list[int]) -> int:
-    from mailings.models import Client
+    from audience.models import Client
 
     return Client.objects.filter(pk__in=client_ids, status=Client.Status.BOUNCED).count()
 

@@ -121,9 +121,10 @@ def _seed(*, users: int, posts: int) -> dict:
     from django.utils import timezone
 
     from accounts.models import User
+    from audience.models import Client
     from blog.models import Post
     from blog.rendering import render_markdown
-    from mailings.models import Client, Mailing, Message
+    from mailings.models import Mailing, Message
 
     rng = random.Random(2026)
     now = timezone.now()

@@ -34,8 +34,7 @@ def _peak_rss_mb() -> float:
 def _seed(owner, clients: int) -> None:
     from django.db import connection
 
-    from audience.models import MailingList, Segment, Tag
-    from mailings.models import Client
+    from audience.models import Client, MailingList, Segment, Tag
 
     have = Client.objects.owned_by(owner).count()
     started = time.perf_counter()
@@ -151,8 +150,7 @@ def main() -> None:
     from django.urls import NoReverseMatch, reverse
 
     from accounts.tests.factories import UserFactory
-    from audience.models import Segment
-    from mailings.models import Client
+    from audience.models import Client, Segment
 
     if connection.vendor != "postgresql":
         raise SystemExit("bench.scale needs PostgreSQL: set DATABASE_URL=postgres://…")

@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from mailings.models import Client, Mailing
+from audience.models import Client
+from mailings.models import Mailing
 
 from .home import figures_changed
 

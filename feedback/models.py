@@ -24,7 +24,7 @@ class FeedbackEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feedback_events"
     )
     client = models.ForeignKey(
-        "mailings.Client", on_delete=models.CASCADE, related_name="feedback_events"
+        "audience.Client", on_delete=models.CASCADE, related_name="feedback_events"
     )
     delivery = models.ForeignKey(
         "sending.Delivery",

@@ -3,7 +3,7 @@ the engine knows nothing of the suppression policy)."""
 
 from django.dispatch import receiver
 
-from mailings.models import Client
+from audience.models import Client
 from sending.signals import deliveries_failed
 
 from .models import FeedbackEvent

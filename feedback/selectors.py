@@ -1,9 +1,8 @@
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 
-from audience.models import Suppression
+from audience.models import Client, Suppression
 from audience.suppressions import address_hashes
-from mailings.models import Client
 from mailings.selectors import clients_visible_to
 from workspace.roles import sees_everything
 

@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from audience.models import Suppression
+from audience.models import Client, Suppression
 from audience.suppressions import suppression_lift, suppression_of, suppression_record
-from mailings.models import Client
 from sending.models import HANDED_OVER, Attempt, Delivery
 from sending.services import attempt_pause_for_feedback
 

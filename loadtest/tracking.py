@@ -27,7 +27,8 @@ from .run import wrk
 SEED = """
 from django.utils import timezone
 from accounts.models import User
-from mailings.models import Client, Mailing, Message
+from mailings.models import Mailing, Message
+from audience.models import Client
 from sending.models import Attempt, Delivery
 from tracking.models import Link
 from tracking.tokens import Signer

@@ -1,25 +1,6 @@
 from django.contrib import admin
 
-from audience.suppressions import suppression_of
-
-from .models import Client, Mailing, Message, MessageImage
-
-
-@admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
-    list_display = ["email", "full_name", "owner", "status", "unsubscribed_at", "created_at"]
-    list_filter = ["status", ("unsubscribed_at", admin.EmptyFieldListFilter)]
-    search_fields = ["email", "full_name", "owner__email"]
-    list_select_related = ["owner"]
-    raw_id_fields = ["owner"]
-    readonly_fields = ["created_at", "updated_at"]
-
-    def save_model(self, request, obj, form, change):
-        # An address on the owner's suppression list keeps its status here too.
-        held = suppression_of(owner_id=obj.owner_id, email=obj.email)
-        if held is not None:
-            held.hold(obj)
-        super().save_model(request, obj, form, change)
+from .models import Mailing, Message, MessageImage
 
 
 @admin.register(Message)

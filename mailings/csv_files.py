@@ -23,12 +23,11 @@ from audience.attributes import (
     attribute_value,
     too_many_fields_error,
 )
+from audience.models import Client
 from audience.services import clients_join_lists_and_tags, owner_lists_by_lowered_name
 from audience.suppressions import clients_hold
 from config.csv_export import cell_unescape, csv_lines
 from sending.models import Attempt, Delivery
-
-from .models import Client
 
 COLUMNS = ("email", "full_name", "comment")
 # Optional columns naming the lists a client joins and its tags (not custom fields).

@@ -13,11 +13,12 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from audience.models import Client
 from audience.suppressions import suppression_record
 from sending.models import Attempt, Delivery
 from sending.services import mailing_schedule
 
-from .models import Client, Mailing, Message
+from .models import Mailing, Message
 
 PEOPLE = [
     ("Анна Смирнова", "anna.smirnova@example.com"),

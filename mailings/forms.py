@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audience.attributes import attribute_keys_changed, known_attribute_keys
 from audience.fields import AttributesField, TagsField
-from audience.models import MailingList, Membership, Segment
+from audience.models import Client, MailingList, Membership, Segment
 from audience.placeholders import (
     BUILT_IN_NAMES,
     unknown_placeholders,
@@ -34,7 +34,7 @@ from workspace.forms import (
 
 from .attachments import ACCEPT as ATTACHMENT_TYPES
 from .attachments import MAX_TOTAL_BYTES, check_attachment
-from .models import Client, Mailing, Message, MessageAttachment, validate_sane_date
+from .models import Mailing, Message, MessageAttachment, validate_sane_date
 from .selectors import subscribed_clients
 from .services import body_with_image, message_image_create
 

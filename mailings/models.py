@@ -6,13 +6,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from accounts.models import Tracking
+from audience.models import Client
 from workspace.querysets import OwnedQuerySet
 
 # The dates people mean: room for any mailing or report, and far enough from the ends
@@ -45,67 +45,6 @@ class ClientImportQuerySet(OwnedQuerySet):
     def visible_to(self, user):
         # The uploaded file may be megabytes: no page needs it.
         return super().visible_to(user).defer("data")
-
-
-class ClientQuerySet(OwnedQuerySet):
-    def receiving(self):
-        return self.filter(status=Client.Status.ACTIVE)
-
-
-class Client(models.Model):
-    """A recipient of mailings; not a user of the service.
-
-    Only `active` clients receive mailings. `unsubscribed_at` keeps the date of the
-    recipient's own unsubscribe (also set by a spam complaint); `status` says why a
-    client receives nothing: it unsubscribed, its address bounced, or it complained.
-    """
-
-    class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
-        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
-        BOUNCED = "bounced", _("Bounced")
-        COMPLAINED = "complained", _("Complained")
-        # Signed up through a double opt-in form and has not followed the link yet.
-        PENDING = "pending", _("Waiting for confirmation")
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clients"
-    )
-    email = models.EmailField(_("email"))
-    full_name = models.CharField(_("full name"), max_length=255, blank=True)
-    comment = models.TextField(_("comment"), blank=True)
-    # The owner's own fields ({"city": "Казань", "plan": "pro"}): extra CSV columns, the
-    # API and the client page fill them; messages use them as {{ city }} placeholders.
-    attributes = models.JSONField(_("fields"), default=dict, blank=True)
-    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status, default=Status.ACTIVE, editable=False
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    objects = ClientQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("client")
-        verbose_name_plural = _("clients")
-        ordering = ["email"]
-        constraints = [
-            models.UniqueConstraint(
-                Lower("email"),
-                "owner",
-                name="client_email_unique_per_owner",
-                violation_error_message=_("You already have a client with this email."),
-            ),
-        ]
-        # The client list: an owner's clients in address order, a page at a time.
-        indexes = [models.Index(fields=["owner", "email"], name="client_owner_email")]
-
-    def __str__(self) -> str:
-        return f"{self.full_name} <{self.email}>" if self.full_name else self.email
-
-    def get_absolute_url(self) -> str:
-        return reverse("mailings:client_detail", args=[self.pk])
 
 
 class Message(models.Model):

@@ -3,13 +3,14 @@
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from audience.models import Client
 from audience.recipients import mailing_targeted, recipients_of
 from audience.segments import RuleError
 from sending.models import Attempt
 from workspace.counts import remembered_if_large
 from workspace.roles import sees_everything
 
-from .models import Client, ClientImport, Mailing, Message, MessageImage
+from .models import ClientImport, Mailing, Message, MessageImage
 
 
 def clients_visible_to(user) -> QuerySet[Client]:

@@ -18,6 +18,7 @@ from audience.attributes import (
     clean_attributes,
     too_many_fields_error,
 )
+from audience.models import Client
 from audience.suppressions import clients_hold
 
 from .csv_files import (
@@ -28,7 +29,7 @@ from .csv_files import (
     _update_names,
 )
 from .images import email_version
-from .models import Client, Mailing, Message, MessageAttachment, MessageImage
+from .models import Mailing, Message, MessageAttachment, MessageImage
 
 UPSERT_FIELDS = ("email", "full_name", "comment")
 

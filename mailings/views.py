@@ -42,6 +42,7 @@ from django.views.generic import (
 
 from audience.attributes import known_attribute_keys
 from audience.forms import BulkActionForm
+from audience.models import Client
 from audience.selectors import AudienceFilter, client_memberships, lists_visible_to, tags_visible_to
 from audience.suppressions import suppression_notice
 from sending.content import Recipient, Renderer, preview_of
@@ -74,7 +75,7 @@ from .forms import (
     client_label,
 )
 from .imports import client_import_create, client_import_progress
-from .models import Client, ClientImport, Mailing, Message, MessageImage
+from .models import ClientImport, Mailing, Message, MessageImage
 from .reports import attempt_totals, attempts_filtered, daily_charts, totals_feedback
 from .selectors import (
     attempts_visible_to,

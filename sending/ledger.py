@@ -21,8 +21,9 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from audience.models import Client
 from audience.recipients import recipients_of
-from mailings.models import Client, Mailing
+from mailings.models import Mailing
 from transport.smtp import RETRY, SENT, UNKNOWN, Outcome
 
 from .conf import retry_delay

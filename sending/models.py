@@ -253,7 +253,7 @@ class Delivery(models.Model):
     # column to NULL itself when a client is deleted; a database constraint on top would
     # lock every recipient's client row at each claim's commit (half its time).
     client = models.ForeignKey(
-        "mailings.Client",
+        "audience.Client",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
-from audience.models import Suppression
+from audience.models import Client, Suppression
 from audience.suppressions import suppression_lift, suppression_record
 from config.limits import limit_hit
-from mailings.models import Client, Mailing
+from mailings.models import Mailing
 from senders.models import Sender
 
 from .conf import celery_enabled

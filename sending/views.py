@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from audience.limits import address_within_limit, visitor_of
+from audience.models import Client
 from audience.subscriptions import leave, memberships_of, rejoin
-from mailings.models import Client, Mailing
+from mailings.models import Mailing
 from senders.envelope import sender_of
 from workspace.roles import OVERSEER_PERMISSION, row_id
 

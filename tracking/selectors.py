@@ -9,7 +9,7 @@ from typing import Literal
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Trunc
 
-from mailings.models import Client
+from audience.models import Client
 from sending.models import Attempt
 
 from .models import Click, Link, Open

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
 
-from mailings.models import Client
+from audience.models import Client
 from sending.models import Attempt
 
 from .models import Endpoint, EventCursor, EventType, WebhookMessage

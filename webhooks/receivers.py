@@ -8,8 +8,8 @@ of the service that caused them; their messages are recorded there and sent on a
 from django.dispatch import receiver
 from django.utils import timezone
 
+from audience.models import Client
 from feedback.signals import client_suppressed
-from mailings.models import Client
 from mailings.signals import subscriber_confirmed
 from sending.conf import celery_enabled
 from sending.models import Delivery

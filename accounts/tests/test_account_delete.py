@@ -7,9 +7,10 @@ from django.db.models.signals import pre_delete
 from accounts.models import User
 from accounts.services import user_delete
 from accounts.tests.factories import PASSWORD, UserFactory
+from audience.models import Client
 from blog.models import Post
 from blog.tests.factories import PostFactory
-from mailings.models import Client, Mailing, Message
+from mailings.models import Mailing, Message
 from mailings.tests.factories import ClientFactory, DeliveryFactory, MailingFactory
 from sending.models import Attempt, Delivery, QueuedEmail
 

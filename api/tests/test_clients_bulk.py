@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.serializers import BULK_MAX
-from mailings.models import Client
+from audience.models import Client
 from mailings.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db

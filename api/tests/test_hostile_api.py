@@ -14,9 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.tests.conftest import bearer
-from audience.models import ConsentRecord, MailingList, Membership, Segment, Tag
+from audience.models import Client, ConsentRecord, MailingList, Membership, Segment, Tag
 from config.tests import hostile
-from mailings.models import Client, Mailing, Message
+from mailings.models import Mailing, Message
 
 CALLERS = ("owner", "other user", "manager", "read-only", "anonymous")
 OMIT = object()

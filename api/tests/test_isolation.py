@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from api.models import ApiToken
 from api.tests.conftest import bearer
-from audience.models import MailingList, Membership, Segment, Tag
-from mailings.models import Client, Mailing, Message
+from audience.models import Client, MailingList, Membership, Segment, Tag
+from mailings.models import Mailing, Message
 
 pytestmark = pytest.mark.django_db
 

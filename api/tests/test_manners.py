@@ -9,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 
 from api.models import IdempotentRequest
 from api.tests.conftest import bearer
-from audience.models import Segment
+from audience.models import Client, Segment
 from audience.tests.factories import MembershipFactory, TagFactory
 from feedback.services import feedback_record
-from mailings.models import Client, Message
+from mailings.models import Message
 from mailings.tests.factories import AttemptFactory, ClientFactory, MailingFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import manager
-from audience.models import ConsentRecord, Membership, Tag
+from audience.models import Client, ConsentRecord, Membership, Tag
 from audience.tests.factories import MailingListFactory, MembershipFactory, TagFactory
-from mailings.models import Client
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from audience.captcha import solution_accepted
-from mailings.models import Client
+from audience.models import Client
 
 from .signup import list_of
 

@@ -10,11 +10,10 @@ from django.core.cache import cache
 from django.core.management import call_command
 
 from audience.cleanup import unconfirmed_purge
-from audience.models import ConsentRecord, Membership, Tag
+from audience.models import Client, ConsentRecord, Membership, Tag
 from audience.receivers import PURGED_KEY
 from audience.subscriptions import SignUp, Visitor, leave, rejoin, subscribe
 from audience.tests.factories import MailingListFactory, MembershipFactory
-from mailings.models import Client
 from mailings.tests.factories import ClientFactory, DeliveryFactory
 
 pytestmark = pytest.mark.django_db

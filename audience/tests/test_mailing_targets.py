@@ -4,9 +4,9 @@ lists, a segment or everyone, with the recipient count shown before saving."""
 import pytest
 
 from accounts.tests.factories import UserFactory
-from audience.models import MailingList, Membership, Segment
+from audience.models import Client, MailingList, Membership, Segment
 from audience.recipients import recipients_of
-from mailings.models import Client, Mailing
+from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory, MessageFactory
 from mailings.tests.test_mailings import form_data
 

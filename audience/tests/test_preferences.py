@@ -5,9 +5,8 @@ import pytest
 from django.core import mail
 from django.test import Client as HttpClient
 
-from audience.models import ConsentRecord, Membership
+from audience.models import Client, ConsentRecord, Membership
 from conftest import PageVisitor
-from mailings.models import Client
 from mailings.tests.factories import ClientFactory, MailingFactory
 from sending.content import Renderer
 

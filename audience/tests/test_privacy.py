@@ -6,9 +6,8 @@ import pytest
 from django.test import Client as HttpClient
 
 from accounts.tests.factories import UserFactory, manager
-from audience.models import ConsentRecord, Membership, Tag
+from audience.models import Client, ConsentRecord, Membership, Tag
 from feedback.models import FeedbackEvent
-from mailings.models import Client
 from mailings.reports import attempt_totals
 from mailings.tests.factories import ClientFactory, DeliveryFactory
 from sending.models import Attempt, Delivery

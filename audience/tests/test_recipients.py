@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from audience.models import MailingList, Membership, Segment, Tag
+from audience.models import Client, MailingList, Membership, Segment, Tag
 from audience.recipients import recipients_of
-from mailings.models import Client, Mailing
+from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory, DueMailingFactory
 from sending.claims import SEGMENT_INVALID, run_claim
 from sending.models import Attempt, Delivery

@@ -9,10 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.tests.factories import UserFactory
-from audience.models import MailingList, Membership, Segment, Tag
+from audience.models import Client, MailingList, Membership, Segment, Tag
 from audience.segments import FIELDS, RuleError, rules_q
 from config.tests import hostile
-from mailings.models import Client
 from mailings.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db

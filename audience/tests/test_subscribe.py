@@ -18,9 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accounts.tests.factories import UserFactory
-from audience.models import ConsentRecord, Membership
+from audience.models import Client, ConsentRecord, Membership
 from config.tests import hostile
-from mailings.models import Client
 from mailings.signals import subscriber_confirmed
 from mailings.tests.factories import ClientFactory, DueMailingFactory
 from senders.tests.factories import SenderFactory

@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client as HttpClient
 
 from accounts.tests.factories import UserFactory
-from mailings.models import Client
+from audience.models import Client
 from mailings.tests.factories import ClientFactory
 
 from .signup import list_of

@@ -9,8 +9,7 @@ from email import policy
 import pytest
 from playwright.sync_api import expect
 
-from audience.models import Membership
-from mailings.models import Client
+from audience.models import Client, Membership
 from mailings.tests.factories import DueMailingFactory, MessageFactory
 from sending.mail_queue import queued_emails_send
 from sending.passes import run_pass

@@ -8,8 +8,7 @@ from django.core import mail
 from django.db import connection
 from django.test import Client as HttpClient
 
-from audience.models import ConsentRecord, Membership
-from mailings.models import Client
+from audience.models import Client, ConsentRecord, Membership
 
 from .signup import list_of
 

@@ -16,11 +16,11 @@ from django.test import Client as HttpClient
 from accounts.tests.factories import manager
 from api.models import ApiToken
 from api.tests.conftest import bearer
-from audience.models import Suppression
+from audience.models import Client, Suppression
 from audience.suppressions import address_hashes, suppression_of
 from feedback.services import feedback_record
 from mailings.imports import client_imports_run
-from mailings.models import Client, ClientImport
+from mailings.models import ClientImport
 from mailings.tests.factories import ClientFactory
 from sending.services import client_unsubscribe
 

@@ -16,11 +16,11 @@ from accounts.tests.factories import UserFactory
 from api.limits import MAX_JSON_DEPTH
 from api.models import ApiToken
 from api.tests.conftest import bearer
-from audience.models import MailingList
+from audience.models import Client, MailingList
 from audience.tests.signup import list_of
 from config.tests import hostile
 from feedback.esp_webhooks import TRACKING_VIEWS
-from mailings.models import Client, Message
+from mailings.models import Message
 from mailings.tests.factories import ClientFactory, DeliveryFactory, MailingFactory
 from senders.models import Sender
 

@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
+from audience.models import Client
 from blog.tests.factories import PostFactory
 from dashboard.home import FIGURES_TTL
-from mailings.models import Client, Mailing
+from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory, MailingFactory
 
 pytestmark = pytest.mark.django_db

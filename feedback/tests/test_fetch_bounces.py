@@ -8,10 +8,10 @@ import time
 import pytest
 from django.core.management import call_command
 
+from audience.models import Client
 from feedback.mailbox import mailbox_fetch
 from feedback.models import FeedbackEvent
 from feedback.tasks import bounces_fetch
-from mailings.models import Client
 from mailings.tests.factories import DeliveryFactory
 
 from .dovecot import PASSWORD, USER, Dovecot

@@ -10,8 +10,9 @@ import time
 import pytest
 from django.core.management import call_command
 
+from audience.models import Client
 from feedback.models import FeedbackEvent
-from mailings.models import Client, Mailing
+from mailings.models import Mailing
 from mailings.tests.factories import daily_mailing_to, mailing_to
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass

@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.core.signing import Signer
 
+from audience.models import Client
 from feedback.intake import report_process
 from feedback.models import FeedbackEvent
-from mailings.models import Client
 from mailings.tests.factories import DeliveryFactory
 from senders.envelope import message_id
 

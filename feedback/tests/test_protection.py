@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import manager
+from audience.models import Client
 from feedback.services import feedback_record
-from mailings.models import Client
 from mailings.tests.factories import AttemptFactory, mailing_to
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass

@@ -10,8 +10,8 @@ import sys
 import pytest
 from django.core.management import call_command
 
+from audience.models import Client
 from feedback.models import FeedbackEvent
-from mailings.models import Client
 from mailings.tests.factories import DeliveryFactory
 from senders.envelope import delivery_of_message_id, message_id
 from sending.models import Attempt

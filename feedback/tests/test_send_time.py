@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from audience.models import Client
 from feedback.models import FeedbackEvent
 from feedback.services import feedback_record
-from mailings.models import Client, Mailing
+from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory, daily_mailing_to, mailing_to
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass

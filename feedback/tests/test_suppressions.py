@@ -8,10 +8,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import manager
-from audience.models import Suppression
+from audience.models import Client, Suppression
 from feedback.models import FeedbackEvent
 from feedback.services import feedback_record
-from mailings.models import Client
 from mailings.tests.factories import ClientFactory
 from sending.services import client_unsubscribe
 

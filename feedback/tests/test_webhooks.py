@@ -10,8 +10,8 @@ import time
 
 import pytest
 
+from audience.models import Client
 from feedback.models import FeedbackEvent
-from mailings.models import Client
 from mailings.tests.factories import DeliveryFactory
 
 from .reports import sent

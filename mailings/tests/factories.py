@@ -10,7 +10,8 @@ from django.core import signing
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from mailings.models import Client, Mailing, Message
+from audience.models import Client
+from mailings.models import Mailing, Message
 from sending.content import UNSUBSCRIBE_SALT
 from sending.models import Attempt, Delivery
 from sending.services import mailing_schedule

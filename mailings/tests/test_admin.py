@@ -28,9 +28,8 @@ def test_the_admin_lists_and_opens_every_workspace_model(client):
 
 def test_a_client_added_in_the_admin_keeps_its_addresss_suppression(client):
     """Found in review: the admin added clients past the suppression list."""
-    from audience.models import Suppression
+    from audience.models import Client, Suppression
     from audience.suppressions import suppression_record
-    from mailings.models import Client
     from mailings.tests.factories import ClientFactory
 
     client.force_login(User.objects.create_superuser(email="root@example.com", password="x"))
@@ -39,7 +38,7 @@ def test_a_client_added_in_the_admin_keeps_its_addresss_suppression(client):
     owner = gone.owner
     gone.delete()
     response = client.post(
-        "/admin/mailings/client/add/",
+        "/admin/audience/client/add/",
         {
             "owner": owner.pk,
             "email": "Gone@example.org",

@@ -2,7 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
-from mailings.models import Client, Mailing, Message
+from audience.models import Client
+from mailings.models import Mailing, Message
 from sending.models import Attempt, Delivery
 
 pytestmark = pytest.mark.django_db

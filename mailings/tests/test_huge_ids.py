@@ -5,8 +5,8 @@ query parameter or a form choice of 19 or 200,000 digits is "no such row", never
 import pytest
 
 from accounts.tests.factories import manager
+from audience.models import Client
 from audience.tests.factories import MailingListFactory
-from mailings.models import Client
 from mailings.tests.factories import MailingFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db

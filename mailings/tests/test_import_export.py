@@ -7,9 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, manager
+from audience.models import Client
 from mailings.csv_files import clients_import
 from mailings.imports import client_imports_run
-from mailings.models import Client, ClientImport
+from mailings.models import ClientImport
 from mailings.tests.factories import ClientFactory
 from workspace.forms import MAX_IMPORT_BYTES
 

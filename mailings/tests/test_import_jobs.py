@@ -14,11 +14,12 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, manager
+from audience.models import Client
 from config.celery import app as celery_app
 from mailings import imports
 from mailings.csv_files import clients_import
 from mailings.imports import client_import_create, client_import_process, client_imports_run
-from mailings.models import Client, ClientImport
+from mailings.models import ClientImport
 from mailings.tests.factories import mailing_to
 from sending.heartbeat import last_beat
 from sending.models import Attempt, Delivery

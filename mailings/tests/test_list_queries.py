@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory, manager
-from mailings.models import Client
+from audience.models import Client
 from mailings.tests.factories import AttemptFactory, MailingFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db

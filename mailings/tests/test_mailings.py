@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from mailings.models import Client, Mailing
+from audience.models import Client
+from mailings.models import Mailing
 from mailings.tests.factories import (
     AttemptFactory,
     ClientFactory,
@@ -180,7 +181,7 @@ def test_all_active_clients_in_one_tick_including_later_ones(signed_in, owner):
 
 
 def test_the_form_lists_no_client_it_was_not_given(signed_in, owner):
-    from mailings.models import Client
+    from audience.models import Client
 
     Client.objects.bulk_create(
         Client(owner=owner, email=f"c{n}@example.org", full_name=f"Клиент {n}") for n in range(3000)

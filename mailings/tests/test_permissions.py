@@ -257,7 +257,8 @@ def test_a_manager_changes_nothing_by_forged_posts(csrf_client, world):
         (f"/clients/{ids['client']}/delete/", {}),
     ]:
         assert csrf_client.submit(path, data, form_url="/clients/").status_code == 403
-    from mailings.models import Client, Message
+    from audience.models import Client
+    from mailings.models import Message
 
     assert not Client.objects.filter(email="sneaky@example.org").exists()
     assert Client.objects.filter(pk=ids["client"]).exists()

@@ -7,7 +7,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from mailings.models import Client, Mailing
+from audience.models import Client
+from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory, mailing_to
 from sending.claims import run_claim
 from sending.heartbeat import wake_token

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client as HttpClient
 from django.utils import timezone
 
+from audience.models import Client
 from conftest import PageVisitor
-from mailings.models import Client
 from mailings.tests.factories import ClientFactory, mailing_to, unsubscribe_token
 from sending.models import Attempt
 from sending.passes import run_pass

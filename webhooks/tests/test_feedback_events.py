@@ -8,9 +8,9 @@ from django.db import transaction
 from standardwebhooks import Webhook
 
 from accounts.tests.factories import UserFactory
+from audience.models import Client
 from feedback.models import FeedbackEvent
 from feedback.services import feedback_record
-from mailings.models import Client
 from mailings.signals import subscriber_confirmed
 from mailings.tests.factories import ClientFactory, mailing_to
 from sending.models import Delivery
