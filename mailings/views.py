@@ -99,6 +99,8 @@ FILTER_CHOICES = 200
 
 class ClientListView(ListControlsMixin, ReadAccessMixin, ListView):
     model = Client
+    # The client pages are still here while Client lives in audience.
+    template_name = "mailings/client_list.html"
     search_fields = ("email", "full_name")
     sort_fields = {
         "email": "email",
@@ -138,6 +140,7 @@ class ClientListView(ListControlsMixin, ReadAccessMixin, ListView):
 
 class ClientDetailView(ReadAccessMixin, DetailView):
     model = Client
+    template_name = "mailings/client_detail.html"
 
     def get_queryset(self):
         return super().get_queryset().select_related("owner")
@@ -157,6 +160,7 @@ class ClientDetailView(ReadAccessMixin, DetailView):
 
 class ClientFormMixin(OwnerFormMixin, SuccessMessageMixin):
     model = Client
+    template_name = "mailings/client_form.html"
     form_class = ClientForm
 
     def form_valid(self, form):
@@ -183,6 +187,7 @@ class ClientUpdateView(ClientFormMixin, UpdateView):
 
 class ClientDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
     model = Client
+    template_name = "mailings/client_confirm_delete.html"
     success_url = reverse_lazy("mailings:client_list")
     success_message = _("The client has been deleted.")
 
