@@ -2,6 +2,8 @@
 active clients of the owner only, each once, decided when the run is claimed. Runs on
 the suite's database (SQLite here, PostgreSQL in the CI's PostgreSQL run)."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
@@ -103,7 +105,12 @@ def test_a_client_who_matches_later_gets_later_runs():
     segment = Segment.objects.create(
         owner=owner, name="VIP", rules=[{"field": "tag", "op": "has", "value": "VIP"}]
     )
-    mailing = DueMailingFactory(owner=owner, segment=segment)
+    mailing = DueMailingFactory(
+        owner=owner,
+        segment=segment,
+        periodicity=Mailing.Periodicity.DAILY,
+        end_at=timezone.now() + dt.timedelta(days=7),
+    )
     first = claim(due(mailing))
     assert delivered_to(first) == [early.pk]
     Attempt.objects.filter(pk=first.pk).update(status=Attempt.Status.SUCCESS)
