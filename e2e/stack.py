@@ -25,6 +25,7 @@ PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 POSTGRES_ADMIN_URL = os.environ.get("E2E_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379")
+HEALTHZ_TOKEN = "e2e-monitor-token"
 RABBITMQ_URL = os.environ.get("E2E_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
@@ -88,6 +89,8 @@ class Stack:
             "DEFAULT_FROM_EMAIL": "Rassylka <news@rassylka.test>",
             "VAR_DIR": str(workdir / "var"),
             "LOG_FORMAT": "line",
+            # The monitor's token: /healthz gives it the details it keeps from visitors.
+            "HEALTHZ_TOKEN": HEALTHZ_TOKEN,
             **(extra_env or {}),
         }
 
@@ -240,6 +243,11 @@ class Stack:
 
     def browser_session(self) -> WebSession:
         return WebSession(self)
+
+    def health(self) -> dict:
+        """/healthz as a monitor holding HEALTHZ_TOKEN reads it: every part's details."""
+        headers = {"Authorization": f"Bearer {HEALTHZ_TOKEN}"}
+        return requests.get(self.url("/healthz"), headers=headers, timeout=30).json()
 
 
 class WebSession:

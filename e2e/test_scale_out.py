@@ -126,7 +126,7 @@ def test_a_mailing_made_on_the_web_reaches_everyone_once_despite_a_killed_worker
         stack.start_beat()
 
         health = wait_for(
-            lambda: (h := stack.browser_session().get("/healthz").json())["status"] == "ok" and h,
+            lambda: (h := stack.health())["status"] == "ok" and h,
             timeout=60,
             interval=0.5,
             what="/healthz to report every part ok",
