@@ -3,15 +3,12 @@ of a private or local address is refused, including the IPv6 forms that carry an
 address (issue 23: `::127.0.0.1` and NAT64 passed both guards), and a relay is connected
 to the address that was checked, not to what its name resolves to a moment later."""
 
-import shutil
 import socket
-import ssl
-import subprocess
 
 import pytest
 
 from config.addresses import address_is_public
-from sending.tests.smtpd import SmtpServer
+from sending.tests.smtpd import SmtpServer, self_signed_certificate
 from transport import smtp
 from transport.smtp import SendingPaused, SmtpSettings, SmtpTransport
 from webhooks.network import UnsafeAddress, checked_address
@@ -114,22 +111,9 @@ def rebinding(monkeypatch, settings):
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a test certificate")
-    directory = tmp_path_factory.mktemp("tls")
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=relay.test",
-            "-addext", "subjectAltName=DNS:relay.test",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    return cert, context
+    return self_signed_certificate(
+        tmp_path_factory.mktemp("tls"), common_name="relay.test", alt_name="DNS:relay.test"
+    )
 
 
 def _opened(url: str) -> SmtpTransport:

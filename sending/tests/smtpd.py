@@ -6,13 +6,18 @@ runs, so a test can break the server, run a pass, heal it and run the next pass.
 
 import asyncio
 import logging
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import warnings
 from collections import Counter
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 
@@ -215,3 +220,23 @@ class SmtpServer:
     @property
     def messages(self) -> list[tuple[str, bytes]]:
         return self.handler.messages
+
+
+def self_signed_certificate(directory: Path, *, common_name: str, alt_name: str):
+    """A certificate for `alt_name` ("DNS:relay.test", "IP:127.0.0.1") made by openssl in
+    `directory`, and a server context holding it: (certificate path, context)."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={common_name}",
+            "-addext", f"subjectAltName={alt_name}",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return cert, context

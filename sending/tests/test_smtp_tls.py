@@ -1,9 +1,6 @@
 """Login, STARTTLS (smtp+tls://) and implicit TLS (smtp+ssl://) through EMAIL_URL, against
 aiosmtpd with a certificate made for the test; a certificate we cannot trust pauses."""
 
-import shutil
-import ssl
-import subprocess
 from contextlib import contextmanager
 
 import pytest
@@ -13,29 +10,16 @@ from sending.holds import hold_current
 from sending.models import Attempt, TransportHold
 from sending.passes import run_pass
 
-from .smtpd import SmtpServer
+from .smtpd import SmtpServer, self_signed_certificate
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory):
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a test certificate")
-    directory = tmp_path_factory.mktemp("tls")
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    return cert, context
+    return self_signed_certificate(
+        tmp_path_factory.mktemp("tls"), common_name="127.0.0.1", alt_name="IP:127.0.0.1"
+    )
 
 
 @contextmanager
