@@ -34,6 +34,15 @@ from audience.services import list_add_clients, list_remove_clients
 from feedback.selectors import SUPPRESSED, suppressions_visible_to
 from feedback.services import client_reactivate
 from mailings.forms import ReportFilterForm
+from mailings.lifecycle import (
+    disable_refusal,
+    enqueue_run,
+    mailing_disable,
+    mailing_duplicate,
+    mailing_schedule,
+    send_now_plan,
+    send_now_refusal,
+)
 from mailings.models import Mailing, Message
 from mailings.reports import attempt_totals, attempts_filtered
 from mailings.selectors import (
@@ -43,20 +52,8 @@ from mailings.selectors import (
     mailings_with_recipient_counts,
     messages_visible_to,
 )
-from mailings.services import (
-    ClientRowsInvalid,
-    clients_upsert,
-    mailing_duplicate,
-    message_duplicate,
-)
+from mailings.services import ClientRowsInvalid, clients_upsert, message_duplicate
 from sending.models import Attempt, Delivery
-from sending.services import (
-    enqueue_run,
-    mailing_disable,
-    mailing_schedule,
-    send_now_plan,
-    send_now_refusal,
-)
 from tracking.selectors import run_links
 
 from . import filters, serializers
@@ -259,9 +256,12 @@ class MailingViewSet(ApiViewMixin, viewsets.ModelViewSet):
     @extend_schema(request=None, responses=serializers.MailingSerializer)
     @action(detail=True, methods=["post"])
     def disable(self, request, pk=None):
-        """Stop the mailing for good (idempotent)."""
+        """Stop the mailing for good (idempotent). A completed mailing runs no more:
+        409, as the web page refuses it too."""
         mailing = self.get_object()
-        if mailing.status != Mailing.Status.DISABLED:
+        if mailing.status == Mailing.Status.COMPLETED:
+            raise Conflict(disable_refusal(mailing=mailing))
+        if disable_refusal(mailing=mailing) is None:
             mailing_disable(mailing=mailing)
         mailing.refresh_from_db()
         return Response(serializers.MailingSerializer(mailing, context={"request": request}).data)

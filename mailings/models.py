@@ -327,6 +327,12 @@ class Mailing(models.Model):
         return self.name or self.message.subject
 
 
+# Statuses in which a due slot starts a run, and in which "Send now" does (a completed
+# mailing may still be sent by hand).
+SCHEDULED = (Mailing.Status.CREATED, Mailing.Status.RUNNING)
+RUNNABLE = (*SCHEDULED, Mailing.Status.COMPLETED)
+
+
 class ClientImport(models.Model):
     """A CSV upload waiting for, or done by, a worker: large files take longer than a
     request may. The file is kept in the database (at most a few megabytes) so that any

@@ -47,16 +47,7 @@ from audience.selectors import AudienceFilter, client_memberships, lists_visible
 from audience.suppressions import suppression_notice
 from sending.content import Recipient, Renderer, preview_of
 from sending.models import HANDED_OVER, Delivery
-from sending.services import (
-    TestSendLimited,
-    enqueue_run,
-    mailing_disable,
-    mailing_schedule,
-    message_test_send,
-    send_now_plan,
-    send_now_refusal,
-    test_send_addresses,
-)
+from sending.services import TestSendLimited, message_test_send, test_send_addresses
 from workspace.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.roles import row_id, sees_everything
 from workspace.search import search_q, search_text
@@ -75,6 +66,15 @@ from .forms import (
     client_label,
 )
 from .imports import client_import_create, client_import_progress
+from .lifecycle import (
+    disable_refusal,
+    enqueue_run,
+    mailing_disable,
+    mailing_duplicate,
+    mailing_schedule,
+    send_now_plan,
+    send_now_refusal,
+)
 from .models import ClientImport, Mailing, Message, MessageImage
 from .reports import attempt_totals, attempts_filtered, daily_charts, totals_feedback
 from .selectors import (
@@ -87,7 +87,7 @@ from .selectors import (
     mailings_visible_to,
     mailings_with_recipient_counts,
 )
-from .services import mailing_duplicate, message_duplicate, message_image_create
+from .services import message_duplicate, message_image_create
 
 RECIPIENT_COUNT_SECONDS = 60
 # Lists and tags offered in the client list's filter.
@@ -591,7 +591,7 @@ class MailingDetailView(ReadAccessMixin, DetailView):
             "can_send": send_now_refusal(mailing=mailing) is None,
             "send_plan": send_now_plan(mailing=mailing),
             # A completed mailing runs no more: there is nothing left to disable.
-            "can_disable": mailing.status not in (Mailing.Status.DISABLED, Mailing.Status.COMPLETED)
+            "can_disable": disable_refusal(mailing=mailing) is None
             and (mailing.owner_id == user.pk or user.has_perm("mailings.disable_mailing")),
         }
 
@@ -733,10 +733,9 @@ class MailingDisableView(LoginRequiredMixin, View):
             else Mailing.objects.owned_by(request.user)
         )
         mailing = get_object_or_404(mailings, pk=pk)
-        if mailing.status == Mailing.Status.DISABLED:
-            messages.info(request, gettext("The mailing was already disabled."))
-        elif mailing.status == Mailing.Status.COMPLETED:
-            messages.info(request, gettext("The mailing has completed: it does not run again."))
+        refusal = disable_refusal(mailing=mailing)
+        if refusal is not None:
+            messages.info(request, refusal)
         else:
             mailing_disable(mailing=mailing)
             messages.success(request, gettext("The mailing has been disabled."))

@@ -7,11 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 HOLD_ID = 1
 
-# Mailing statuses (mailings.Mailing.Status values) in which a due slot starts a run, and
-# in which a "Send now" does.
-SCHEDULED = ("created", "running")
-RUNNABLE = ("created", "running", "completed")
-
 
 class TransportHoldQuerySet(models.QuerySet):
     def blocking(self, *, fingerprint: str, now=None):
@@ -130,6 +125,11 @@ class FeedbackFigures:
 class AttemptQuerySet(models.QuerySet):
     def in_progress(self):
         return self.filter(status=Attempt.Status.IN_PROGRESS)
+
+    def taking_slots(self):
+        """Runs that took a schedule slot: the scheduled ones, and "Send now" runs that
+        took the place of one."""
+        return self.filter(Q(trigger=Attempt.Trigger.SCHEDULE) | Q(slot_at__isnull=False))
 
 
 class Attempt(models.Model):

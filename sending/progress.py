@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Q
 from django.utils import formats, timezone
 
-from mailings.models import Mailing
+from mailings.models import SCHEDULED, Mailing
 
 from .holds import hold_current
-from .models import SCHEDULED, Attempt, Delivery
+from .models import Attempt, Delivery
 
 
 def _when(moment) -> str:

@@ -7,6 +7,8 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from mailings.signals import run_wanted
+
 from .models import QueuedEmail
 from .signals import ticked, work_queued
 
@@ -42,3 +44,10 @@ def work_queued_enqueue(sender, mailing_id: int | None, **kwargs) -> None:
         tasks.send_queued_emails.delay()
     else:
         tasks.dispatch_mailing.delay(mailing_id)
+
+
+@receiver(run_wanted)
+def mailing_run_wanted(sender, mailing_id: int, **kwargs) -> None:
+    from .services import nudge  # the renderer: not at every start
+
+    nudge(mailing_id)

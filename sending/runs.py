@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
+from mailings.lifecycle import mailing_status
 from mailings.models import Mailing
 
 from . import holds
 from .conf import lease_seconds
 from .models import Attempt, Delivery
-from .services import mailing_status
 
 log = logging.getLogger(__name__)
 
