@@ -86,6 +86,17 @@ def _last_scheduled_run(mailing: Mailing) -> datetime | None:
     return max((moment for moment in taken if moment is not None), default=None)
 
 
+def mailing_run_ended(*, mailing_id: int, now: datetime) -> None:
+    """The engine finished a run: with no next run and no "Send now" waiting, the
+    mailing is done."""
+    Mailing.objects.filter(
+        pk=mailing_id,
+        status=Mailing.Status.RUNNING,
+        next_run_at__isnull=True,
+        send_requested_at__isnull=True,
+    ).update(status=mailing_status(following=None, now=now, running=False), updated_at=now)
+
+
 @transaction.atomic
 def mailing_schedule(*, mailing: Mailing) -> None:
     """Set the status and next run of a newly created or edited mailing (SPEC §2).

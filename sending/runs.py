@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from mailings.lifecycle import mailing_status
+from mailings.lifecycle import mailing_run_ended
 from mailings.models import Mailing
 
 from . import holds
@@ -90,7 +90,7 @@ def attempt_finish_if_done(
         updates["server_response"] = reply[:2000]
     closed = Attempt.objects.in_progress().filter(pk=attempt_id).update(**updates)
     if closed:
-        _mailing_complete_if_over(attempt_id=attempt_id, now=now)
+        _run_ended(attempt_id=attempt_id, now=now)
     return bool(closed)
 
 
@@ -103,19 +103,13 @@ def attempt_refuse(*, attempt_id: int, reason: str, now: datetime) -> None:
         .update(status=Attempt.Status.FAILURE, finished_at=now, server_response=reason[:2000])
     )
     if closed:
-        _mailing_complete_if_over(attempt_id=attempt_id, now=now)
+        _run_ended(attempt_id=attempt_id, now=now)
     log.warning("Run %s not sent: %s", attempt_id, reason)
 
 
-def _mailing_complete_if_over(*, attempt_id: int, now: datetime) -> None:
+def _run_ended(*, attempt_id: int, now: datetime) -> None:
     mailing_id = Attempt.objects.values_list("mailing_id", flat=True).get(pk=attempt_id)
-    # With no next run and no Send now waiting, the mailing is done.
-    Mailing.objects.filter(
-        pk=mailing_id,
-        status=Mailing.Status.RUNNING,
-        next_run_at__isnull=True,
-        send_requested_at__isnull=True,
-    ).update(status=mailing_status(following=None, now=now, running=False), updated_at=now)
+    mailing_run_ended(mailing_id=mailing_id, now=now)
 
 
 def attempt_pause(*, attempt_id: int, reason: str, reply: str) -> None:
