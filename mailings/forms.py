@@ -456,7 +456,7 @@ class MailingForm(OwnedModelForm):
         return stored is None or abs(start_at - stored) >= timedelta(minutes=1)
 
     def save(self, commit: bool = True) -> Mailing:
-        # The status and next run are the schedule service's (sending.services).
+        # The status and next run are the schedule service's (mailings.lifecycle).
         mailing = super().save(commit=False)
         if not mailing.name:
             mailing.name = mailing.message.subject[: Mailing._meta.get_field("name").max_length]

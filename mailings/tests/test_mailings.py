@@ -1,5 +1,5 @@
-"""Mailing screens. Assertions marked ENGINE depend on sending.services.mailing_schedule
-(the engine's), and are written loosely enough to hold for any correct engine."""
+"""Mailing screens. Assertions marked ENGINE depend on mailings.lifecycle.mailing_schedule
+(the schedule's), and are written loosely enough to hold for any correct engine."""
 
 import datetime as dt
 import zoneinfo
