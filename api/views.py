@@ -35,13 +35,12 @@ from feedback.selectors import SUPPRESSED, suppressions_visible_to
 from feedback.services import client_reactivate
 from mailings.forms import ReportFilterForm
 from mailings.lifecycle import (
+    SendNowRefused,
     disable_refusal,
-    enqueue_run,
     mailing_disable,
     mailing_duplicate,
     mailing_schedule,
-    send_now_plan,
-    send_now_refusal,
+    mailing_send_now,
 )
 from mailings.models import Mailing, Message
 from mailings.reports import attempt_totals, attempts_filtered
@@ -215,24 +214,17 @@ class MailingViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def _save(self, serializer):
         with transaction.atomic():
             mailing = serializer.save()
-            # The engine decides status and next run; a due first run is queued on commit.
+            # The lifecycle decides status and next run; a due first run is queued on commit.
             mailing_schedule(mailing=mailing)
 
     @extend_schema(request=None, responses={202: serializers.SendResultSerializer})
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
         """Send now: the request records the wish; a worker sends."""
-        mailing = self.get_object()
-        refusal = send_now_refusal(mailing=mailing)
-        if refusal is not None:
-            raise Conflict(refusal)
-        plan = send_now_plan(mailing=mailing)
-        if not enqueue_run(mailing=mailing):
-            mailing.refresh_from_db()
-            raise Conflict(
-                send_now_refusal(mailing=mailing)
-                or gettext("A run was already requested and has not started yet.")
-            )
+        try:
+            plan = mailing_send_now(mailing=self.get_object())
+        except SendNowRefused as refusal:
+            raise Conflict(str(refusal)) from None
         detail = gettext("The mailing is queued and will go out in a moment.")
         return Response(
             {

@@ -229,6 +229,27 @@ def enqueue_run(*, mailing: Mailing) -> bool:
     return bool(queued)
 
 
+class SendNowRefused(Exception):
+    """ "Send now" did not queue a run; the message says why, in the user's words."""
+
+
+def mailing_send_now(*, mailing: Mailing) -> SendNowPlan:
+    """Press "Send now" for either door: the plan the queued run follows. Raises
+    SendNowRefused when no run was queued (a press that lost a race to another one, or
+    to the scheduler, says what happened instead)."""
+    refusal = send_now_refusal(mailing=mailing)
+    if refusal is not None:
+        raise SendNowRefused(refusal)
+    plan = send_now_plan(mailing=mailing)
+    if enqueue_run(mailing=mailing):
+        return plan
+    mailing.refresh_from_db()
+    raise SendNowRefused(
+        send_now_refusal(mailing=mailing)
+        or gettext("A run was already requested and has not started yet.")
+    )
+
+
 def disable_refusal(*, mailing: Mailing) -> str | None:
     """Why the mailing cannot be disabled, in the user's words (None: it can). Not an
     error: disabling is asked twice, or of a mailing with nothing left to stop."""

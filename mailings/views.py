@@ -67,11 +67,12 @@ from .forms import (
 )
 from .imports import client_import_create, client_import_progress
 from .lifecycle import (
+    SendNowRefused,
     disable_refusal,
-    enqueue_run,
     mailing_disable,
     mailing_duplicate,
     mailing_schedule,
+    mailing_send_now,
     send_now_plan,
     send_now_refusal,
 )
@@ -603,7 +604,7 @@ class MailingFormMixin(OwnerFormMixin, SuccessMessageMixin):
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            # The engine decides status and next run; a due first run is queued on commit.
+            # The lifecycle decides status and next run; a due first run is queued on commit.
             mailing_schedule(mailing=self.object)
         return response
 
@@ -709,16 +710,13 @@ class MailingSendView(WriteAccessMixin, View):
                     "recipients": mailing_recipient_counts(mailing),
                 },
             )
-        if enqueue_run(mailing=mailing) is False:
-            mailing.refresh_from_db()
-            messages.info(
-                request,
-                send_now_refusal(mailing=mailing)
-                or gettext("A run was already requested and has not started yet."),
-            )
+        try:
+            queued = mailing_send_now(mailing=mailing)
+        except SendNowRefused as refusal:
+            messages.info(request, str(refusal))
         else:
             messages.success(request, gettext("The mailing is queued and will go out in a moment."))
-            messages.info(request, plan.describe())
+            messages.info(request, queued.describe())
         return redirect(mailing)
 
 
