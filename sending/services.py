@@ -3,7 +3,7 @@ records the wish in the database and, once the transaction commits, nudges whoev
 sends (the embedded scheduler, or a Celery worker when CELERY_BROKER_URL is set)."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -122,6 +122,24 @@ def client_resubscribe(*, client: Client) -> bool:
             owner_id=client.owner_id, email=client.email, by=Suppression.LiftedBy.RECIPIENT
         )
     return bool(changed)
+
+
+def attempt_feedback_counted(*, attempt_id: int, counter: str) -> None:
+    """One more bounced or complaining recipient in the run's figures (`counter` is one
+    of Attempt's *_bounce_count / complaint_count fields); feedback reports each once."""
+    Attempt.objects.filter(pk=attempt_id).update(**{counter: F(counter) + 1})
+
+
+def attempt_engagement_counted(
+    *, attempt_id: int, openers: int, clickers: int, machine_opens: int, machine_clicks: int
+) -> None:
+    """The run's unique human and machine figures, as tracking counted them again."""
+    Attempt.objects.filter(pk=attempt_id).update(
+        open_count=openers,
+        click_count=clickers,
+        machine_open_count=machine_opens,
+        machine_click_count=machine_clicks,
+    )
 
 
 def attempt_pause_for_feedback(*, attempt_id: int, reason: str) -> bool:
