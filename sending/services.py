@@ -4,6 +4,7 @@ sends (the embedded scheduler, or a Celery worker when CELERY_BROKER_URL is set)
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -201,3 +202,53 @@ def message_test_send(*, message, owner, to: str) -> None:
         data=email.data,
     )
     nudge()
+
+
+# Stored like a server's reply, so not translated.
+NOT_SENT_ERASED = "Not sent: the recipient's data was erased."
+
+
+def _without(column: str, addresses: set[str]):
+    """`column` with every address in it replaced by nothing."""
+    expression = F(column)
+    for address in addresses:
+        expression = Replace(expression, Value(address), Value(""))
+    return expression
+
+
+def deliveries_forget_client(*, client: Client, addresses: set[str]) -> None:
+    """The client is erased: their deliveries stay, counted as before, but no longer
+    say who they went to; one still waiting in a run under way is failed, not sent."""
+    deliveries = Delivery.objects.filter(client=client)
+    deliveries.filter(status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.FAILED, server_response=NOT_SENT_ERASED
+    )
+    Attempt.objects.filter(pk__in=deliveries.values("attempt_id")).update(
+        server_response=_without("server_response", addresses)
+    )
+    deliveries.update(
+        client=None,
+        email="",
+        full_name="",
+        server_response=_without("server_response", addresses),
+    )
+
+
+def deliveries_export(client: Client) -> list[dict]:
+    """What each run sent the client, for their data export."""
+    deliveries = (
+        Delivery.objects.filter(client=client)
+        .select_related("attempt__mailing__message")
+        .order_by("attempt__started_at", "pk")
+    )
+    return [
+        {
+            "date": delivery.sent_at or delivery.attempt.started_at,
+            "mailing": delivery.attempt.mailing.title,
+            "subject": delivery.attempt.mailing.message.subject,
+            "email": delivery.email,
+            "status": delivery.status,
+            "server_response": delivery.server_response,
+        }
+        for delivery in deliveries.iterator(chunk_size=500)
+    ]
