@@ -30,9 +30,9 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from mailings.models import EARLIEST_DATE, LATEST_DATE
 from tracking.selectors import clients_engaged
 from workspace.search import Casefold
+from workspace.validators import EARLIEST_DATE, LATEST_DATE
 
 from .models import Client, MailingList, Membership, Segment, Tag
 

@@ -31,10 +31,11 @@ from workspace.forms import (
     IdsInRangeField,
     OwnedModelForm,
 )
+from workspace.validators import validate_sane_date
 
 from .attachments import ACCEPT as ATTACHMENT_TYPES
 from .attachments import MAX_TOTAL_BYTES, check_attachment
-from .models import Mailing, Message, MessageAttachment, validate_sane_date
+from .models import Mailing, Message, MessageAttachment
 from .selectors import subscribed_clients
 from .services import body_with_image, message_image_create
 

@@ -4,13 +4,13 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from audience.models import Client
-from audience.recipients import mailing_targeted, recipients_of
 from audience.segments import RuleError
 from sending.models import Attempt
 from workspace.counts import remembered_if_large
 from workspace.roles import sees_everything
 
 from .models import ClientImport, Mailing, Message, MessageImage
+from .recipients import mailing_targeted, recipients_of
 
 
 def clients_visible_to(user) -> QuerySet[Client]:
