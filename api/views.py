@@ -33,11 +33,8 @@ from audience.selectors import (
 from audience.services import list_add_clients, list_remove_clients
 from feedback.selectors import SUPPRESSED, suppressions_visible_to
 from feedback.services import client_reactivate
-from mailings.forms import ReportFilterForm
 from mailings.models import Mailing, Message
-from mailings.reports import attempt_totals, attempts_filtered
 from mailings.selectors import (
-    attempts_visible_to,
     clients_visible_to,
     mailings_visible_to,
     mailings_with_recipient_counts,
@@ -49,6 +46,9 @@ from mailings.services import (
     mailing_duplicate,
     message_duplicate,
 )
+from reports.figures import attempt_totals, attempts_filtered
+from reports.forms import ReportFilterForm
+from reports.selectors import attempts_visible_to
 from sending.models import Attempt, Delivery
 from sending.services import (
     enqueue_run,
