@@ -46,6 +46,7 @@ from mailings.services import (
     mailing_duplicate,
     message_duplicate,
 )
+from reports.engagement import run_links
 from reports.figures import attempt_totals, attempts_filtered
 from reports.forms import ReportFilterForm
 from reports.selectors import attempts_visible_to
@@ -57,7 +58,6 @@ from sending.services import (
     send_now_plan,
     send_now_refusal,
 )
-from tracking.selectors import run_links
 
 from . import filters, serializers
 from .forms import ListMembersForm
