@@ -1,9 +1,11 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count
-from django.http import StreamingHttpResponse
+from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.generic import ListView
 
 from mailings.selectors import mailings_visible_to
@@ -14,6 +16,7 @@ from workspace.views import ListControlsMixin
 from .exports import attempts_csv_lines, deliveries_csv_lines
 from .figures import attempt_totals, attempts_filtered, daily_charts, totals_feedback
 from .forms import ReportFilterForm
+from .progress import mailing_progress
 from .selectors import attempts_visible_to
 
 # Runs
@@ -157,3 +160,16 @@ class ReportExportView(ReportMixin, View):
         filename = f"report-{timezone.localdate():%Y-%m-%d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+# Progress
+
+
+@method_decorator(never_cache, name="dispatch")
+class MailingProgressView(LoginRequiredMixin, View):
+    """The current run's counts as JSON, polled by the mailing page while it runs. The
+    owner and the managers may look; anybody else gets 404."""
+
+    def get(self, request, pk: int):
+        mailing = get_object_or_404(mailings_visible_to(request.user), pk=pk)
+        return JsonResponse(mailing_progress(mailing=mailing))
