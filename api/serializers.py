@@ -380,7 +380,7 @@ class AttemptSerializer(serializers.ModelSerializer):
 
 
 class LinkFiguresSerializer(serializers.Serializer):
-    """One tracked link of a run (tracking.selectors.LinkFigures)."""
+    """One tracked link of a run (reports.engagement.LinkFigures)."""
 
     url = serializers.CharField(read_only=True)
     clicks = serializers.IntegerField(

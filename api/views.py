@@ -33,7 +33,6 @@ from audience.selectors import (
 from audience.services import list_add_clients, list_remove_clients
 from feedback.selectors import SUPPRESSED, suppressions_visible_to
 from feedback.services import client_reactivate
-from mailings.forms import ReportFilterForm
 from mailings.lifecycle import (
     SendNowRefused,
     disable_refusal,
@@ -43,17 +42,18 @@ from mailings.lifecycle import (
     mailing_send_now,
 )
 from mailings.models import Mailing, Message
-from mailings.reports import attempt_totals, attempts_filtered
 from mailings.selectors import (
-    attempts_visible_to,
     clients_visible_to,
     mailings_visible_to,
     mailings_with_recipient_counts,
     messages_visible_to,
 )
 from mailings.services import ClientRowsInvalid, clients_upsert, message_duplicate
+from reports.engagement import run_links
+from reports.figures import attempt_totals, attempts_filtered
+from reports.forms import ReportFilterForm
+from reports.selectors import attempts_visible_to
 from sending.models import Attempt, Delivery
-from tracking.selectors import run_links
 
 from . import filters, serializers
 from .forms import ListMembersForm

@@ -7,7 +7,6 @@ from audience.models import Client
 from audience.segments import RuleError
 from sending.models import Attempt
 from workspace.counts import remembered_if_large
-from workspace.roles import sees_everything
 
 from .models import ClientImport, Mailing, Message, MessageImage
 from .recipients import mailing_targeted, recipients_of
@@ -23,11 +22,6 @@ def messages_visible_to(user) -> QuerySet[Message]:
 
 def mailings_visible_to(user) -> QuerySet[Mailing]:
     return Mailing.objects.visible_to(user)
-
-
-def attempts_visible_to(user) -> QuerySet[Attempt]:
-    attempts = Attempt.objects.all()
-    return attempts if sees_everything(user) else attempts.filter(mailing__owner=user)
 
 
 def message_images_visible_to(user) -> QuerySet[MessageImage]:

@@ -46,14 +46,14 @@ from audience.models import Client
 from audience.selectors import AudienceFilter, client_memberships, lists_visible_to, tags_visible_to
 from audience.suppressions import suppression_notice
 from sending.content import Recipient, Renderer, preview_of
-from sending.models import HANDED_OVER, Delivery
+from sending.models import Delivery
 from sending.services import TestSendLimited, message_test_send, test_send_addresses
 from workspace.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.roles import row_id, sees_everything
 from workspace.search import search_q, search_text
 from workspace.views import ListControlsMixin
 
-from .csv_files import attempts_csv_lines, clients_csv_lines, deliveries_csv_lines
+from .csv_files import clients_csv_lines
 from .forms import (
     ClientForm,
     ClientImportForm,
@@ -61,7 +61,6 @@ from .forms import (
     MailingTargetsForm,
     MessageForm,
     MessageImageForm,
-    ReportFilterForm,
     TestSendForm,
     client_label,
 )
@@ -77,9 +76,7 @@ from .lifecycle import (
     send_now_refusal,
 )
 from .models import ClientImport, Mailing, Message, MessageImage
-from .reports import attempt_totals, attempts_filtered, daily_charts, totals_feedback
 from .selectors import (
-    attempts_visible_to,
     clients_visible_to,
     mailing_count_of_client,
     mailing_last_finished_run,
@@ -580,11 +577,10 @@ class MailingDetailView(ReadAccessMixin, DetailView):
             mailing.attempts.order_by("-started_at", "-pk"), self.attempts_per_page
         )
         user = self.request.user
-        totals = attempt_totals(mailing.attempts.all())
         return {
             **super().get_context_data(**kwargs),
             "recipients": mailing_recipient_counts(mailing),
-            "feedback": totals_feedback(totals),
+            "feedback": mailing.attempts.feedback_figures(),
             "recipient_sample": mailing_recipient_sample(mailing),
             "attempts_page": attempts.get_page(self.request.GET.get("page")),
             "is_owner": mailing.owner_id == user.pk,
@@ -742,146 +738,3 @@ class MailingDisableView(LoginRequiredMixin, View):
             if mailings_visible_to(request.user).filter(pk=pk).exists()
             else reverse("mailings:mailing_list")
         )
-
-
-# Runs
-
-
-class RunMixin(LoginRequiredMixin):
-    """The recipients of one run, narrowed by ?status= (a Delivery status). The run is
-    found through its mailing, so the mailing's reading rule (owner, or a manager)
-    decides: another user's run is 404."""
-
-    def get_queryset(self):
-        self.mailing = get_object_or_404(
-            mailings_visible_to(self.request.user).select_related("message", "owner"),
-            pk=self.kwargs["pk"],
-        )
-        self.attempt = get_object_or_404(self.mailing.attempts, pk=self.kwargs["attempt_id"])
-        deliveries = self.attempt.deliveries.all()
-        self.status = self.request.GET.get("status", "")
-        if self.status in Delivery.Status.values:
-            deliveries = deliveries.filter(status=self.status)
-        else:
-            self.status = ""
-        return deliveries
-
-
-class RunDetailView(ListControlsMixin, RunMixin, ListView):
-    template_name = "mailings/run_detail.html"
-    paginate_by = 50
-    context_object_name = "deliveries"
-    search_fields = ("email", "full_name")
-    sort_fields = {"added": "pk", "email": "email", "status": "status", "time": "sent_at"}
-    default_sort = "added"
-
-    def get_search_fields(self) -> tuple[str, ...]:
-        return self.search_fields
-
-    def get_context_data(self, **kwargs):
-        counts = dict(
-            self.attempt.deliveries.order_by()
-            .values_list("status")
-            .annotate(count=Count("*"))
-            .values_list("status", "count")
-        )
-        handed_over = sum(counts.get(status, 0) for status in HANDED_OVER)
-        return {
-            **super().get_context_data(**kwargs),
-            "mailing": self.mailing,
-            "attempt": self.attempt,
-            "feedback": self.attempt.feedback_figures(handed_over=handed_over),
-            "status": self.status,
-            "statuses": [
-                (value, label, counts.get(value, 0)) for value, label in Delivery.Status.choices
-            ],
-            "total": sum(counts.values()),
-            "oversight": sees_everything(self.request.user),
-        }
-
-
-class RunExportView(ListControlsMixin, RunMixin, View):
-    """The recipients the run page lists (same status and search), streamed as CSV."""
-
-    search_fields = RunDetailView.search_fields
-    sort_fields = RunDetailView.sort_fields
-    default_sort = RunDetailView.default_sort
-    get_search_fields = RunDetailView.get_search_fields
-
-    def get(self, request, *args, **kwargs):
-        lines = deliveries_csv_lines(self.get_queryset(), zone=timezone.get_current_timezone())
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        filename = f"run-{self.attempt.pk}-{self.attempt.started_at:%Y-%m-%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-
-
-# Reports
-
-
-class ReportMixin(LoginRequiredMixin):
-    """The attempts the user may see, narrowed by the filter form in the query string."""
-
-    def get_filter_form(self) -> ReportFilterForm:
-        if not hasattr(self, "_filter_form"):
-            self._filter_form = ReportFilterForm(
-                self.request.GET or None, mailings=mailings_visible_to(self.request.user)
-            )
-        return self._filter_form
-
-    def get_filters(self) -> dict:
-        form = self.get_filter_form()
-        if form.is_bound and form.is_valid():
-            return {key: value for key, value in form.cleaned_data.items() if value}
-        return {}
-
-    def get_attempts(self):
-        zone = timezone.get_current_timezone()
-        return attempts_filtered(
-            attempts_visible_to(self.request.user), zone=zone, **self.get_filters()
-        )
-
-
-class ReportView(ReportMixin, ListView):
-    template_name = "mailings/reports.html"
-    paginate_by = 50
-    context_object_name = "attempts"
-
-    def get_queryset(self):
-        return (
-            self.get_attempts()
-            .select_related("mailing__message", "mailing__owner")
-            .order_by("-started_at", "-pk")
-        )
-
-    def get_context_data(self, **kwargs):
-        attempts = self.get_attempts()
-        filters = self.get_filters()
-        totals = attempt_totals(attempts)
-        return {
-            **super().get_context_data(**kwargs),
-            "filter_form": self.get_filter_form(),
-            "totals": totals,
-            "feedback": totals_feedback(totals),
-            "charts": daily_charts(
-                attempts,
-                zone=timezone.get_current_timezone(),
-                date_from=filters.get("date_from"),
-                date_to=filters.get("date_to"),
-            ),
-            "oversight": sees_everything(self.request.user),
-        }
-
-
-class ReportExportView(ReportMixin, View):
-    def get(self, request, *args, **kwargs):
-        attempts = (
-            self.get_attempts()
-            .select_related("mailing__message", "mailing__owner")
-            .order_by("-started_at", "-pk")
-        )
-        lines = attempts_csv_lines(attempts, zone=timezone.get_current_timezone())
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        filename = f"report-{timezone.localdate():%Y-%m-%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response

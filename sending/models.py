@@ -1,7 +1,8 @@
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -130,6 +131,25 @@ class AttemptQuerySet(models.QuerySet):
         """Runs that took a schedule slot: the scheduled ones, and "Send now" runs that
         took the place of one."""
         return self.filter(Q(trigger=Attempt.Trigger.SCHEDULE) | Q(slot_at__isnull=False))
+
+    def feedback_figures(self) -> FeedbackFigures:
+        """The bounces and complaints of these runs added up, with their rates: what a
+        mailing's page reads through its `attempts` (one query)."""
+        columns = {
+            "sent": "sent_count",
+            "failed": "failed_count",
+            "unknown": "unknown_count",
+            "hard_bounces": "hard_bounce_count",
+            "soft_bounces": "soft_bounce_count",
+            "complaints": "complaint_count",
+        }
+        sums = self.aggregate(**{key: Coalesce(Sum(column), 0) for key, column in columns.items()})
+        return FeedbackFigures(
+            handed_over=sums["sent"] + sums["failed"] + sums["unknown"],
+            hard_bounces=sums["hard_bounces"],
+            soft_bounces=sums["soft_bounces"],
+            complaints=sums["complaints"],
+        )
 
 
 class Attempt(models.Model):

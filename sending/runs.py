@@ -1,11 +1,12 @@
 """The bookkeeping of runs under way: their counts, closing them, stopping the cancelled
-ones, pausing them, and expiring the leases of rows a dead process left in flight."""
+ones, pausing them, expiring the leases of rows a dead process left in flight, and
+naming the runs that stalled (for /healthz)."""
 
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from mailings.lifecycle import mailing_run_ended
@@ -129,3 +130,29 @@ def attempt_stop(*, attempt_id: int, reason: str) -> int:
     attempt_finish_if_done(attempt_id=attempt_id)
     log.warning("Run %s stopped: %s", attempt_id, reason)
     return stopped
+
+
+# A run with recipients waiting that no process has touched for this long has stalled.
+STALLED_AFTER = timedelta(minutes=1)
+
+
+def stalled_runs(*, now: datetime | None = None) -> list[int]:
+    """Runs under way with recipients due for over a minute while nothing at all was
+    claimed for sending in that minute (no scheduler or worker is sending: a lost batch,
+    a broker or scheduler away). Not while sending is on hold: that says why itself."""
+    now = now or timezone.now()
+    since = now - STALLED_AFTER
+    if holds.hold_current(now=now) is not None:
+        return []
+    unfinished = Attempt.objects.in_progress().filter(paused_at__isnull=True)
+    if Delivery.objects.filter(attempt__in=unfinished, claimed_at__gte=since).exists():
+        return []
+    overdue = Delivery.objects.filter(
+        attempt=OuterRef("pk"), status=Delivery.Status.PENDING
+    ).filter(Q(next_try_at__lte=since) | Q(next_try_at__isnull=True))
+    return list(
+        unfinished.filter(started_at__lte=since)
+        .filter(Exists(overdue))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
