@@ -6,6 +6,3 @@ class TrackingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tracking"
     verbose_name = _("Engagement")
-
-    def ready(self) -> None:
-        from . import receivers  # noqa: F401

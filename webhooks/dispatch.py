@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from standardwebhooks import Webhook
 
 from audience.models import Client
+from sending.conf import celery_enabled
 from sending.models import Attempt
 
 from .models import Endpoint, EventCursor, EventType, WebhookMessage
@@ -228,3 +229,16 @@ def messages_send_due(*, now: dt.datetime | None = None, budget: float = 2.0) ->
 def webhooks_pass(*, now: dt.datetime | None = None, budget: float = 2.0) -> int:
     events_collect(now=now)
     return messages_send_due(now=now, budget=budget)
+
+
+def webhooks_dispatch() -> None:
+    """The scheduler's periodic job (config/beat.py): a pass here, or a worker's task
+    with Celery; never inside a web request."""
+    if not Endpoint.objects.filter(is_active=True).exists():
+        return  # the usual case: one query per beat, no task
+    if celery_enabled():
+        from .tasks import webhooks_send
+
+        webhooks_send.delay()
+    else:
+        webhooks_pass()
