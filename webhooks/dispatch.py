@@ -24,7 +24,6 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from standardwebhooks import Webhook
 
 from audience.models import Client
 from sending.conf import celery_enabled
@@ -156,6 +155,8 @@ def events_collect(*, now: dt.datetime | None = None) -> int:
 
 def message_send(message: WebhookMessage, *, now: dt.datetime) -> bool:
     """One try; the message and its endpoint record how it went. True when delivered."""
+    from standardwebhooks import Webhook  # here: the receivers import this module at every start
+
     endpoint = message.endpoint
     body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False)
     signature = Webhook(endpoint.secret).sign(message.msg_id, now, body)
