@@ -58,7 +58,9 @@ JOBS = (
         celery={"task": "mailings.tasks.client_imports_run", "schedule": 30.0},
         stoppable=True,
     ),
-    # Expire leases, claim due runs, send them (or hand their batches to workers).
+    # Expire leases, claim due runs, send them (or hand their batches to workers); `tick`
+    # calls it itself, with the scheduler's stop and progress callbacks, and returns its
+    # report. Its failure is the pass's.
     Job(
         DUE_SCAN,
         "sending.passes.run_pass",
