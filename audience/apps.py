@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class AudienceConfig(AppConfig):
     name = "audience"
     verbose_name = _("Audience")
-
-    def ready(self) -> None:
-        from . import receivers  # noqa: F401

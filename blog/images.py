@@ -2,11 +2,14 @@
 
 import io
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
-from PIL import Image, ImageOps
 
 from config.images import MAX_SIDE, has_alpha
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MIN_SIDE = 200
 DISPLAY_WIDTH = 1200
@@ -16,6 +19,9 @@ RENDITION_FORMAT, RENDITION_EXT = ("WEBP", "webp")
 
 def make_renditions(source) -> tuple[ContentFile, ContentFile]:
     """The display version (at most DISPLAY_WIDTH wide) and the card thumbnail (cropped)."""
+    # Imported here: the admin loads this module at every start (commands too).
+    from PIL import Image, ImageOps
+
     source.open("rb")
     try:
         with Image.open(source) as image:
@@ -34,7 +40,7 @@ def make_renditions(source) -> tuple[ContentFile, ContentFile]:
     )
 
 
-def _encode(image: Image.Image) -> bytes:
+def _encode(image: "Image.Image") -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, RENDITION_FORMAT, quality=82, method=4)
     return buffer.getvalue()

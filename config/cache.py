@@ -39,7 +39,6 @@ from django.core.cache.backends.redis import RedisCache
 from django.core.files import locks
 from django.db import connections, router, transaction
 from django.utils.timezone import now as tz_now
-from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +111,10 @@ class ResilientRedisCache(RedisCache):
 
     def __init__(self, server, params):
         super().__init__(server, params)
+        # Imported here: the file and database caches below must not load redis.
+        from redis.exceptions import RedisError
+
+        self._errors = RedisError
         location = ",".join(self._servers)
         with self._outages_lock:
             self._outage = self._outages.setdefault(location, _Outage(location))
@@ -132,7 +135,7 @@ class ResilientRedisCache(RedisCache):
             if outage.since is not None:
                 outage.forget(self._delete)
             result = call(*args)
-        except RedisError as error:
+        except self._errors as error:
             missed = self._backend_keys(writes, version)
             outage.failed(error, retry_after=self.RETRY_AFTER, missed=missed)
             return fallback

@@ -2,13 +2,16 @@
 what an upload must be, and the files left behind once their row is gone."""
 
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from PIL import Image
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_SIDE = 8000
@@ -24,6 +27,10 @@ def check_image(upload, *, min_side: int = 1, keeps_frames: bool = False) -> str
 
     Raises ValidationError with a message that says what is wrong.
     """
+    # Imported here: models and commands import this module (delete_files_on_commit)
+    # and never decode an image.
+    from PIL import Image
+
     if upload.size > MAX_BYTES:
         raise ValidationError(
             _("The file is %(size)s MB; the limit is 5 MB."),
@@ -107,7 +114,7 @@ def clean_name(name: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
-def has_alpha(image: Image.Image) -> bool:
+def has_alpha(image: "Image.Image") -> bool:
     return image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
 
 

@@ -14,6 +14,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from .beat import celery_beat_schedule
 from .log_formats import FORMATTERS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -312,7 +313,7 @@ FEEDBACK_ID_SERVICE = env.str("FEEDBACK_ID_SERVICE", default="rassylka")
 # A sign-up not confirmed in SUBSCRIBE_PENDING_DAYS is dropped (audience/cleanup.py): the
 # waiting client with nothing else to it is deleted, a waiting membership ends.
 # Account emails (confirmations, password resets) sent or given up are deleted after
-# QUEUED_EMAIL_KEEP_DAYS (sending/receivers.py, once an hour from the scheduler's beat).
+# QUEUED_EMAIL_KEEP_DAYS (once an hour, a periodic job of config/beat.py).
 QUEUED_EMAIL_KEEP_DAYS = env.int("QUEUED_EMAIL_KEEP_DAYS", default=7)
 SUBSCRIBE_CONFIRM_DAYS = env.int("SUBSCRIBE_CONFIRM_DAYS", default=3)
 SUBSCRIBE_PENDING_DAYS = env.int("SUBSCRIBE_PENDING_DAYS", default=30)
@@ -343,12 +344,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 5
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
-# Exactly one beat: it scans for due runs and unsent batches every few seconds.
-CELERY_BEAT_SCHEDULE = {
-    "sending-dispatch": {"task": "sending.tasks.dispatch_due", "schedule": 5.0},
-    "client-imports": {"task": "mailings.tasks.client_imports_run", "schedule": 30.0},
-    "bounce-mailbox": {"task": "feedback.tasks.bounces_fetch", "schedule": 60.0},
-}
+# Exactly one beat: it scans for due runs and unsent batches every few seconds, and
+# sends the other periodic jobs' tasks (config/beat.py, the table of them).
+CELERY_BEAT_SCHEDULE = celery_beat_schedule()
 
 # The REST API (/api/v1/, api/): personal Bearer tokens, JSON only, problem details for
 # errors. API_RATE: requests per token (per address without one); API_MAX_BODY_BYTES:

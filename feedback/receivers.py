@@ -7,12 +7,15 @@ from audience.models import Client
 from sending.signals import deliveries_failed
 
 from .models import FeedbackEvent
-from .parsing import smtp_status
-from .services import feedback_record
 
 
 @receiver(deliveries_failed)
 def bounces_at_send_time(sender, failures, **kwargs) -> None:
+    # Imported here: connecting the receiver at every start (a cron command, a worker)
+    # must not load the services' renderer and the report parsers.
+    from .parsing import smtp_status
+    from .services import feedback_record
+
     clients = Client.objects.in_bulk([failure.client_id for failure in failures])
     for failure in failures:
         client = clients.get(failure.client_id)

@@ -9,12 +9,11 @@ of building the email. Verified in the tests with dkimpy's `dkim.verify`.
 import base64
 import hashlib
 import time
+from functools import cache
+from typing import TYPE_CHECKING
 
-import dkim
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
-from dkim.canonicalization import CanonicalizationPolicy
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 # What a receiver must see unchanged. A name listed once more than it occurs (oversigning)
 # stops anyone from adding a second From, Subject… after signing.
@@ -34,20 +33,34 @@ SIGNED_HEADERS = (
 )
 OVERSIGNED = (b"from", b"subject", b"reply-to")
 SIGNED_SET = frozenset(SIGNED_HEADERS)
-# Relaxed headers (relays refold them), simple body (we write it with CRLF and no
-# trailing spaces; dkimpy's default too): the relaxed body costs a dozen regexes a message.
-POLICY = CanonicalizationPolicy.from_c_value(b"relaxed/simple")
 FOLD = b"\r\n\t"
 
 
+@cache
+def _policy():
+    """Relaxed headers (relays refold them), simple body (we write it with CRLF and no
+    trailing spaces; dkimpy's default too): the relaxed body costs a dozen regexes a message."""
+    from dkim.canonicalization import CanonicalizationPolicy
+
+    return CanonicalizationPolicy.from_c_value(b"relaxed/simple")
+
+
 class DkimSigner:
-    def __init__(self, *, domain: str, selector: str, key: rsa.RSAPrivateKey):
+    def __init__(self, *, domain: str, selector: str, key: "rsa.RSAPrivateKey"):
         self.domain = domain.encode("ascii")
         self.selector = selector.encode("ascii")
         self.key = key
 
     def signature_header(self, message: bytes, *, now: float | None = None) -> bytes:
         """The `DKIM-Signature: …\\r\\n` line(s) to put in front of `message`."""
+        # Imported here, not with the renderer: dkimpy loads dnspython, and a process that
+        # signs nothing (a pass with nothing due) pays for neither it nor OpenSSL's bindings.
+        import dkim
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+        from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+        policy = _policy()
         head, _blank, body = message.partition(b"\r\n\r\n")
         # Only the header block is parsed, and only the signed fields canonicalised.
         headers = [
@@ -55,7 +68,7 @@ class DkimSigner:
             for field in dkim.rfc822_parse(head + b"\r\n\r\n")[0]
             if field[0].lower() in SIGNED_SET
         ]
-        body_hash = base64.b64encode(hashlib.sha256(POLICY.canonicalize_body(body)).digest())
+        body_hash = base64.b64encode(hashlib.sha256(policy.canonicalize_body(body)).digest())
         present = {name.lower() for name, _value in headers}
         signed = [name for name in SIGNED_HEADERS if name in present]
         signed += [name for name in OVERSIGNED if name in present]
@@ -69,8 +82,8 @@ class DkimSigner:
         digest = hashlib.sha256()
         dkim.hash_headers(
             digest,
-            POLICY,
-            POLICY.canonicalize_headers(headers),
+            policy,
+            policy.canonicalize_headers(headers),
             signed,
             (b"DKIM-Signature", value),
             None,

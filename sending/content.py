@@ -26,7 +26,6 @@ from email.policy import Compat32
 from email.utils import formatdate, parseaddr
 from io import BytesIO
 
-import css_inline
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
@@ -160,6 +159,8 @@ def _branded_page(head: str, brand: BrandStyle) -> tuple[str, str]:
         f'<div class="rs-wrap"><div class="rs-card">{logo}'
         f'<div class="rs-content">{BODY_MARK}</div>{footer}</div></div></body></html>\n'
     )
+    import css_inline  # here: the engine's pass imports this module, and may send nothing
+
     inlined = css_inline.inline(page, keep_style_tags=True).replace("><", ">\n<")
     before, _mark, after = folded(inlined.replace("}", "}\n")).partition(BODY_MARK)
     return before, after

@@ -15,8 +15,6 @@ import re
 from functools import cache
 from html.parser import HTMLParser
 
-import markdown
-import nh3
 from django.conf import settings
 
 # Characters the message form takes: a long newsletter is ~20,000; a 10 MB paste is a
@@ -82,7 +80,11 @@ def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
 
 
 @cache
-def _cleaner() -> nh3.Cleaner:
+def _cleaner():
+    # nh3 and markdown load at the first body made: the engine's pass imports the
+    # renderer, and a pass with nothing due makes none.
+    import nh3
+
     return nh3.Cleaner(
         tags=ALLOWED_TAGS,
         clean_content_tags={"script", "style", "head", "title", "noscript", "template"},
@@ -141,6 +143,8 @@ def folded(text: str) -> str:
 def email_html(body: str, body_format: str, *, accent: str = ACCENT) -> str:
     """The body (format "markdown" or "html") as a sanitised, inline-styled HTML fragment."""
     if body_format == "markdown":
+        import markdown
+
         source = markdown.markdown(
             body, extensions=["extra", "sane_lists", "attr_list"], output_format="html"
         )

@@ -1,5 +1,6 @@
 """A pass of the engine over every mailing, and the one `tick` each scheduler runs:
 the embedded `run_scheduler`, cron's `send_mailings` and Celery beat's `dispatch_due`.
+A tick runs the periodic jobs of config/beat.py, this pass among them.
 
 A pass expires stale leases, closes cancelled runs, claims due runs, and then sends every
 unfinished run itself or, with Celery, hands its pending rows to workers in batches.
@@ -9,7 +10,6 @@ run at any time, in any number of processes: rows move only forward, so nothing 
 twice.
 """
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,14 +19,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from mailings.imports import client_imports_run
+from config.beat import DUE_SCAN, job_run, pass_jobs
 from mailings.models import Mailing
 
 from . import holds
 from .claims import runs_claim_due
 from .conf import batch_lease_seconds
 from .heartbeat import beat
-from .mail_queue import queued_emails_send
 from .models import Delivery, TransportHold
 from .runs import (
     attempt_finish_if_done,
@@ -35,9 +34,6 @@ from .runs import (
     unfinished_attempts,
 )
 from .send import SendReport, attempt_send
-from .signals import ticked
-
-log = logging.getLogger(__name__)
 
 # Hands one batch (attempt id, delivery ids) to a worker: tasks.enqueue_batch.
 Enqueue = Callable[[int, list[int]], None]
@@ -59,17 +55,17 @@ def tick(
     on_progress: Callable[[], None] = lambda: None,
     enqueue: Enqueue | None = None,
 ) -> PassReport:
-    """One beat of a scheduler: its heartbeat for /healthz, the account emails, the
-    uploaded client files (Celery workers import those in tasks of their own), a pass
-    over the mailings, then the `ticked` listeners (webhooks' outgoing messages)."""
+    """One beat of a scheduler: its heartbeat for /healthz, then the periodic jobs of
+    config/beat.py in their order (with `enqueue`, Celery's, those without a task of
+    their own). The pass over the mailings is one of them: its failure is the tick's,
+    while any other job's is logged and the rest go on."""
     beat(source)
-    queued_emails_send()
-    if enqueue is None:
-        client_imports_run(should_stop=should_stop)
-    report = run_pass(should_stop=should_stop, on_progress=on_progress, enqueue=enqueue)
-    for listener, outcome in ticked.send_robust(sender=tick):
-        if isinstance(outcome, Exception):
-            log.error("Tick listener %s failed", listener.__qualname__, exc_info=outcome)
+    report = PassReport()
+    for job in pass_jobs(celery=enqueue is not None):
+        if job.name == DUE_SCAN:
+            report = run_pass(should_stop=should_stop, on_progress=on_progress, enqueue=enqueue)
+        else:
+            job_run(job, should_stop=should_stop)
     return report
 
 

@@ -1,9 +1,7 @@
-"""Account emails follow their account: a deleted user's unsent ones are dropped, and the
-sent ones are not kept beyond QUEUED_EMAIL_KEEP_DAYS. Work queued while Celery sends
-becomes a task."""
+"""Account emails follow their account: a deleted user's unsent ones are dropped. Work
+queued while Celery sends becomes a task."""
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
@@ -11,10 +9,7 @@ from audience.signals import client_erasing, client_exporting
 from mailings.signals import run_wanted
 
 from .models import QueuedEmail
-from .signals import ticked, work_queued
-
-FORGET_EVERY = 60 * 60
-FORGOTTEN_KEY = "sending:queued-emails-forgotten"
+from .signals import work_queued
 
 
 @receiver(post_delete, sender=settings.AUTH_USER_MODEL)
@@ -24,15 +19,6 @@ def user_deleted(sender, instance, **kwargs) -> None:
     QueuedEmail.objects.filter(
         recipient__iexact=instance.email, status=QueuedEmail.Status.PENDING
     ).delete()
-
-
-@receiver(ticked)
-def forget_old_account_emails(sender, **kwargs) -> None:
-    # The first beat of the hour does it; with the cache away every beat does, cheaply.
-    if cache.add(FORGOTTEN_KEY, True, timeout=FORGET_EVERY):
-        from .mail_queue import queued_emails_forget  # the renderer: not at every start
-
-        queued_emails_forget()
 
 
 @receiver(work_queued)

@@ -7,10 +7,6 @@ from django.dispatch import Signal
 # mailing_id: the mailing to look at now, or None for the account emails' queue.
 work_queued = Signal()
 
-# A scheduler beat happened (embedded loop or Celery beat): other rooms (webhooks) do
-# their periodic work on it without the engine knowing them.
-ticked = Signal()
-
 # Sent by the ledger inside the transaction that records the outcomes, so that a
 # bounce is recorded exactly when its failure is. failures: a list of
 # DeliveryFailure; `feedback` listens and applies its suppression policy.

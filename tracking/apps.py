@@ -10,7 +10,6 @@ class TrackingConfig(AppConfig):
     def ready(self) -> None:
         from audience.segments import engagement_field, field_register
 
-        from . import receivers  # noqa: F401
         from .selectors import clients_engaged
 
         # Per-recipient tracked runs only: aggregate tracking does not know who.

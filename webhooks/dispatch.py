@@ -24,9 +24,9 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from standardwebhooks import Webhook
 
 from audience.models import Client
+from sending.conf import celery_enabled
 from sending.models import Attempt
 
 from .models import Endpoint, EventCursor, EventType, WebhookMessage
@@ -155,6 +155,8 @@ def events_collect(*, now: dt.datetime | None = None) -> int:
 
 def message_send(message: WebhookMessage, *, now: dt.datetime) -> bool:
     """One try; the message and its endpoint record how it went. True when delivered."""
+    from standardwebhooks import Webhook  # here: the receivers import this module at every start
+
     endpoint = message.endpoint
     body = json.dumps(message.payload, separators=(",", ":"), ensure_ascii=False)
     signature = Webhook(endpoint.secret).sign(message.msg_id, now, body)
@@ -228,3 +230,16 @@ def messages_send_due(*, now: dt.datetime | None = None, budget: float = 2.0) ->
 def webhooks_pass(*, now: dt.datetime | None = None, budget: float = 2.0) -> int:
     events_collect(now=now)
     return messages_send_due(now=now, budget=budget)
+
+
+def webhooks_dispatch() -> None:
+    """The scheduler's periodic job (config/beat.py): a pass here, or a worker's task
+    with Celery; never inside a web request."""
+    if not Endpoint.objects.filter(is_active=True).exists():
+        return  # the usual case: one query per beat, no task
+    if celery_enabled():
+        from .tasks import webhooks_send
+
+        webhooks_send.delay()
+    else:
+        webhooks_pass()

@@ -1,9 +1,6 @@
-"""Webhooks ride on the engine's beat: each scheduler tick (embedded or Celery beat)
-collects events and sends what is due, never inside a web request.
-
-The events without a column to read them from arrive as signals, inside the transaction
-of the service that caused them; their messages are recorded there and sent on a beat.
-"""
+"""The events without a column to read them from arrive as signals, inside the
+transaction of the service that caused them; their messages are recorded there and sent
+by the scheduler's periodic job (`dispatch.webhooks_dispatch`, config/beat.py)."""
 
 from django.dispatch import receiver
 from django.utils import timezone
@@ -12,24 +9,11 @@ from audience.models import Client
 from audience.signals import client_erasing
 from feedback.signals import client_suppressed
 from mailings.signals import subscriber_confirmed
-from sending.conf import celery_enabled
 from sending.models import Delivery
-from sending.signals import deliveries_marked_failed, ticked
+from sending.signals import deliveries_marked_failed
 
-from .dispatch import listeners_of, messages_record, webhooks_pass
-from .models import Endpoint, EventType, WebhookMessage
-
-
-@receiver(ticked)
-def send_webhooks(sender, **kwargs):
-    if not Endpoint.objects.filter(is_active=True).exists():
-        return  # the usual case: one query per beat, no task
-    if celery_enabled():
-        from .tasks import webhooks_send
-
-        webhooks_send.delay()
-    else:
-        webhooks_pass()
+from .dispatch import listeners_of, messages_record
+from .models import EventType, WebhookMessage
 
 
 @receiver(deliveries_marked_failed)

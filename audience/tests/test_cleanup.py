@@ -11,9 +11,9 @@ from django.core.management import call_command
 
 from audience.cleanup import unconfirmed_purge
 from audience.models import Client, ConsentRecord, Membership, Tag
-from audience.receivers import PURGED_KEY
 from audience.subscriptions import SignUp, Visitor, leave, rejoin, subscribe
 from audience.tests.factories import MailingListFactory, MembershipFactory
+from config.beat import job_key
 from mailings.tests.factories import ClientFactory, DeliveryFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +148,7 @@ def test_the_scheduler_beat_purges_once_an_hour(double_opt_in):
     assert Client.objects.filter(pk=second.pk).exists()
 
     # The cache's key expires with the hour; the first beat after it purges again.
-    cache.delete(PURGED_KEY)
+    cache.delete(job_key("unconfirmed-purge"))
     with time_machine.travel(beat + timedelta(hours=1), tick=False):
         tick(source="test")
     assert list(Client.objects.values_list("email", flat=True)) == ["active@example.org"]

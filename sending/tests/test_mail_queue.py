@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.tests.factories import PASSWORD
 from sending.mail_queue import queued_emails_forget, queued_emails_send
 from sending.models import QueuedEmail
-from sending.signals import ticked
+from sending.passes import tick
 
 pytestmark = pytest.mark.django_db
 
@@ -114,12 +114,12 @@ def test_the_scheduler_beat_forgets_old_account_emails_once_an_hour(settings):
     )
     QueuedEmail.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=30))
 
-    ticked.send(sender=None)
+    tick(source="test")
     assert not QueuedEmail.objects.exists()
 
     again = QueuedEmail.objects.create(
         envelope_from="a@example.com", recipient="again@example.com", data=b"x", status="sent"
     )
     QueuedEmail.objects.filter(pk=again.pk).update(created_at=timezone.now() - timedelta(days=30))
-    ticked.send(sender=None)
+    tick(source="test")
     assert QueuedEmail.objects.exists()  # the hour is not over
