@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from audience.suppressions import (
+from audience.suppression_imports import (
     IMPORT_MAX_ADDRESSES,
     ReadAddresses,
     suppressed_addresses_read,

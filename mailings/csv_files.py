@@ -25,7 +25,7 @@ from audience.attributes import (
 )
 from audience.models import Client
 from audience.services import clients_join_lists_and_tags, owner_lists_by_lowered_name
-from audience.suppressions import clients_hold
+from audience.status import clients_hold
 from config.csv_export import cell_unescape, csv_lines
 from sending.models import Attempt, Delivery
 

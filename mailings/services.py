@@ -19,7 +19,7 @@ from audience.attributes import (
     too_many_fields_error,
 )
 from audience.models import Client
-from audience.suppressions import clients_hold
+from audience.status import clients_hold
 
 from .csv_files import (
     BATCH_SIZE,

@@ -1,16 +1,21 @@
 from django.urls import path
 
+from audience import unsubscribe_views
+
 from . import views
 
 app_name = "sending"
 
 urlpatterns = [
+    # The audience's page, under the name the renderer's links reverse.
     path(
         "unsubscribe/sample/",
-        views.UnsubscribeSampleView.as_view(),
+        unsubscribe_views.UnsubscribeSampleView.as_view(),
         name="unsubscribe_sample",
     ),
-    path("unsubscribe/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
+    path(
+        "unsubscribe/<str:token>/", unsubscribe_views.UnsubscribeView.as_view(), name="unsubscribe"
+    ),
     path(
         "mailings/<int:pk>/progress/",
         views.MailingProgressView.as_view(),
