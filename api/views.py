@@ -31,6 +31,7 @@ from audience.selectors import (
     tags_visible_to,
 )
 from audience.services import list_add_clients, list_remove_clients
+from audience.upsert import ClientRowsInvalid, clients_upsert
 from feedback.selectors import SUPPRESSED, suppressions_visible_to
 from feedback.services import client_reactivate
 from mailings.forms import ReportFilterForm
@@ -43,12 +44,7 @@ from mailings.selectors import (
     mailings_with_recipient_counts,
     messages_visible_to,
 )
-from mailings.services import (
-    ClientRowsInvalid,
-    clients_upsert,
-    mailing_duplicate,
-    message_duplicate,
-)
+from mailings.services import mailing_duplicate, message_duplicate
 from sending.models import Attempt, Delivery
 from sending.services import (
     enqueue_run,

@@ -41,6 +41,7 @@ from django.views.generic import (
 )
 
 from audience.attributes import known_attribute_keys
+from audience.client_csv import clients_csv_lines
 from audience.forms import BulkActionForm
 from audience.models import Client
 from audience.selectors import AudienceFilter, client_memberships, lists_visible_to, tags_visible_to
@@ -62,7 +63,7 @@ from workspace.roles import row_id, sees_everything
 from workspace.search import search_q, search_text
 from workspace.views import ListControlsMixin
 
-from .csv_files import attempts_csv_lines, clients_csv_lines, deliveries_csv_lines
+from .csv_files import attempts_csv_lines, deliveries_csv_lines
 from .forms import (
     ClientForm,
     ClientImportForm,
