@@ -6,32 +6,24 @@ before, but no longer say who they went to (address and name blanked, the link t
 client cut, the address taken out of the servers' replies); one still waiting in a run
 under way is failed instead of sent, and an erased row is never sent again. The
 owner's outgoing webhook messages about the client keep their event, without the
-address, name or servers' replies naming them. An address on the owner's suppression
-list stays on it, by its hash alone (audience/suppressions.py): erased, it is still
-never mailed again.
+address, name or servers' replies naming them. (The rooms that keep those rows do it,
+hearing `client_erasing`: sending/receivers.py, webhooks/receivers.py.) An address on
+the owner's suppression list stays on it, by its hash alone (audience/suppressions.py):
+erased, it is still never mailed again.
 """
 
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Replace
 from django.utils import timezone
 
-from sending.models import Attempt, Delivery
-from webhooks.models import WebhookMessage
-
 from .models import Client
+from .signals import client_erasing
 from .suppressions import suppression_forget_address, suppressions_held
-
-# Stored like a server's reply, so not translated.
-NOT_SENT_ERASED = "Not sent: the recipient's data was erased."
 
 
 def client_export(client: Client) -> dict:
     """Everything stored about `client`, as JSON-ready data."""
-    deliveries = (
-        Delivery.objects.filter(client=client)
-        .select_related("attempt__mailing__message")
-        .order_by("attempt__started_at", "pk")
+    deliveries = client.deliveries.select_related("attempt__mailing__message").order_by(
+        "attempt__started_at", "pk"
     )
     return {
         "exported_at": timezone.now(),
@@ -101,46 +93,12 @@ def _suppression_export(client: Client) -> dict | None:
     return {"reason": suppression.reason, "date": suppression.suppressed_at}
 
 
-def _without(column: str, addresses: set[str]):
-    """`column` with every address in it replaced by nothing."""
-    expression = F(column)
-    for address in addresses:
-        expression = Replace(expression, Value(address), Value(""))
-    return expression
-
-
 @transaction.atomic
 def client_erase(client: Client) -> None:
     """Delete the client with its memberships, consents, tags, bounces and complaints;
     its deliveries stay, anonymous."""
-    addresses = {client.email, client.email.lower()}
-    deliveries = Delivery.objects.filter(client=client)
-    # A run under way sends nothing more to them: its row is over, and says why.
-    deliveries.filter(status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.FAILED, server_response=NOT_SENT_ERASED
+    client_erasing.send(
+        sender=client_erase, client=client, addresses={client.email, client.email.lower()}
     )
-    Attempt.objects.filter(pk__in=deliveries.values("attempt_id")).update(
-        server_response=_without("server_response", addresses)
-    )
-    deliveries.update(
-        client=None,
-        email="",
-        full_name="",
-        server_response=_without("server_response", addresses),
-    )
-    _webhook_messages_scrub(client, addresses)
     suppression_forget_address(owner_id=client.owner_id, email=client.email)
     client.delete()
-
-
-def _webhook_messages_scrub(client: Client, addresses: set[str]) -> None:
-    messages = WebhookMessage.objects.filter(
-        endpoint__owner_id=client.owner_id, payload__data__client_id=client.pk
-    )
-    for message in messages.iterator(chunk_size=500):
-        data = message.payload["data"]
-        data |= {field: "" for field in ("email", "full_name") if field in data}
-        if data.get("server_response"):
-            for address in addresses:
-                data["server_response"] = data["server_response"].replace(address, "")
-        message.save(update_fields=["payload"])

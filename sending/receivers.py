@@ -1,17 +1,23 @@
 """Account emails follow their account: a deleted user's unsent ones are dropped, and the
 sent ones are not kept beyond QUEUED_EMAIL_KEEP_DAYS. Work queued while Celery sends
-becomes a task."""
+becomes a task. An erased client's deliveries stay, anonymous (audience/privacy.py)."""
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import F, Value
+from django.db.models.functions import Replace
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .models import QueuedEmail
+from audience.signals import client_erasing
+
+from .models import Attempt, Delivery, QueuedEmail
 from .signals import ticked, work_queued
 
 FORGET_EVERY = 60 * 60
 FORGOTTEN_KEY = "sending:queued-emails-forgotten"
+# Stored like a server's reply, so not translated.
+NOT_SENT_ERASED = "Not sent: the recipient's data was erased."
 
 
 @receiver(post_delete, sender=settings.AUTH_USER_MODEL)
@@ -42,3 +48,30 @@ def work_queued_enqueue(sender, mailing_id: int | None, **kwargs) -> None:
         tasks.send_queued_emails.delay()
     else:
         tasks.dispatch_mailing.delay(mailing_id)
+
+
+def _without(column: str, addresses: set[str]):
+    """`column` with every address in it replaced by nothing."""
+    expression = F(column)
+    for address in addresses:
+        expression = Replace(expression, Value(address), Value(""))
+    return expression
+
+
+@receiver(client_erasing)
+def client_deliveries_anonymise(sender, client, addresses: set[str], **kwargs) -> None:
+    """The erased client's deliveries stay, counted as before, without saying who they
+    went to; one still waiting in a run under way is failed instead of sent."""
+    deliveries = Delivery.objects.filter(client=client)
+    deliveries.filter(status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.FAILED, server_response=NOT_SENT_ERASED
+    )
+    Attempt.objects.filter(pk__in=deliveries.values("attempt_id")).update(
+        server_response=_without("server_response", addresses)
+    )
+    deliveries.update(
+        client=None,
+        email="",
+        full_name="",
+        server_response=_without("server_response", addresses),
+    )
