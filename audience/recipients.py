@@ -9,9 +9,7 @@ INSERT … SELECT without any recipient passing through Python.
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from mailings.models import Mailing
-
-from .models import Client, Membership, Segment
+from .models import Client, MailingList, Membership, Segment
 from .segments import RuleError, segment_q
 
 
@@ -32,17 +30,22 @@ def targeted_clients(
     return owned.filter(wanted)
 
 
-def mailing_targeted(mailing: Mailing) -> QuerySet[Client]:
+# A mailing's targets are read through the relations it has here (Client.mailings,
+# MailingList.mailings): the audience room does not import mailings.
+def mailing_targeted(mailing) -> QuerySet[Client]:
+    """The clients a saved mailing names, whatever their status."""
+    chosen = Client.mailings.through.objects.filter(mailing_id=mailing.pk)
+    listed = MailingList.mailings.through.objects.filter(mailing_id=mailing.pk)
     return targeted_clients(
         mailing.owner,
-        clients=Mailing.clients.through.objects.filter(mailing_id=mailing.pk).values("client_id"),
-        lists=Mailing.lists.through.objects.filter(mailing_id=mailing.pk).values("mailinglist_id"),
+        clients=chosen.values("client_id"),
+        lists=listed.values("mailinglist_id"),
         segment=mailing.segment,
         all_clients=mailing.all_clients,
     )
 
 
-def recipients_of(mailing: Mailing) -> QuerySet[Client]:
+def recipients_of(mailing) -> QuerySet[Client]:
     """The clients a run of `mailing` claimed now goes to. Raises segments.RuleError."""
     return mailing_targeted(mailing).receiving()
 
@@ -51,7 +54,7 @@ def clients_targeted_by(mailings) -> QuerySet[Client]:
     """Every client some of `mailings` names, by any target (chosen, a list, a segment,
     everyone), whatever their status: the home page's "unique clients". A segment that
     can no longer be evaluated names nobody."""
-    chosen = Mailing.clients.through.objects.filter(client_id=OuterRef("pk"), mailing__in=mailings)
+    chosen = Client.mailings.through.objects.filter(client_id=OuterRef("pk"), mailing__in=mailings)
     listed = Membership.objects.subscribed().filter(
         client_id=OuterRef("pk"), mailing_list__mailings__in=mailings
     )
