@@ -409,7 +409,8 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 class BulkClientsSerializer(serializers.Serializer):
     """Up to 10,000 clients matched by email (any case): new ones are added, existing
-    ones get the fields given (a field left out is left as it is)."""
+    ones get the fields given (a field left out or empty is left as it is, as an empty
+    cell of a CSV import is)."""
 
     clients = serializers.ListField(
         child=serializers.DictField(),

@@ -31,6 +31,7 @@ from audience.selectors import (
     tags_visible_to,
 )
 from audience.services import list_add_clients, list_remove_clients
+from audience.upsert import ClientRowsInvalid, clients_upsert
 from feedback.selectors import SUPPRESSED, suppressions_visible_to
 from feedback.services import client_reactivate
 from mailings.lifecycle import (
@@ -48,7 +49,7 @@ from mailings.selectors import (
     mailings_with_recipient_counts,
     messages_visible_to,
 )
-from mailings.services import ClientRowsInvalid, clients_upsert, message_duplicate
+from mailings.services import message_duplicate
 from reports.engagement import run_links
 from reports.figures import attempt_totals, attempts_filtered
 from reports.forms import ReportFilterForm

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import Client, ConsentRecord, MailingList, Membership, Segment, Suppression, Tag
+from .status import client_hold
 from .suppressions import suppression_of
 
 
@@ -17,7 +18,7 @@ class ClientAdmin(admin.ModelAdmin):
         # An address on the owner's suppression list keeps its status here too.
         held = suppression_of(owner_id=obj.owner_id, email=obj.email)
         if held is not None:
-            held.hold(obj)
+            client_hold(client=obj, suppression=held)
         super().save_model(request, obj, form, change)
 
 

@@ -13,10 +13,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from feedback.models import FeedbackEvent
-from mailings.models import Mailing
-from sending.models import Delivery
-
 from .models import Client, ConsentRecord, Membership, Tag
 
 # A form's sign-up still waiting for its link: the one consent that proves nothing.
@@ -31,12 +27,15 @@ class PurgeResult:
 
 
 def _history_of_client() -> Q:
-    """Anything the client has beyond a waiting sign-up: such a client is kept."""
+    """Anything the client has beyond a waiting sign-up: such a client is kept. What the
+    rooms above keep of it (deliveries, bounces and complaints, mailings naming it) is
+    read through the client's own relations."""
     client = OuterRef("pk")
+    itself = Client.objects.filter(pk=client)
     return (
-        Q(Exists(Delivery.objects.filter(client=client)))
-        | Q(Exists(FeedbackEvent.objects.filter(client=client)))
-        | Q(Exists(Mailing.clients.through.objects.filter(client=client)))
+        Q(Exists(itself.filter(deliveries__isnull=False)))
+        | Q(Exists(itself.filter(feedback_events__isnull=False)))
+        | Q(Exists(itself.filter(mailings__isnull=False)))
         | Q(Exists(Tag.clients.through.objects.filter(client=client)))
         | Q(Exists(ConsentRecord.objects.filter(client=client).exclude(UNANSWERED)))
         | Q(

@@ -366,9 +366,3 @@ class Suppression(models.Model):
         """Confirming a sign-up by email ends an unsubscribe (or an imported one), never
         a bounce or a complaint: those only the owner reactivates."""
         return self.reason in (self.Reason.UNSUBSCRIBED, self.Reason.IMPORTED)
-
-    def hold(self, client: Client) -> None:
-        """Give an unsaved (or just changed) client the status this address keeps."""
-        client.status = self.client_status
-        if client.status != Client.Status.BOUNCED:
-            client.unsubscribed_at = client.unsubscribed_at or self.suppressed_at

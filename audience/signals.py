@@ -3,6 +3,11 @@ about clients that audience must not reach into."""
 
 from django.dispatch import Signal
 
+# A pending subscriber followed the double opt-in link and is now active. Sent inside
+# the transaction that activates the client (audience/status.py): `client`; extra
+# keyword arguments are ignored.
+subscriber_confirmed = Signal()
+
 # A client is being erased (audience.privacy): each room forgets what names them. Sent
 # inside the erasing transaction, before the client row goes:
 # `client_erasing.send(sender=Client, client=client, addresses={...})`.

@@ -23,11 +23,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from mailings.signals import subscriber_confirmed
 from senders.models import Sender
 
 from .models import Client, ConsentRecord, MailingList, Membership, Suppression
-from .suppressions import suppression_lift, suppression_of
+from .status import Reason, client_set_status, client_status_new
+from .suppressions import suppression_of
 
 CONFIRM_SALT = "audience.confirm"
 SUPPRESSED = (Client.Status.BOUNCED, Client.Status.COMPLAINED)
@@ -87,22 +87,23 @@ def list_sender(mailing_list: MailingList) -> ListSender:
     )
 
 
-def _client_locked(*, owner, email: str, full_name: str, status: str) -> tuple[Client, bool]:
-    """The owner's client with this address (any case), created if new; its row locked so
-    that sign-ups of one address take turns. (client, created)."""
+def _client_locked(
+    *, owner, email: str, full_name: str, pending: bool, held: Suppression | None
+) -> Client:
+    """The owner's client with this address (any case), created if new (waiting for its
+    confirmation if `pending`, with the status its suppression `held` keeps); its row
+    locked so that sign-ups of one address take turns."""
     same_address = Client.objects.owned_by(owner).alias(key=Lower("email"))
     client = same_address.filter(key=email.lower()).first()
-    created = False
     if client is None:
         try:
             with transaction.atomic():
-                client = Client.objects.create(
-                    owner=owner, email=email, full_name=full_name[:255], status=status
-                )
-                created = True
+                client = Client(owner=owner, email=email, full_name=full_name[:255])
+                client_status_new(client=client, pending=pending, suppression=held)
+                client.save(force_insert=True)
         except IntegrityError:  # the same address signed up in parallel
             client = same_address.get(key=email.lower())
-    return Client.objects.select_for_update().get(pk=client.pk), created
+    return Client.objects.select_for_update().get(pk=client.pk)
 
 
 def _known(*, owner, email: str) -> bool:
@@ -148,19 +149,19 @@ def subscribe(*, mailing_list: MailingList, email: str, full_name: str, visitor:
     left this list: only the mailbox's holder may bring it back.
     """
     owner = mailing_list.owner
-    status = Client.Status.PENDING if mailing_list.double_opt_in else Client.Status.ACTIVE
     held = suppression_of(owner_id=owner.pk, email=email)
-    if held is not None:
-        if not held.recipient_may_lift and not _known(owner=owner, email=email):
-            # A bounced or complained address deleted since: not stored again, not written
-            # to, and the visitor sees the answer a new address gets.
-            return SignUp.CONFIRMATION_SENT
-        # An address that left: asked to confirm below, as any inactive one is.
-        status = held.client_status
-    client, created = _client_locked(owner=owner, email=email, full_name=full_name, status=status)
-    if created and held is not None:
-        held.hold(client)
-        client.save(update_fields=["status", "unsubscribed_at"])
+    if held is not None and not held.recipient_may_lift and not _known(owner=owner, email=email):
+        # A bounced or complained address deleted since: not stored again, not written
+        # to, and the visitor sees the answer a new address gets.
+        return SignUp.CONFIRMATION_SENT
+    # An address that left keeps its status: asked to confirm below, as any inactive one is.
+    client = _client_locked(
+        owner=owner,
+        email=email,
+        full_name=full_name,
+        pending=mailing_list.double_opt_in,
+        held=held,
+    )
     if client.status in SUPPRESSED:
         # The answer a new address gets: the form tells nobody who bounced or complained.
         return SignUp.CONFIRMATION_SENT
@@ -312,14 +313,7 @@ def confirm(*, consent: ConsentRecord) -> Client:
         None,
     )
     membership.save(update_fields=["status", "confirmed_at", "left_at"])
-    activated = Client.objects.filter(
-        pk=client.pk, status__in=[Client.Status.PENDING, Client.Status.UNSUBSCRIBED]
-    ).update(status=Client.Status.ACTIVE, unsubscribed_at=None, updated_at=now)
-    client.refresh_from_db()
-    if activated:
-        # Their own choice, made from their mailbox: it ends their unsubscribe.
-        suppression_lift(
-            owner_id=client.owner_id, email=client.email, by=Suppression.LiftedBy.RECIPIENT
-        )
-        subscriber_confirmed.send(sender=confirm, client=client)
+    # Their own choice, made from their mailbox: it ends their unsubscribe (and the
+    # webhooks hear of it).
+    client_set_status(client=client, to=Client.Status.ACTIVE, reason=Reason.CONFIRMATION, at=now)
     return client

@@ -26,9 +26,10 @@ from django.dispatch import receiver
 from django.http import Http404
 from django.views.decorators.csrf import csrf_exempt
 
+from audience.models import Client
+from audience.status import Reason, client_set_status
 from senders.envelope import delivery_of_message_id
 from sending.models import Delivery
-from sending.services import client_unsubscribe
 
 from .models import FeedbackEvent
 from .parsing import smtp_status
@@ -115,7 +116,9 @@ def esp_event_received(sender, event, esp_name, **kwargs) -> None:
         log.warning("%s event ignored: it is about another address", esp_name)
         return
     if event.event_type == EventType.UNSUBSCRIBED:
-        client_unsubscribe(client=delivery.client)
+        client_set_status(
+            client=delivery.client, to=Client.Status.UNSUBSCRIBED, reason=Reason.UNSUBSCRIBE
+        )
         return
     reply = event.mta_response or event.description or event.reject_reason or ""
     feedback_record(

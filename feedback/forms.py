@@ -1,12 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from audience.suppressions import (
+from audience.client_csv import ImportFileError, decode_upload
+from audience.suppression_imports import (
     IMPORT_MAX_ADDRESSES,
     ReadAddresses,
     suppressed_addresses_read,
 )
-from mailings.csv_files import ImportFileError, decode_upload
 from workspace.forms import MAX_IMPORT_BYTES
 
 # A pasted list: about 100,000 addresses, under the request's size limit.

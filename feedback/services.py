@@ -7,13 +7,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from audience.models import Client, Suppression
-from audience.suppressions import suppression_lift, suppression_of, suppression_record
+from audience.status import Reason, client_set_status
 from sending.models import HANDED_OVER, Attempt, Delivery
 from sending.services import attempt_feedback_counted, attempt_pause_for_feedback
 
@@ -68,19 +68,14 @@ def feedback_record(
     )
     if delivery_id is not None:
         _count_for_run(event)
-    clients = Client.objects.filter(pk=client.pk)
     if kind == Kind.COMPLAINT:
-        changed = clients.exclude(status=Client.Status.COMPLAINED).update(
-            status=Client.Status.COMPLAINED, unsubscribed_at=Coalesce("unsubscribed_at", now)
-        )
+        status, reason = Client.Status.COMPLAINED, Reason.COMPLAINT
     elif kind == Kind.HARD or _soft_bounces_recent(client.pk, now) >= settings.BOUNCE_SOFT_LIMIT:
-        changed = clients.filter(status=Client.Status.ACTIVE).update(status=Client.Status.BOUNCED)
+        status, reason = Client.Status.BOUNCED, Reason.BOUNCE
     else:
-        changed = 0
-    if changed:
+        return event
+    if client_set_status(client=client, to=status, reason=reason, at=now):
         log.info("Client %s (%s) suppressed: %s from %s", client.pk, client.email, kind, source)
-        status = Client.Status.COMPLAINED if kind == Kind.COMPLAINT else Client.Status.BOUNCED
-        suppression_record(client=client, status=status, at=now)
         client_suppressed.send(sender=feedback_record, client=client, status=status, event=event)
     return event
 
@@ -91,27 +86,14 @@ def client_reactivate(*, client: Client, reason: str) -> bool:
     import): it receives again, the bounces and complaints so far no longer count, and
     the suppression list keeps why. A recipient's own unsubscribe is not the owner's to
     undo."""
-    suppression = suppression_of(owner_id=client.owner_id, email=client.email)
-    if suppression is not None and not suppression.owner_may_lift:
-        return False
-    statuses = [Client.Status.BOUNCED, Client.Status.COMPLAINED]
-    if suppression is not None and suppression.reason == Suppression.Reason.IMPORTED:
-        statuses.append(Client.Status.UNSUBSCRIBED)
-    changed = Client.objects.filter(pk=client.pk, status__in=statuses).update(
-        status=Client.Status.ACTIVE, unsubscribed_at=None
+    changed = client_set_status(
+        client=client, to=Client.Status.ACTIVE, reason=Reason.OWNER, note=reason
     )
     if changed:
         FeedbackEvent.objects.filter(client_id=client.pk, cleared_at__isnull=True).update(
             cleared_at=timezone.now()
         )
-        suppression_lift(
-            owner_id=client.owner_id,
-            email=client.email,
-            by=Suppression.LiftedBy.OWNER,
-            reason=reason,
-        )
-    client.refresh_from_db(fields=["status", "unsubscribed_at"])
-    return bool(changed)
+    return changed
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
 from audience.models import Suppression
-from audience.suppressions import PROBLEMS_SHOWN, suppressions_import
+from audience.suppression_imports import PROBLEMS_SHOWN, suppressions_import
 from workspace.access import ReadAccessMixin, WriteAccessMixin
 from workspace.roles import sees_everything
 from workspace.search import search_text

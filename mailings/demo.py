@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audience.models import Client
-from audience.suppressions import suppression_record
+from audience.status import Reason, client_set_status
 from sending.models import Attempt, Delivery
 
 from .lifecycle import mailing_schedule
@@ -194,15 +194,14 @@ def _seed_clients(owner, login: str, now: dt.datetime) -> list[Client]:
                 email=email,
                 full_name=full_name,
                 comment=COMMENTS[index % len(COMMENTS)],
-                unsubscribed_at=now - dt.timedelta(days=3)
-                if email in UNSUBSCRIBED[login]
-                else None,
-                status=Client.Status.UNSUBSCRIBED
-                if email in UNSUBSCRIBED[login]
-                else Client.Status.ACTIVE,
             )
-            if client.status == Client.Status.UNSUBSCRIBED:
-                suppression_record(client=client, status=client.status, at=client.unsubscribed_at)
+            if email in UNSUBSCRIBED[login]:
+                client_set_status(
+                    client=client,
+                    to=Client.Status.UNSUBSCRIBED,
+                    reason=Reason.UNSUBSCRIBE,
+                    at=now - dt.timedelta(days=3),
+                )
         clients.append(client)
     return clients
 

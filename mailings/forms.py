@@ -19,6 +19,7 @@ from audience.recipients import targeted_clients
 from audience.segments import RuleError, segment_q
 from audience.selectors import subscribed_list_ids
 from audience.services import client_lists_set, client_tags_set
+from audience.status import client_hold
 from audience.suppressions import suppression_of
 from config.images import CheckedImageField
 from senders.models import Sender
@@ -147,7 +148,7 @@ class ClientForm(OwnedModelForm):
         if client.status == Client.Status.ACTIVE and new_address:
             self.suppression = suppression_of(owner_id=self.owner.pk, email=client.email)
             if self.suppression is not None:
-                self.suppression.hold(client)
+                client_hold(client=client, suppression=self.suppression)
         return super().save(commit)
 
     def clean_email(self) -> str:

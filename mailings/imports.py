@@ -15,7 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from .csv_files import ImportFileError, ImportResult, clients_import
+from audience.client_csv import ImportFileError, ImportResult, clients_import
+
 from .models import ClientImport
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,7 @@
-"""Events for the rooms above (the engine, webhooks) to hear without mailings or the
-audience code knowing them."""
+"""Events of mailings for the rooms above (the engine) to hear without mailings knowing
+them."""
 
 from django.dispatch import Signal
-
-# A pending subscriber followed the double opt-in link and is now active. Send it inside
-# the transaction that activates the client: `subscriber_confirmed.send(sender=<the
-# confirming service>, client=client)`; extra keyword arguments are ignored.
-subscriber_confirmed = Signal()
 
 # The mailing wants the engine's attention now: a run fell due on saving, "Send now" was
 # pressed, or it was disabled (its run under way stops). The engine hears it and looks at

@@ -41,6 +41,7 @@ from django.views.generic import (
 )
 
 from audience.attributes import known_attribute_keys
+from audience.client_csv import clients_csv_lines
 from audience.forms import BulkActionForm
 from audience.models import Client
 from audience.selectors import AudienceFilter, client_memberships, lists_visible_to, tags_visible_to
@@ -53,7 +54,6 @@ from workspace.roles import row_id, sees_everything
 from workspace.search import search_q, search_text
 from workspace.views import ListControlsMixin
 
-from .csv_files import clients_csv_lines
 from .forms import (
     ClientForm,
     ClientImportForm,

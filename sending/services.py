@@ -3,13 +3,12 @@ records the wish in the database and, once the transaction commits, nudges whoev
 sends (the embedded scheduler, or a Celery worker when CELERY_BROKER_URL is set)."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import F, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from audience.models import Client, Suppression
-from audience.suppressions import suppression_lift, suppression_record
+from audience.models import Client
 from config.limits import limit_hit
 from mailings.models import Mailing
 from senders.models import Sender
@@ -82,47 +81,6 @@ def attempt_resend(*, attempt: Attempt, include_unknown: bool = False) -> int:
     attempt.status, attempt.finished_at = Attempt.Status.IN_PROGRESS, None
     nudge(attempt.mailing_id)
     return count
-
-
-@transaction.atomic
-def client_unsubscribe(*, client: Client) -> bool:
-    """The recipient asked to get no more mailings from this owner (idempotent).
-
-    A complaint already unsubscribed them; a bounced address keeps its status (its
-    date is kept), so that the link cannot turn a bounce into an unsubscribe the
-    recipient could then take back."""
-    changed = (
-        Client.objects.filter(pk=client.pk, unsubscribed_at__isnull=True)
-        .exclude(status=Client.Status.COMPLAINED)
-        .update(
-            unsubscribed_at=timezone.now(),
-            status=Case(
-                When(status=Client.Status.BOUNCED, then=Value(Client.Status.BOUNCED)),
-                default=Value(Client.Status.UNSUBSCRIBED),
-            ),
-        )
-    )
-    client.refresh_from_db(fields=["unsubscribed_at", "status"])
-    if changed:
-        suppression_record(client=client, status=Client.Status.UNSUBSCRIBED)
-    return bool(changed)
-
-
-@transaction.atomic
-def client_resubscribe(*, client: Client) -> bool:
-    """The recipient changed their mind on the unsubscribe page (a confirming POST).
-
-    Only their own unsubscription: a complaint or a hard bounce is lifted by the owner
-    alone, on the suppression page, with a reason."""
-    changed = Client.objects.filter(pk=client.pk, status=Client.Status.UNSUBSCRIBED).update(
-        unsubscribed_at=None, status=Client.Status.ACTIVE
-    )
-    client.refresh_from_db(fields=["unsubscribed_at", "status"])
-    if changed:
-        suppression_lift(
-            owner_id=client.owner_id, email=client.email, by=Suppression.LiftedBy.RECIPIENT
-        )
-    return bool(changed)
 
 
 def attempt_feedback_counted(*, attempt_id: int, counter: str) -> None:

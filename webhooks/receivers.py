@@ -6,9 +6,8 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from audience.models import Client
-from audience.signals import client_erasing
+from audience.signals import client_erasing, subscriber_confirmed
 from feedback.signals import client_suppressed
-from mailings.signals import subscriber_confirmed
 from sending.models import Delivery
 from sending.signals import deliveries_marked_failed
 

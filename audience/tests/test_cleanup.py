@@ -14,6 +14,7 @@ from audience.models import Client, ConsentRecord, Membership, Tag
 from audience.subscriptions import SignUp, Visitor, leave, rejoin, subscribe
 from audience.tests.factories import MailingListFactory, MembershipFactory
 from config.beat import job_key
+from feedback.models import FeedbackEvent
 from mailings.tests.factories import ClientFactory, DeliveryFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_an_active_client_keeps_its_lists_and_loses_only_the_waiting_membership(
     assert list(Membership.objects.filter(client=client)) == [other]
 
 
-@pytest.mark.parametrize("history", ["delivery", "tag", "mailing"])
+@pytest.mark.parametrize("history", ["delivery", "tag", "mailing", "complaint"])
 def test_a_waiting_client_with_history_is_kept_without_its_waiting_membership(
     owner, double_opt_in, history
 ):
@@ -89,6 +90,10 @@ def test_a_waiting_client_with_history_is_kept_without_its_waiting_membership(
         DeliveryFactory(attempt__mailing__owner=owner, client=client)
     elif history == "tag":
         Tag.objects.create(owner=owner, name="vip").clients.add(client)
+    elif history == "complaint":
+        FeedbackEvent.objects.create(
+            owner=owner, client=client, email=client.email, kind="complaint", source="arf"
+        )
     else:
         DeliveryFactory(attempt__mailing__owner=owner).attempt.mailing.clients.add(client)
 

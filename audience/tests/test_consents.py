@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from audience.client_csv import clients_import
 from audience.models import Client, ConsentRecord, Membership
 from audience.tests.factories import MailingListFactory, MembershipFactory
-from mailings.csv_files import clients_import
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from audience.attributes import (
     clean_attributes,
     known_attribute_keys,
 )
+from audience.client_csv import ImportFileError, clients_import
 from audience.models import Client, Membership
 from audience.tests.factories import MailingListFactory, MembershipFactory
-from mailings.csv_files import ImportFileError, clients_import
 from mailings.tests.factories import ClientFactory
 
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=80)

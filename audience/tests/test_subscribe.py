@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from accounts.tests.factories import UserFactory
 from audience.models import Client, ConsentRecord, Membership
+from audience.signals import subscriber_confirmed
 from config.tests import hostile
 from mailings.lifecycle import mailing_schedule
-from mailings.signals import subscriber_confirmed
 from mailings.tests.factories import ClientFactory, DueMailingFactory
 from senders.tests.factories import SenderFactory
 from sending.models import Delivery

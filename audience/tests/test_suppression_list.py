@@ -18,12 +18,12 @@ from accounts.tests.factories import manager
 from api.models import ApiToken
 from api.tests.conftest import bearer
 from audience.models import Client, Suppression
+from audience.status import Reason, client_set_status
 from audience.suppressions import address_hashes, suppression_of
 from feedback.services import feedback_record
 from mailings.imports import client_imports_run
 from mailings.models import ClientImport
 from mailings.tests.factories import ClientFactory
-from sending.services import client_unsubscribe
 
 from .signup import confirmation_path, list_of
 
@@ -35,7 +35,7 @@ ANNA = "anna@example.org"
 def left(owner, email=ANNA) -> None:
     """A client who unsubscribed, then deleted by the owner."""
     client = ClientFactory(owner=owner, email=email)
-    client_unsubscribe(client=client)
+    client_set_status(client=client, to="unsubscribed", reason=Reason.UNSUBSCRIBE)
     client.delete()
 
 
@@ -73,7 +73,7 @@ def test_unsubscribing_bouncing_and_complaining_suppress_the_address(owner):
 
 def test_the_latest_reason_wins_and_an_address_is_held_once(owner):
     client = ClientFactory(owner=owner, email="Anna@Example.org")
-    client_unsubscribe(client=client)
+    client_set_status(client=client, to="unsubscribed", reason=Reason.UNSUBSCRIBE)
     feedback_record(client=client, kind="complaint", source="arf")
     (suppression,) = Suppression.objects.held()
     assert (suppression.email, suppression.reason) == (ANNA, "complained")
@@ -191,7 +191,7 @@ def test_a_bounced_or_complained_address_signing_up_is_neither_stored_nor_mailed
 
 def test_an_erased_client_stays_suppressed_by_its_hash_alone(signed_in, owner):
     client = ClientFactory(owner=owner, email=ANNA)
-    client_unsubscribe(client=client)
+    client_set_status(client=client, to="unsubscribed", reason=Reason.UNSUBSCRIBE)
     signed_in.submit(f"/clients/{client.pk}/erase/")
     assert not Client.objects.exists()
     suppression = Suppression.objects.get()
@@ -366,7 +366,9 @@ def test_a_recipient_never_lifts_a_bounce_or_a_complaint(status):
 
     client = ClientFactory(status=status)
     suppression_record(client=client, status=status)
-    client_unsubscribe(client=client)  # the later unsubscribe does not soften it
+    client_set_status(
+        client=client, to="unsubscribed", reason=Reason.UNSUBSCRIBE
+    )  # the later unsubscribe does not soften it
     assert not suppression_lift(
         owner_id=client.owner_id, email=client.email, by=Suppression.LiftedBy.RECIPIENT
     )

@@ -14,10 +14,10 @@ from accounts.tests.factories import UserFactory, manager
 from api.models import ApiToken
 from api.tests.conftest import bearer
 from audience.models import Suppression
+from audience.status import Reason, client_set_status
 from config.tests import hostile
 from feedback.services import feedback_record
 from mailings.tests.factories import ClientFactory
-from sending.services import client_unsubscribe
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +49,10 @@ def world():
     bounced = ClientFactory(owner=owner, email="gone@example.org")
     feedback_record(client=bounced, kind="hard", source="dsn", status_code="5.1.1")
     left = ClientFactory(owner=owner, email="left@example.org")
-    client_unsubscribe(client=left)
+    client_set_status(client=left, to="unsubscribed", reason=Reason.UNSUBSCRIBE)
     left.delete()
     theirs = ClientFactory(owner=stranger)
-    client_unsubscribe(client=theirs)
+    client_set_status(client=theirs, to="unsubscribed", reason=Reason.UNSUBSCRIBE)
     held = Suppression.objects.held()
     return {
         "roles": {"anonymous": None, "owner": owner, "other user": stranger, "manager": manager()},

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from accounts.tests.factories import manager
 from audience.models import Client, Suppression
+from audience.status import Reason, client_set_status
 from feedback.models import FeedbackEvent
 from feedback.services import feedback_record
 from mailings.tests.factories import ClientFactory
-from sending.services import client_unsubscribe
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_a_complained_client_reactivated_is_subscribed_again(signed_in, owner):
 
 def test_an_unsubscribed_address_is_not_the_owners_to_reactivate(signed_in, owner):
     left = ClientFactory(owner=owner)
-    client_unsubscribe(client=left)
+    client_set_status(client=left, to="unsubscribed", reason=Reason.UNSUBSCRIBE)
     response = signed_in.submit(
         reactivate_url(left), {"reason": "I want to"}, form_url="/suppressions/"
     )

@@ -10,10 +10,10 @@ from django.test import Client as Browser
 
 from accounts.models import User
 from accounts.tests.factories import PASSWORD, UserFactory, manager
+from audience.client_csv import clients_import
 from audience.models import Client
 from config.csv_export import FORMULA_PREFIXES, csv_lines
 from config.tests.test_hostile_csv import formula_starts
-from mailings.csv_files import clients_import
 from mailings.tests.factories import AttemptFactory, ClientFactory, DeliveryFactory, MailingFactory
 
 pytestmark = pytest.mark.django_db

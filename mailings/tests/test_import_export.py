@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, manager
+from audience.client_csv import clients_import
 from audience.models import Client
-from mailings.csv_files import clients_import
 from mailings.imports import client_imports_run
 from mailings.models import ClientImport
 from mailings.tests.factories import ClientFactory

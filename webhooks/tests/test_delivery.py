@@ -5,9 +5,9 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from accounts.tests.factories import UserFactory
+from audience.status import Reason, client_set_status
 from mailings.tests.factories import AttemptFactory, ClientFactory
 from sending.passes import tick
-from sending.services import client_unsubscribe
 from webhooks.dispatch import DISABLE_AFTER, RETRY_DELAYS, messages_send_due, webhooks_pass
 from webhooks.models import Endpoint, EventType, WebhookMessage
 
@@ -56,8 +56,8 @@ def test_a_tampered_body_does_not_verify(endpoint, receiver):
 def test_an_unsubscribe_is_an_event_and_others_events_are_not_sent(endpoint, receiver):
     client = ClientFactory(owner=endpoint.owner)
     stranger_client = ClientFactory()
-    client_unsubscribe(client=client)
-    client_unsubscribe(client=stranger_client)
+    client_set_status(client=client, to="unsubscribed", reason=Reason.UNSUBSCRIBE)
+    client_set_status(client=stranger_client, to="unsubscribed", reason=Reason.UNSUBSCRIBE)
     finished_run(UserFactory())
     webhooks_pass()
     assert [(p["type"], p["data"]["client_id"]) for p in receiver.payloads()] == [

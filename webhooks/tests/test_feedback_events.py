@@ -9,9 +9,9 @@ from standardwebhooks import Webhook
 
 from accounts.tests.factories import UserFactory
 from audience.models import Client
+from audience.signals import subscriber_confirmed
 from feedback.models import FeedbackEvent
 from feedback.services import feedback_record
-from mailings.signals import subscriber_confirmed
 from mailings.tests.factories import ClientFactory, mailing_to
 from sending.models import Delivery
 from sending.passes import run_pass
