@@ -31,23 +31,24 @@ from audience.selectors import (
     tags_visible_to,
 )
 from audience.services import list_add_clients, list_remove_clients
+from content.models import Message
+from content.selectors import messages_visible_to
+from content.services import message_duplicate
 from feedback.selectors import SUPPRESSED, suppressions_visible_to
 from feedback.services import client_reactivate
 from mailings.forms import ReportFilterForm
-from mailings.models import Mailing, Message
+from mailings.models import Mailing
 from mailings.reports import attempt_totals, attempts_filtered
 from mailings.selectors import (
     attempts_visible_to,
     clients_visible_to,
     mailings_visible_to,
     mailings_with_recipient_counts,
-    messages_visible_to,
 )
 from mailings.services import (
     ClientRowsInvalid,
     clients_upsert,
     mailing_duplicate,
-    message_duplicate,
 )
 from sending.models import Attempt, Delivery
 from sending.services import (

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "audience",
+    "content",
     "tracking",
 ]
 

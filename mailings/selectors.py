@@ -10,15 +10,11 @@ from sending.models import Attempt
 from workspace.counts import remembered_if_large
 from workspace.roles import sees_everything
 
-from .models import ClientImport, Mailing, Message, MessageImage
+from .models import ClientImport, Mailing
 
 
 def clients_visible_to(user) -> QuerySet[Client]:
     return Client.objects.visible_to(user)
-
-
-def messages_visible_to(user) -> QuerySet[Message]:
-    return Message.objects.visible_to(user)
 
 
 def mailings_visible_to(user) -> QuerySet[Mailing]:
@@ -28,10 +24,6 @@ def mailings_visible_to(user) -> QuerySet[Mailing]:
 def attempts_visible_to(user) -> QuerySet[Attempt]:
     attempts = Attempt.objects.all()
     return attempts if sees_everything(user) else attempts.filter(mailing__owner=user)
-
-
-def message_images_visible_to(user) -> QuerySet[MessageImage]:
-    return MessageImage.objects.visible_to(user)
 
 
 def client_imports_visible_to(user) -> QuerySet[ClientImport]:

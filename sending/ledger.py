@@ -23,11 +23,11 @@ from django.utils import timezone
 
 from audience.models import Client
 from audience.recipients import recipients_of
+from content.renderer import Recipient
 from mailings.models import Mailing
 from transport.smtp import RETRY, SENT, UNKNOWN, Outcome
 
 from .conf import retry_delay
-from .content import Recipient
 from .models import Attempt, Delivery
 from .signals import deliveries_failed, deliveries_marked_failed
 

@@ -16,11 +16,11 @@ from django.utils.translation import gettext
 from audience.models import Client, Suppression
 from audience.suppressions import suppression_lift, suppression_record
 from config.limits import limit_hit
+from content.renderer import Recipient, Renderer
 from mailings.models import Mailing
 from senders.models import Sender
 
 from .conf import celery_enabled
-from .content import Recipient, Renderer
 from .heartbeat import wake
 from .models import SCHEDULED, Attempt, Delivery, QueuedEmail
 from .schedule import ONCE, next_run

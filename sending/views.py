@@ -17,11 +17,11 @@ from django.views.generic import TemplateView
 from audience.limits import address_within_limit, visitor_of
 from audience.models import Client
 from audience.subscriptions import leave, memberships_of, rejoin
+from audience.unsubscribe_tokens import unsubscribe_target
 from mailings.models import Mailing
 from senders.envelope import sender_of
 from workspace.roles import OVERSEER_PERMISSION, row_id
 
-from .content import unsubscribe_target
 from .forms import ResendForm
 from .models import Attempt
 from .progress import mailing_progress

@@ -10,9 +10,10 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Trunc
 
 from audience.models import Client
+from content.models import Link
 from sending.models import Attempt
 
-from .models import Click, Link, Open
+from .models import Click, Open
 
 TOP_LINKS = 10
 HOURLY_SPAN = dt.timedelta(hours=48)

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from audience.models import Client
-from mailings.models import Mailing, Message
-from sending.content import UNSUBSCRIBE_SALT
+from audience.unsubscribe_tokens import UNSUBSCRIBE_SALT
+from content.models import Message
+from mailings.models import Mailing
 from sending.models import Attempt, Delivery
 from sending.services import mailing_schedule
 

@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from mailings.models import Mailing, Message
+from content.models import Message
+from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MailingFactory
 from sending.claims import due_mailings
 from sending.models import Attempt

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 
 from accounts.tests.factories import UserFactory
-from mailings.models import Message
+from content.models import Message
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory
 from senders.tests.factories import SenderFactory
 from sending.mail_queue import queued_emails_send
