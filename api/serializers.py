@@ -13,8 +13,9 @@ from audience.models import Client, Membership, Segment
 from audience.segment_forms import SegmentForm
 from audience.segments import MAX_RULES, MAX_VALUE_CHARS, RuleError, rules_q
 from audience.selectors import list_member_counts, segment_count, subscribed_list_ids
+from content.forms import MessageForm
 from feedback.selectors import SUPPRESSED
-from mailings.forms import ClientForm, MailingForm, MessageForm
+from mailings.forms import ClientForm, MailingForm
 from mailings.models import Mailing
 from sending.models import Attempt, Delivery
 from workspace.validators import validate_sane_date

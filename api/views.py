@@ -32,6 +32,9 @@ from audience.selectors import (
 )
 from audience.services import list_add_clients, list_remove_clients
 from audience.upsert import ClientRowsInvalid, clients_upsert
+from content.models import Message
+from content.selectors import messages_visible_to
+from content.services import message_duplicate
 from feedback.selectors import SUPPRESSED, suppressions_visible_to
 from feedback.services import client_reactivate
 from mailings.lifecycle import (
@@ -42,14 +45,12 @@ from mailings.lifecycle import (
     mailing_schedule,
     mailing_send_now,
 )
-from mailings.models import Mailing, Message
+from mailings.models import Mailing
 from mailings.selectors import (
     clients_visible_to,
     mailings_visible_to,
     mailings_with_recipient_counts,
-    messages_visible_to,
 )
-from mailings.services import message_duplicate
 from reports.engagement import run_links
 from reports.figures import attempt_totals, attempts_filtered
 from reports.forms import ReportFilterForm

@@ -12,13 +12,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from senders.envelope import sender_of
-from sending.content import unsubscribe_target
 from workspace.roles import row_id
 
 from .limits import address_within_limit, visitor_of
 from .models import Client
 from .status import Reason, client_set_status
 from .subscriptions import leave, memberships_of, rejoin
+from .unsubscribe_tokens import unsubscribe_target
 
 Status = Client.Status
 

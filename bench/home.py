@@ -124,7 +124,8 @@ def _seed(*, users: int, posts: int) -> dict:
     from audience.models import Client
     from blog.models import Post
     from blog.rendering import render_markdown
-    from mailings.models import Mailing, Message
+    from content.models import Message
+    from mailings.models import Mailing
 
     rng = random.Random(2026)
     now = timezone.now()

@@ -88,7 +88,8 @@ def _seed(owner, clients: int) -> None:
 
 
 def _mailing(owner):
-    from mailings.models import Mailing, Message
+    from content.models import Message
+    from mailings.models import Mailing
     from mailings.tests.factories import DueMailingFactory
 
     mailing = Mailing.objects.owned_by(owner).filter(all_clients=True).first()

@@ -181,8 +181,9 @@ def part_seed(clients: str, variant: str = "") -> None:
     call_command("migrate", verbosity=0)
     from accounts.models import User
     from audience.models import Client
+    from content.models import Message
     from mailings.lifecycle import mailing_schedule
-    from mailings.models import Mailing, Message
+    from mailings.models import Mailing
 
     owner = User.objects.create_user(email="bench@example.com", password="x")
     count = int(clients)

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "accounts",
     "workspace",
     "mailings",
+    # Next to mailings, whose catalogue its strings came from: the earlier app's wording wins.
+    "content",
     "sending",
     "blog",
     "dashboard",

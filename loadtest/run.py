@@ -25,7 +25,8 @@ from allauth.account.models import EmailAddress
 from datetime import timedelta
 from django.utils import timezone
 from accounts.models import User
-from mailings.models import Mailing, Message
+from content.models import Message
+from mailings.models import Mailing
 from audience.models import Client
 
 user = User.objects.create_user(email="load@example.com", password="load-test-pass-2026")

@@ -27,11 +27,12 @@ from .run import wrk
 SEED = """
 from django.utils import timezone
 from accounts.models import User
-from mailings.models import Mailing, Message
+from content.models import Message
+from mailings.models import Mailing
 from audience.models import Client
 from sending.models import Attempt, Delivery
-from tracking.models import Link
-from tracking.tokens import Signer
+from content.links import Signer
+from content.models import Link
 
 user = User.objects.create_user(email="load@example.com", password="load-test-pass-2026")
 client = Client.objects.create(owner=user, email="reader@example.com")

@@ -5,7 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class MailingsConfig(AppConfig):
     name = "mailings"
     verbose_name = _("Mailings")
-
-    def ready(self) -> None:
-        # receivers: an image's file goes with its row.
-        from . import receivers  # noqa: F401

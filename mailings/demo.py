@@ -15,10 +15,11 @@ from django.utils import timezone
 
 from audience.models import Client
 from audience.status import Reason, client_set_status
+from content.models import Message
 from sending.models import Attempt, Delivery
 
 from .lifecycle import mailing_schedule
-from .models import Mailing, Message
+from .models import Mailing
 
 PEOPLE = [
     ("Анна Смирнова", "anna.smirnova@example.com"),

@@ -2,28 +2,20 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.core.validators import MaxLengthValidator
-from django.db.models import Sum
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from audience.attributes import attribute_keys_changed, known_attribute_keys
+from audience.attributes import attribute_keys_changed
 from audience.fields import AttributesField, TagsField
 from audience.models import Client, MailingList, Membership, Segment
-from audience.placeholders import (
-    BUILT_IN_NAMES,
-    unknown_placeholders,
-    unknown_placeholders_message,
-)
 from audience.recipients import targeted_clients
 from audience.segments import RuleError, segment_q
 from audience.selectors import subscribed_list_ids
 from audience.services import client_lists_set, client_tags_set
 from audience.status import client_hold
 from audience.suppressions import suppression_of
-from config.images import CheckedImageField
+from content.models import Message
 from senders.models import Sender
-from sending.markup import MAX_BODY_CHARS
 from workspace.forms import (
     MAX_IMPORT_BYTES,
     DateTimeLocalInput,
@@ -31,11 +23,8 @@ from workspace.forms import (
     OwnedModelForm,
 )
 
-from .attachments import ACCEPT as ATTACHMENT_TYPES
-from .attachments import MAX_TOTAL_BYTES, check_attachment
-from .models import Mailing, Message, MessageAttachment
+from .models import Mailing
 from .selectors import subscribed_clients
-from .services import body_with_image, message_image_create
 
 
 class ClientPicker(forms.SelectMultiple):
@@ -163,140 +152,6 @@ class ClientForm(OwnedModelForm):
                 _("You already have a client with this email."), code="duplicate"
             )
         return email
-
-
-def message_image_field(*, required: bool) -> CheckedImageField:
-    return CheckedImageField(
-        label=_("Image"),
-        required=required,
-        keeps_frames=True,
-        help_text=_(
-            "JPEG, PNG, WebP or GIF, up to 5 MB. Made at most 1200 pixels wide, without its "
-            "metadata, and shown in emails from this site."
-        ),
-    )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class AttachmentsField(forms.FileField):
-    """Several files at once (Django's recipe), each checked by mailings.attachments:
-    the field's value is a list of (name, content type, content)."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        uploads = data if isinstance(data, (list, tuple)) else [data]
-        checked, errors = [], []
-        for upload in uploads:
-            upload = super().clean(upload, initial)
-            if not upload:
-                continue
-            try:
-                checked.append(check_attachment(upload))
-            except forms.ValidationError as error:
-                errors.extend(error.error_list)
-        if errors:
-            raise forms.ValidationError(errors)
-        return checked
-
-    def widget_attrs(self, widget):
-        return {**super().widget_attrs(widget), "accept": ATTACHMENT_TYPES}
-
-
-class MessageForm(OwnedModelForm):
-    image = message_image_field(required=False)
-    attachments = AttachmentsField(
-        label=_("Attachments"),
-        required=False,
-        help_text=_(
-            "PDF, PNG, JPEG, GIF, DOCX, XLSX, ODT, ODS, TXT or CSV; 5 MB in all. Sent with "
-            "every email of this message."
-        ),
-    )
-
-    class Meta:
-        model = Message
-        fields = ["subject", "format", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 14})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The placeholders a message of this owner may use: built-in and custom fields.
-        self.known_names = [*BUILT_IN_NAMES, *known_attribute_keys(self.owner.pk)]
-        known = ", ".join(f"{{{{ {name} }}}}" for name in self.known_names)
-        self.fields["body"].help_text = _(
-            "Replaced per recipient: %(known)s. With a fallback for clients without the "
-            'field: {{ city | "friend" }}.'
-        ) % {"known": known}
-        # Left out (older scripts, the API): the message keeps its format.
-        self.fields["format"].required = False
-        self.fields["body"].max_length = MAX_BODY_CHARS
-        self.fields["body"].validators.append(
-            MaxLengthValidator(
-                MAX_BODY_CHARS,
-                _(
-                    "The text is too long (%(show_value)s characters; at most "
-                    "%(limit_value)s): paste the message itself, without embedded files."
-                ),
-            )
-        )
-
-    def clean_format(self) -> str:
-        return self.cleaned_data["format"] or self.instance.format
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("image") and cleaned.get("format") == Message.Format.PLAIN:
-            self.add_error(
-                "image",
-                forms.ValidationError(
-                    _("Images show in Markdown and HTML messages: choose one of those formats."),
-                    code="plain_text",
-                ),
-            )
-        known = frozenset(self.known_names)
-        for name in ("subject", "body"):
-            if unknown := unknown_placeholders(cleaned.get(name) or "", known):
-                self.add_error(name, unknown_placeholders_message(unknown, self.known_names))
-        return cleaned
-
-    def clean_attachments(self) -> list[tuple[str, str, bytes]]:
-        added = self.cleaned_data["attachments"]
-        kept = (
-            self.instance.attachments.aggregate(total=Sum("size"))["total"]
-            if self.instance.pk
-            else 0
-        )
-        total = (kept or 0) + sum(len(data) for _name, _type, data in added)
-        if total > MAX_TOTAL_BYTES:
-            raise forms.ValidationError(
-                _("Attachments may come to 5 MB in all; these would make %(size)s MB."),
-                code="too_big",
-                params={"size": f"{total / 1024 / 1024:.1f}"},
-            )
-        return added
-
-    def save(self, commit: bool = True) -> Message:
-        upload = self.cleaned_data.get("image")
-        if upload:
-            picture = message_image_create(owner=self.owner, upload=upload)
-            self.instance.body = body_with_image(self.instance.body, self.instance.format, picture)
-        message = super().save(commit)
-        if commit:
-            MessageAttachment.objects.bulk_create(
-                MessageAttachment(
-                    message=message, name=name, content_type=content_type, data=data, size=len(data)
-                )
-                for name, content_type, data in self.cleaned_data.get("attachments") or []
-            )
-        return message
-
-
-class MessageImageForm(forms.Form):
-    image = message_image_field(required=True)
 
 
 class TestSendForm(forms.Form):

@@ -8,7 +8,7 @@ from audience.segments import RuleError
 from sending.models import Attempt
 from workspace.counts import remembered_if_large
 
-from .models import ClientImport, Mailing, Message, MessageImage
+from .models import ClientImport, Mailing
 from .recipients import mailing_targeted, recipients_of
 
 
@@ -16,16 +16,8 @@ def clients_visible_to(user) -> QuerySet[Client]:
     return Client.objects.visible_to(user)
 
 
-def messages_visible_to(user) -> QuerySet[Message]:
-    return Message.objects.visible_to(user)
-
-
 def mailings_visible_to(user) -> QuerySet[Mailing]:
     return Mailing.objects.visible_to(user)
-
-
-def message_images_visible_to(user) -> QuerySet[MessageImage]:
-    return MessageImage.objects.visible_to(user)
 
 
 def client_imports_visible_to(user) -> QuerySet[ClientImport]:

@@ -1,4 +1,6 @@
-from django.urls import path
+from django.urls import include, path
+
+from content import urls as content_urls
 
 from . import views
 
@@ -22,29 +24,9 @@ urlpatterns = [
     path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client_detail"),
     path("clients/<int:pk>/edit/", views.ClientUpdateView.as_view(), name="client_update"),
     path("clients/<int:pk>/delete/", views.ClientDeleteView.as_view(), name="client_delete"),
-    path("messages/", views.MessageListView.as_view(), name="message_list"),
-    path("messages/new/", views.MessageCreateView.as_view(), name="message_create"),
+    # Messages and their images: content's pages, under this namespace's names.
+    path("", include(content_urls)),
     path("messages/<int:pk>/", views.MessageDetailView.as_view(), name="message_detail"),
-    path("messages/images/", views.MessageImageListView.as_view(), name="message_image_list"),
-    path(
-        "messages/images/new/", views.MessageImageCreateView.as_view(), name="message_image_create"
-    ),
-    path(
-        "messages/images/<int:pk>/",
-        views.MessageImageDetailView.as_view(),
-        name="message_image_detail",
-    ),
-    path(
-        "messages/images/<int:pk>/delete/",
-        views.MessageImageDeleteView.as_view(),
-        name="message_image_delete",
-    ),
-    path("messages/<int:pk>/edit/", views.MessageUpdateView.as_view(), name="message_update"),
-    path(
-        "messages/<int:pk>/duplicate/",
-        views.MessageDuplicateView.as_view(),
-        name="message_duplicate",
-    ),
     path("messages/<int:pk>/preview/", views.MessagePreviewView.as_view(), name="message_preview"),
     path(
         "messages/<int:pk>/preview/email/",
@@ -52,12 +34,6 @@ urlpatterns = [
         name="message_preview_email",
     ),
     path("messages/<int:pk>/test/", views.MessageTestSendView.as_view(), name="message_test"),
-    path("messages/<int:pk>/delete/", views.MessageDeleteView.as_view(), name="message_delete"),
-    path(
-        "messages/<int:pk>/attachments/<int:attachment_id>/delete/",
-        views.MessageAttachmentDeleteView.as_view(),
-        name="message_attachment_delete",
-    ),
     path("mailings/", views.MailingListView.as_view(), name="mailing_list"),
     path("mailings/new/", views.MailingCreateView.as_view(), name="mailing_create"),
     path(

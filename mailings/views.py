@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Value
+from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import (
     Http404,
@@ -46,10 +46,11 @@ from audience.forms import BulkActionForm
 from audience.models import Client
 from audience.selectors import AudienceFilter, client_memberships, lists_visible_to, tags_visible_to
 from audience.suppressions import suppression_notice
-from sending.content import Recipient, Renderer, preview_of
+from content.models import Message
+from content.renderer import Recipient, Renderer, preview_of
 from sending.models import Delivery
 from sending.services import TestSendLimited, message_test_send, test_send_addresses
-from workspace.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from workspace.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.roles import row_id, sees_everything
 from workspace.search import search_q, search_text
 from workspace.views import ListControlsMixin
@@ -59,8 +60,6 @@ from .forms import (
     ClientImportForm,
     MailingForm,
     MailingTargetsForm,
-    MessageForm,
-    MessageImageForm,
     TestSendForm,
     client_label,
 )
@@ -75,7 +74,7 @@ from .lifecycle import (
     send_now_plan,
     send_now_refusal,
 )
-from .models import ClientImport, Mailing, Message, MessageImage
+from .models import ClientImport, Mailing
 from .selectors import (
     clients_visible_to,
     mailing_count_of_client,
@@ -85,7 +84,6 @@ from .selectors import (
     mailings_visible_to,
     mailings_with_recipient_counts,
 )
-from .services import message_duplicate, message_image_create
 
 RECIPIENT_COUNT_SECONDS = 60
 # Lists and tags offered in the client list's filter.
@@ -292,25 +290,10 @@ class ClientExportView(ListControlsMixin, ReadAccessMixin, View):
 # Messages
 
 
-class MessageListView(ListControlsMixin, ReadAccessMixin, ListView):
-    model = Message
-    search_fields = ("subject", "body")
-    sort_fields = {
-        "subject": "subject",
-        "updated": "updated_at",
-        "mailings": "mailing_count",
-        "owner": "owner__email",
-    }
-    default_sort = "-updated"
-
-    def get_queryset(self):
-        return (
-            super().get_queryset().select_related("owner").annotate(mailing_count=Count("mailings"))
-        )
-
-
 class MessageDetailView(ReadAccessMixin, DetailView):
     model = Message
+    # Named: Message's app label is content now; this page, listing mailings, is ours.
+    template_name = "mailings/message_detail.html"
 
     def get_queryset(self):
         return super().get_queryset().select_related("owner")
@@ -427,97 +410,6 @@ class MessageTestSendView(WriteAccessMixin, View):
                     % {"address": form.cleaned_data["to"]},
                 )
         return redirect("mailings:message_preview", message.pk)
-
-
-class MessageFormMixin(OwnerFormMixin, SuccessMessageMixin):
-    model = Message
-    form_class = MessageForm
-    success_message = _("Message “%(subject)s” has been saved.")
-
-
-class MessageCreateView(MessageFormMixin, CreateView):
-    pass
-
-
-class MessageUpdateView(MessageFormMixin, UpdateView):
-    pass
-
-
-@method_decorator(require_POST, name="dispatch")
-class MessageDuplicateView(WriteAccessMixin, View):
-    model = Message
-
-    def post(self, request, pk: int):
-        copy = message_duplicate(message=get_object_or_404(self.get_queryset(), pk=pk))
-        messages.success(request, gettext("This is a copy of the message: change it and save."))
-        return redirect("mailings:message_update", copy.pk)
-
-
-@method_decorator(require_POST, name="dispatch")
-class MessageAttachmentDeleteView(WriteAccessMixin, View):
-    model = Message
-
-    def post(self, request, pk: int, attachment_id: int):
-        message = get_object_or_404(self.get_queryset(), pk=pk)
-        attachment = get_object_or_404(message.attachments, pk=attachment_id)
-        attachment.delete()
-        messages.success(
-            request, gettext("“%(name)s” is no longer attached.") % {"name": attachment.name}
-        )
-        return redirect(message)
-
-
-class MessageDeleteView(InUseDeleteMixin, WriteAccessMixin, SuccessMessageMixin, DeleteView):
-    model = Message
-    success_url = reverse_lazy("mailings:message_list")
-    success_message = _("The message has been deleted.")
-    in_use_message = _(
-        "This message is used by the mailings listed below, so it cannot be "
-        "deleted. Delete those mailings or give them another message first."
-    )
-
-
-# Images for messages
-
-
-class MessageImageListView(ReadAccessMixin, ListView):
-    model = MessageImage
-    paginate_by = 24
-
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "form": MessageImageForm()}
-
-
-class MessageImageCreateView(WriteAccessMixin, FormView):
-    model = MessageImage
-    form_class = MessageImageForm
-    template_name = "mailings/messageimage_list.html"
-
-    def get_context_data(self, **kwargs):
-        # The list page shows the form again with its error.
-        images = self.get_queryset()
-        return {
-            **super().get_context_data(**kwargs),
-            "object_list": images[: MessageImageListView.paginate_by],
-            "oversight": False,
-        }
-
-    def form_valid(self, form):
-        picture = message_image_create(owner=self.request.user, upload=form.cleaned_data["image"])
-        messages.success(
-            self.request, gettext("The image is uploaded: paste its Markdown into a message.")
-        )
-        return redirect(picture)
-
-
-class MessageImageDetailView(ReadAccessMixin, DetailView):
-    model = MessageImage
-
-
-class MessageImageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
-    model = MessageImage
-    success_url = reverse_lazy("mailings:message_image_list")
-    success_message = _("The image has been deleted; emails already sent no longer show it.")
 
 
 # Mailings

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django.db.models.functions import Trunc
 
+from content.links import Link
 from sending.models import Attempt
-from tracking.models import Click, Link, Open
+from tracking.models import Click, Open
 
 TOP_LINKS = 10
 HOURLY_SPAN = dt.timedelta(hours=48)

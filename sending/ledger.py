@@ -22,12 +22,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from audience.models import Client
+from content.renderer import Recipient
 from mailings.models import Mailing
 from mailings.recipients import recipients_of
 from transport.smtp import RETRY, SENT, UNKNOWN, Outcome
 
 from .conf import retry_delay
-from .content import Recipient
 from .models import Attempt, Delivery
 from .signals import deliveries_failed, deliveries_marked_failed
 

@@ -22,9 +22,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from content.renderer import Email
 from transport.smtp import Breaker, ConnectionFailed, Outcome, SendingPaused, Transport
 
-from .content import Email
 from .ledger import Row
 
 

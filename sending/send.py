@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from content.renderer import Renderer
 from senders.envelope import SigningUnavailable
 from senders.keys import KeyUnusable
 from senders.models import Relay
@@ -34,7 +35,6 @@ from transport.smtp import (
 
 from . import holds
 from .conf import batch_lease_seconds
-from .content import Renderer
 from .ledger import Ledger, Row, batch_renew_lease, deliveries_hand_back, window_claim
 from .models import Attempt, TransportHold
 from .pool import ConnectionPool, Handed

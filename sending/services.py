@@ -10,11 +10,11 @@ from django.utils.translation import gettext
 
 from audience.models import Client
 from config.limits import limit_hit
+from content.renderer import Recipient, Renderer
 from mailings.models import Mailing
 from senders.models import Sender
 
 from .conf import celery_enabled
-from .content import Recipient, Renderer
 from .heartbeat import wake
 from .models import Attempt, Delivery, QueuedEmail
 from .signals import work_queued

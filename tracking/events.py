@@ -16,11 +16,12 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from accounts.models import Tracking
+from content.links import Kind
 from sending.models import Attempt, Delivery
 from sending.services import attempt_engagement_counted
 
 from .machines import hit_is_machine
-from .models import Click, Hit, Kind, Open
+from .models import Click, Hit, Open
 
 BATCH = 1000
 # The more private of two modes wins: an owner who turned tracking down since the

@@ -14,8 +14,10 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 
-from .models import Hit, Kind, Link
-from .tokens import Target
+from content.links import Kind, Target
+from content.models import Link
+
+from .models import Hit
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
-"""Engagement: the links of each run, the raw hits the web takes in, and the opens and
-clicks folded from them.
+"""Engagement: the raw hits the web takes in, and the opens and clicks folded from them
+(the links of each run and their tokens are content's).
 
 The web request writes one `Hit` row and nothing else; a scheduler pass (tracking.events)
 turns hits into at most one `Open` per recipient of a run and one `Click` per recipient
@@ -11,31 +11,7 @@ count once without naming anybody. Only runs tracked per recipient also keep `de
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Link(models.Model):
-    """One distinct address of a run's message; tracked links name it by id."""
-
-    attempt = models.ForeignKey(
-        "sending.Attempt", on_delete=models.CASCADE, related_name="links", verbose_name=_("run")
-    )
-    url = models.TextField(_("address"))
-    # Unique per run: a long address cannot be indexed whole.
-    url_hash = models.CharField(max_length=64)
-
-    class Meta:
-        verbose_name = _("link")
-        verbose_name_plural = _("links")
-        constraints = [
-            models.UniqueConstraint(fields=["attempt", "url_hash"], name="link_once_per_run"),
-        ]
-
-    def __str__(self) -> str:
-        return self.url
-
-
-class Kind(models.TextChoices):
-    OPEN = "o", _("Open")
-    CLICK = "c", _("Click")
+from content.links import Kind
 
 
 class Hit(models.Model):
@@ -102,7 +78,7 @@ class Open(Event):
 
 
 class Click(Event):
-    link = models.ForeignKey(Link, on_delete=models.CASCADE, related_name="clicks")
+    link = models.ForeignKey("content.Link", on_delete=models.CASCADE, related_name="clicks")
 
     class Meta(Event.Meta):
         verbose_name = _("click")

@@ -11,10 +11,9 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from accounts.middleware import sessionless
+from content.links import Kind, target_of
 
 from .intake import click_destination, hit_record
-from .models import Kind
-from .tokens import target_of
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 

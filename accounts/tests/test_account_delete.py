@@ -10,7 +10,8 @@ from accounts.tests.factories import PASSWORD, UserFactory
 from audience.models import Client
 from blog.models import Post
 from blog.tests.factories import PostFactory
-from mailings.models import Mailing, Message
+from content.models import Message
+from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory, DeliveryFactory, MailingFactory
 from sending.models import Attempt, Delivery, QueuedEmail
 

@@ -7,7 +7,8 @@ from django.conf import settings
 from api.tests.conftest import bearer
 from audience.models import ConsentRecord, MailingList, Membership, Segment, Tag
 from audience.tests.factories import MembershipFactory, TagFactory
-from mailings.models import Mailing, Message
+from content.models import Message
+from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory, MailingFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,10 @@ web's own services, so the copies and the reactivation are exactly the web's."""
 import pytest
 
 from audience.models import Client
+from content.models import Message
 from feedback.models import FeedbackEvent
 from feedback.services import feedback_record
-from mailings.models import Mailing, Message
+from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory
 from sending.passes import run_pass
 

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from api.tests.conftest import bearer
 from audience.models import Client, ConsentRecord, MailingList, Membership, Segment, Tag
 from config.tests import hostile
-from mailings.models import Mailing, Message
+from content.models import Message
+from mailings.models import Mailing
 
 CALLERS = ("owner", "other user", "manager", "read-only", "anonymous")
 OMIT = object()

@@ -8,7 +8,8 @@ from django.utils import timezone
 from api.models import ApiToken
 from api.tests.conftest import bearer
 from audience.models import Client, MailingList, Membership, Segment, Tag
-from mailings.models import Mailing, Message
+from content.models import Message
+from mailings.models import Mailing
 
 pytestmark = pytest.mark.django_db
 

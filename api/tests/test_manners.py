@@ -11,8 +11,8 @@ from api.models import IdempotentRequest
 from api.tests.conftest import bearer
 from audience.models import Client, Segment
 from audience.tests.factories import MembershipFactory, TagFactory
+from content.models import Message
 from feedback.services import feedback_record
-from mailings.models import Message
 from mailings.tests.factories import AttemptFactory, ClientFactory, MailingFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from audience.attributes import attribute_keys_changed, known_attribute_keys
 from audience.placeholders import Slot, compile_text, fill, unknown_placeholders
+from content.renderer import Recipient, Renderer
 from mailings.tests.factories import ClientFactory
-from sending.content import Recipient, Renderer
 
 names = st.from_regex(r"[a-z0-9_]{1,20}", fullmatch=True)
 fallbacks = st.text(

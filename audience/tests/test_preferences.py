@@ -7,8 +7,8 @@ from django.test import Client as HttpClient
 
 from audience.models import Client, ConsentRecord, Membership
 from conftest import PageVisitor
+from content.renderer import Renderer
 from mailings.tests.factories import ClientFactory, MailingFactory
-from sending.content import Renderer
 
 from .signup import confirmation_path, list_of
 

@@ -30,8 +30,10 @@ from audience.suppressions import suppression_record
 from audience.tests.factories import MembershipFactory, TagFactory
 from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
+from content.links import Signer
+from content.models import Link, MessageAttachment, MessageImage
 from mailings.imports import client_imports_run
-from mailings.models import ClientImport, MessageAttachment, MessageImage
+from mailings.models import ClientImport
 from mailings.tests.factories import (
     ClientFactory,
     DeliveryFactory,
@@ -42,8 +44,6 @@ from senders.models import Relay
 from senders.relays import relay_save
 from senders.tests.factories import DomainFactory, SenderFactory
 from sending.models import Delivery
-from tracking.models import Link
-from tracking.tokens import Signer
 
 ROLES = ("anonymous", "user", "other user", "manager", "content manager")
 OMIT = object()

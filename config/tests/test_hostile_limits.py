@@ -19,8 +19,8 @@ from api.tests.conftest import bearer
 from audience.models import Client, MailingList
 from audience.tests.signup import list_of
 from config.tests import hostile
+from content.models import Message
 from feedback.esp_webhooks import TRACKING_VIEWS
-from mailings.models import Message
 from mailings.tests.factories import ClientFactory, DeliveryFactory, MailingFactory
 from senders.models import Sender
 

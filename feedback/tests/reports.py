@@ -4,8 +4,8 @@
 from email import message_from_bytes
 from email.message import Message
 
+from content.renderer import Recipient, Renderer
 from senders.envelope import bounce_address
-from sending.content import Recipient, Renderer
 
 
 def dsn(

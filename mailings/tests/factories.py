@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from audience.models import Client
+from audience.unsubscribe_tokens import UNSUBSCRIBE_SALT
+from content.models import Message
 from mailings.lifecycle import mailing_schedule
-from mailings.models import Mailing, Message
-from sending.content import UNSUBSCRIBE_SALT
+from mailings.models import Mailing
 from sending.models import Attempt, Delivery
 
 

@@ -3,7 +3,8 @@ from django.core.management import call_command
 
 from accounts.models import User
 from audience.models import Client
-from mailings.models import Mailing, Message
+from content.models import Message
+from mailings.models import Mailing
 from sending.models import Attempt, Delivery
 
 pytestmark = pytest.mark.django_db

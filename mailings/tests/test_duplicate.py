@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from content.models import Message
 from mailings.lifecycle import enqueue_run
-from mailings.models import Mailing, Message
+from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MailingFactory
 from sending.claims import due_mailings
 from sending.models import Attempt

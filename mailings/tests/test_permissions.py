@@ -258,7 +258,7 @@ def test_a_manager_changes_nothing_by_forged_posts(csrf_client, world):
     ]:
         assert csrf_client.submit(path, data, form_url="/clients/").status_code == 403
     from audience.models import Client
-    from mailings.models import Message
+    from content.models import Message
 
     assert not Client.objects.filter(email="sneaky@example.org").exists()
     assert Client.objects.filter(pk=ids["client"]).exists()

@@ -5,8 +5,8 @@ import pytest
 from django.utils import timezone
 
 from conftest import PageVisitor
+from content.renderer import Renderer
 from mailings.tests.factories import ClientFactory, MailingFactory
-from sending.content import Renderer
 
 from .factories import SenderFactory
 
@@ -82,7 +82,7 @@ def test_a_token_naming_another_owners_mailing_shows_no_sender(browser, mailing)
 
 
 def test_a_sender_name_with_braces_and_line_breaks_cannot_break_an_email(mailing):
-    from sending.content import Recipient
+    from content.renderer import Recipient
 
     sender = mailing.sender
     sender.name = "Shop {url} {0} }{\r\nBcc: victim@example.org"

@@ -83,8 +83,8 @@ def test_without_a_brand_emails_stay_minimal(signed_in, owner):
 def test_a_branded_rich_email_stays_8bit(owner):
     """Lines over 998 bytes would make Django encode the whole HTML part as
     quoted-printable: correct, but several times the CPU on every email."""
+    from content.renderer import Recipient, Renderer
     from senders.envelope import brand_of
-    from sending.content import Recipient, Renderer
 
     Brand.objects.create(owner=owner, accent_color="#aa3300", footer_text="Акме " * 300)
     long_paragraph = "Очень длинный абзац без переносов строки. " * 100

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from config.images import check_image
-from mailings.models import Message, MessageAttachment
-from mailings.services import message_image_create
+from content.models import Message, MessageAttachment
+from content.services import message_image_create
 from mailings.tests.factories import mailing_to
 from sending.passes import run_pass
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.cache import cache
 
 from accounts.tests.factories import UserFactory
+from content.models import Message
 from mailings.lifecycle import mailing_schedule
-from mailings.models import Message
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory
 from senders.tests.factories import SenderFactory
 from sending.mail_queue import queued_emails_send

@@ -7,7 +7,7 @@ import email.policy
 import pytest
 
 from accounts.tests.factories import PASSWORD, UserFactory
-from mailings.models import Message
+from content.models import Message
 from mailings.tests.factories import ClientFactory
 from sending.mail_queue import queued_emails_send
 

@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from content.links import Kind, Signer
 from mailings.tests.factories import DeliveryFactory
 from tracking.intake import HitBuffer, hit_buffer
-from tracking.models import Hit, Kind
-from tracking.tokens import Signer
+from tracking.models import Hit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

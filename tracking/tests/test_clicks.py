@@ -7,11 +7,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from content.links import Signer
+from content.models import Link
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory
 from sending.models import Attempt
 from tracking.events import hits_fold
-from tracking.models import Click, Hit, Link, Open
-from tracking.tokens import Signer
+from tracking.models import Click, Hit, Open
 
 from .helpers import BODY, parts_of, send, tracked
 

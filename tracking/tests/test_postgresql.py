@@ -21,8 +21,9 @@ from django.utils import timezone
 from mailings.tests.factories import DeliveryFactory
 from sending.models import Attempt
 from tracking.events import hits_fold
-from tracking.models import Hit, Link
-from tracking.tokens import Signer
+from content.links import Signer
+from content.models import Link
+from tracking.models import Hit
 
 delivery = DeliveryFactory(sent_at=timezone.now() - dt.timedelta(hours=1))
 link = Link.objects.create(attempt=delivery.attempt, url="https://shop.example/", url_hash="h")

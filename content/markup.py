@@ -6,7 +6,7 @@ no event handlers, no `javascript:` links, no <style>, <link> or style attribute
 CSS and tracking through CSS), only http(s)/mailto links, images only over https or from
 SITE_URL. Our own inline styles are added after cleaning, so that the email reads well
 in clients that drop <style> and on a 320 px screen. Placeholders ({{ full_name }})
-survive in the text and are filled per recipient by sending.content, escaped; in
+survive in the text and are filled per recipient by content.renderer, escaped; in
 attributes (a link's address) they are removed, so a recipient's name can never become
 a link target.
 """

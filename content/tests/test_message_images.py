@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, PngImagePlugin
 
 from accounts.tests.factories import UserFactory, manager
-from mailings.models import Message, MessageImage
-from sending.content import Recipient, Renderer, preview_of
+from content.models import Message, MessageImage
+from content.renderer import Recipient, Renderer, preview_of
 
 pytestmark = pytest.mark.django_db
 

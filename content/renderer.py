@@ -1,6 +1,6 @@
 """One email per recipient: personalised subject and body, a plain-text part with an HTML
 alternative, and the one-click unsubscribe of RFC 8058. A plain-text message gets a
-minimal HTML part; a Markdown or HTML one (sending.markup) is sanitised once per run and
+minimal HTML part; a Markdown or HTML one (content.markup) is sanitised once per run and
 its text part derived from it. Previews and test sends use this same Renderer.
 
 User text is never given to a template engine: `{{ full_name }}`, `{{ email }}` and the
@@ -35,6 +35,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from audience.placeholders import compile_text, fill
+from audience.unsubscribe_tokens import UNSUBSCRIBE_SALT
 from senders.envelope import (
     BrandStyle,
     Envelope,
@@ -45,8 +46,8 @@ from senders.envelope import (
     platform_domain,
 )
 from senders.signing import DkimSigner
-from tracking.links import Tracker, tracker_for_run
 
+from .links import Tracker, tracker_for_run
 from .markup import ACCENT, email_html, email_text, folded
 
 
@@ -93,7 +94,6 @@ def _as_bytes(mime) -> bytes:
 
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
-UNSUBSCRIBE_SALT = "sending.unsubscribe"
 BODY_MARK = "RASSYLKA-BODY-GOES-HERE"
 # The brand's frame. Inlined into style attributes once per run (css-inline) for clients
 # that drop <style>; the <style> stays for the dark-mode query, which cannot be inlined.
@@ -112,24 +112,6 @@ BRAND_CSS = (
     ".rs-brand-footer{color:#adb5bd !important}}"
 )
 TOKEN_PLACEHOLDER = "TOKEN"
-
-
-def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def unsubscribe_target(token: str) -> tuple[int, int | None] | None:
-    """(client id, mailing id or None) a token was made for, or None when not made by us.
-    Tokens hold the client alone (older emails) or the client and the mailing."""
-    try:
-        value = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError, UnicodeDecodeError):
-        return None
-    if _is_id(value):
-        return value, None
-    if isinstance(value, list) and len(value) == 2 and all(_is_id(v) for v in value):
-        return value[0], value[1]
-    return None
 
 
 def _html_block(text: str) -> str:
@@ -211,7 +193,7 @@ class Renderer:
 
     With an `envelope` (senders.envelope_for: the mailing's sender, ids and DKIM signer)
     the emails go out as that sender; without one, from DEFAULT_FROM_EMAIL as before.
-    With a `tracker` (tracking.links) the body's links are tracked and the HTML part gets
+    With a `tracker` (content.links) the body's links are tracked and the HTML part gets
     an open pixel; the unsubscribe link and headers never are.
     """
 

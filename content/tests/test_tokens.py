@@ -4,8 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracking.models import Kind
-from tracking.tokens import Signer, Target, target_of
+from content.links import Kind, Signer, Target, target_of
 
 ids = st.integers(min_value=1, max_value=2**63 - 1)
 modes = st.sampled_from(["aggregate", "recipient"])

@@ -6,9 +6,10 @@ from email import policy
 import pytest
 from django.core import signing
 
+from audience.unsubscribe_tokens import unsubscribe_target
+from content.renderer import Recipient, Renderer
 from mailings.tests.factories import unsubscribe_token
 from senders.envelope import delivery_of_message_id
-from sending.content import Recipient, Renderer, unsubscribe_target
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 import pytest
 
-from mailings.models import Message
+from content.models import Message
 from mailings.tests.factories import MailingFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.tests.factories import manager
-from mailings.models import Message, MessageAttachment
-from mailings.services import message_duplicate
+from content.models import Message, MessageAttachment
+from content.services import message_duplicate
 from mailings.tests.factories import MessageFactory
 
 pytestmark = pytest.mark.django_db

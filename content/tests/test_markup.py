@@ -3,8 +3,8 @@ placeholders stay plain substitution, escaped in HTML, never a link target."""
 
 import pytest
 
-from sending.content import Recipient, Renderer, preview_of
-from sending.markup import email_html, email_text
+from content.markup import email_html, email_text
+from content.renderer import Recipient, Renderer, preview_of
 
 HOSTILE = [
     "<script>alert(1)</script>",

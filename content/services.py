@@ -1,5 +1,5 @@
-"""Writes that span several objects: a message duplicated in one click, and an image
-uploaded for messages. (A mailing's copy is its lifecycle's: mailings/lifecycle.py.)"""
+"""Writes that span more than one row or a file: a message duplicated with its
+attachments in one click, and an image uploaded for messages."""
 
 from django.db import transaction
 
