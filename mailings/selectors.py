@@ -5,7 +5,6 @@ from django.db.models.functions import Coalesce
 
 from audience.models import Client
 from audience.segments import RuleError
-from sending.models import Attempt
 from workspace.counts import remembered_if_large
 
 from .models import ClientImport, Mailing
@@ -83,10 +82,7 @@ def mailing_recipient_sample(mailing: Mailing, size: int = 10) -> list[Client]:
         return []
 
 
-def mailing_last_finished_run(mailing: Mailing) -> Attempt | None:
-    """The latest run that has ended (None while the first one goes on, or before)."""
-    return (
-        mailing.attempts.exclude(status=Attempt.Status.IN_PROGRESS)
-        .order_by("-started_at", "-pk")
-        .first()
-    )
+def mailing_last_finished_run(mailing: Mailing):
+    """The latest run (an Attempt) that has ended: None while the first one goes on, or
+    before it."""
+    return mailing.attempts.finished().order_by("-started_at", "-pk").first()

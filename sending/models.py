@@ -127,6 +127,9 @@ class AttemptQuerySet(models.QuerySet):
     def in_progress(self):
         return self.filter(status=Attempt.Status.IN_PROGRESS)
 
+    def finished(self):
+        return self.exclude(status=Attempt.Status.IN_PROGRESS)
+
     def taking_slots(self):
         """Runs that took a schedule slot: the scheduled ones, and "Send now" runs that
         took the place of one."""

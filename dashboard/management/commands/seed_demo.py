@@ -3,7 +3,7 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, describe_logins, seed_users
 from blog.demo import seed_posts
-from mailings.demo import seed_workspace
+from dashboard.demo import seed_workspace
 
 
 class Command(BaseCommand):

@@ -16,10 +16,9 @@ from django.utils import timezone
 from audience.models import Client
 from audience.status import Reason, client_set_status
 from content.models import Message
+from mailings.lifecycle import mailing_schedule
+from mailings.models import Mailing
 from sending.models import Attempt, Delivery
-
-from .lifecycle import mailing_schedule
-from .models import Mailing
 
 PEOPLE = [
     ("Анна Смирнова", "anna.smirnova@example.com"),
