@@ -8,6 +8,7 @@ from django.urls import include, path
 mailings_namespace = [
     path("", include("mailings.urls")),
     path("", include("reports.urls")),
+    path("", include("sending.message_urls")),
 ]
 sending_namespace = [
     path("", include("sending.urls")),

@@ -151,3 +151,13 @@ class MessageForm(OwnedModelForm):
 
 class MessageImageForm(forms.Form):
     image = message_image_field(required=True)
+
+
+class TestSendForm(forms.Form):
+    """Where the test copy goes: the user's own address or one of their senders'."""
+
+    to = forms.ChoiceField(label=_("Send a test to"))
+
+    def __init__(self, *args, addresses: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = [(address, address) for address in addresses]

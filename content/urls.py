@@ -34,4 +34,10 @@ urlpatterns = [
         views.MessageAttachmentDeleteView.as_view(),
         name="message_attachment_delete",
     ),
+    path("messages/<int:pk>/preview/", views.MessagePreviewView.as_view(), name="message_preview"),
+    path(
+        "messages/<int:pk>/preview/email/",
+        views.MessagePreviewEmailView.as_view(),
+        name="message_preview_email",
+    ),
 ]

@@ -1,23 +1,32 @@
 """The pages of messages and of the images uploaded for them. A message's own page and
 its preview (which lists its mailings and offers the engine's test send) are mailings'."""
 
+from csp.constants import NONE, SELF
+from csp.decorators import csp
 from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse_lazy
+from django.template.response import TemplateResponse
+from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
+from audience.models import Client
+from senders.selectors import test_send_addresses
 from workspace.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
+from workspace.roles import row_id, sees_everything
 from workspace.views import ListControlsMixin
 
-from .forms import MessageForm, MessageImageForm
+from .forms import MessageForm, MessageImageForm, TestSendForm
 from .models import Message, MessageImage
+from .renderer import Recipient, Renderer, preview_of
 from .services import message_duplicate, message_image_create
 
 # Messages
@@ -129,3 +138,83 @@ class MessageImageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
     model = MessageImage
     success_url = reverse_lazy("mailings:message_image_list")
     success_message = _("The image has been deleted; emails already sent no longer show it.")
+
+
+class MessagePreviewMixin(ReadAccessMixin):
+    """The message as one client gets it (?client=<id>, one the viewer may see and the
+    message's owner owns), or as a sample recipient without one; rendered by the
+    engine's own Renderer and read back from the email's bytes."""
+
+    model = Message
+
+    def get_preview(self):
+        message = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        client = None
+        client_id = self.request.GET.get("client", "")
+        if client_id:
+            if (pk := row_id(client_id)) is None:
+                raise Http404
+            client = get_object_or_404(
+                Client.objects.visible_to(self.request.user).filter(owner_id=message.owner_id),
+                pk=pk,
+            )
+        if client is None:
+            recipient = Recipient(
+                delivery_id=0,
+                client_id=0,
+                email="recipient@example.com",
+                full_name=gettext("Anna Smirnova"),
+            )
+        else:
+            recipient = Recipient(
+                delivery_id=0,
+                client_id=client.pk,
+                email=client.email,
+                full_name=client.full_name,
+                attributes=client.attributes,
+            )
+        mailing = message.mailings.select_related("owner").order_by("-created_at").first()
+        preview = preview_of(Renderer.for_message(message, mailing=mailing), recipient)
+        return message, client, preview
+
+
+class MessagePreviewView(MessagePreviewMixin, View):
+    def get(self, request, pk: int):
+        message, client, preview = self.get_preview()
+        return TemplateResponse(
+            request,
+            "content/message_preview.html",
+            {
+                "message": message,
+                "client": client,
+                "preview": preview,
+                "email_url": reverse("mailings:message_preview_email", args=[message.pk])
+                + (f"?client={client.pk}" if client else ""),
+                "oversight": sees_everything(request.user),
+                "client_choices": Client.objects.owned_by(message.owner_id).order_by("email")[:100],
+                "test_form": TestSendForm(addresses=test_send_addresses(request.user)),
+            },
+        )
+
+
+# The email's HTML alone, for the preview's frames: a document that may run nothing,
+# load nothing but images, submit nothing, and be framed by our own pages only.
+@method_decorator(xframe_options_sameorigin, name="dispatch")
+@method_decorator(
+    csp(
+        {
+            "default-src": [NONE],
+            "img-src": ["https:", "http:", "data:"],
+            "style-src": ["'unsafe-inline'"],
+            "form-action": [NONE],
+            "base-uri": [NONE],
+            "frame-ancestors": [SELF],
+            "sandbox": True,
+        }
+    ),
+    name="dispatch",
+)
+class MessagePreviewEmailView(MessagePreviewMixin, View):
+    def get(self, request, pk: int):
+        _message, _client, preview = self.get_preview()
+        return HttpResponse(preview.html, content_type="text/html; charset=utf-8")

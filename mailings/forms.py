@@ -154,16 +154,6 @@ class ClientForm(OwnedModelForm):
         return email
 
 
-class TestSendForm(forms.Form):
-    """Where the test copy goes: the user's own address or one of their senders'."""
-
-    to = forms.ChoiceField(label=_("Send a test to"))
-
-    def __init__(self, *args, addresses: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["to"].choices = [(address, address) for address in addresses]
-
-
 # A first send further back than this is more likely a typo than a wish to send at once.
 PAST_START_ASKS_AFTER = timedelta(hours=1)
 

@@ -27,13 +27,6 @@ urlpatterns = [
     # Messages and their images: content's pages, under this namespace's names.
     path("", include(content_urls)),
     path("messages/<int:pk>/", views.MessageDetailView.as_view(), name="message_detail"),
-    path("messages/<int:pk>/preview/", views.MessagePreviewView.as_view(), name="message_preview"),
-    path(
-        "messages/<int:pk>/preview/email/",
-        views.MessagePreviewEmailView.as_view(),
-        name="message_preview_email",
-    ),
-    path("messages/<int:pk>/test/", views.MessageTestSendView.as_view(), name="message_test"),
     path("mailings/", views.MailingListView.as_view(), name="mailing_list"),
     path("mailings/new/", views.MailingCreateView.as_view(), name="mailing_create"),
     path(

@@ -1,8 +1,6 @@
 import hashlib
 import json
 
-from csp.constants import NONE, SELF
-from csp.decorators import csp
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -14,8 +12,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import (
-    Http404,
-    HttpResponse,
     HttpResponseRedirect,
     JsonResponse,
     StreamingHttpResponse,
@@ -29,7 +25,6 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from django.views.generic import (
     CreateView,
@@ -47,9 +42,7 @@ from audience.models import Client
 from audience.selectors import AudienceFilter, client_memberships, lists_visible_to, tags_visible_to
 from audience.suppressions import suppression_notice
 from content.models import Message
-from content.renderer import Recipient, Renderer, preview_of
 from sending.models import Delivery
-from sending.services import TestSendLimited, message_test_send, test_send_addresses
 from workspace.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.roles import row_id, sees_everything
 from workspace.search import search_q, search_text
@@ -60,7 +53,6 @@ from .forms import (
     ClientImportForm,
     MailingForm,
     MailingTargetsForm,
-    TestSendForm,
     client_label,
 )
 from .imports import client_import_create, client_import_progress
@@ -76,7 +68,6 @@ from .lifecycle import (
 )
 from .models import ClientImport, Mailing
 from .selectors import (
-    clients_visible_to,
     mailing_count_of_client,
     mailing_last_finished_run,
     mailing_recipient_counts,
@@ -304,112 +295,6 @@ class MessageDetailView(ReadAccessMixin, DetailView):
             "message_mailings": mailings_with_recipient_counts(self.object.mailings.all()),
             "attachments": self.object.attachments.defer("data"),
         }
-
-
-class MessagePreviewMixin(ReadAccessMixin):
-    """The message as one client gets it (?client=<id>, one the viewer may see and the
-    message's owner owns), or as a sample recipient without one; rendered by the
-    engine's own Renderer and read back from the email's bytes."""
-
-    model = Message
-
-    def get_preview(self):
-        message = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        client = None
-        client_id = self.request.GET.get("client", "")
-        if client_id:
-            if (pk := row_id(client_id)) is None:
-                raise Http404
-            client = get_object_or_404(
-                clients_visible_to(self.request.user).filter(owner_id=message.owner_id), pk=pk
-            )
-        if client is None:
-            recipient = Recipient(
-                delivery_id=0,
-                client_id=0,
-                email="recipient@example.com",
-                full_name=gettext("Anna Smirnova"),
-            )
-        else:
-            recipient = Recipient(
-                delivery_id=0,
-                client_id=client.pk,
-                email=client.email,
-                full_name=client.full_name,
-                attributes=client.attributes,
-            )
-        mailing = message.mailings.select_related("owner").order_by("-created_at").first()
-        preview = preview_of(Renderer.for_message(message, mailing=mailing), recipient)
-        return message, client, preview
-
-
-class MessagePreviewView(MessagePreviewMixin, View):
-    def get(self, request, pk: int):
-        message, client, preview = self.get_preview()
-        return TemplateResponse(
-            request,
-            "mailings/message_preview.html",
-            {
-                "message": message,
-                "client": client,
-                "preview": preview,
-                "email_url": reverse("mailings:message_preview_email", args=[message.pk])
-                + (f"?client={client.pk}" if client else ""),
-                "oversight": sees_everything(request.user),
-                "client_choices": Client.objects.owned_by(message.owner_id).order_by("email")[:100],
-                "test_form": TestSendForm(addresses=test_send_addresses(request.user)),
-            },
-        )
-
-
-# The email's HTML alone, for the preview's frames: a document that may run nothing,
-# load nothing but images, submit nothing, and be framed by our own pages only.
-@method_decorator(xframe_options_sameorigin, name="dispatch")
-@method_decorator(
-    csp(
-        {
-            "default-src": [NONE],
-            "img-src": ["https:", "http:", "data:"],
-            "style-src": ["'unsafe-inline'"],
-            "form-action": [NONE],
-            "base-uri": [NONE],
-            "frame-ancestors": [SELF],
-            "sandbox": True,
-        }
-    ),
-    name="dispatch",
-)
-class MessagePreviewEmailView(MessagePreviewMixin, View):
-    def get(self, request, pk: int):
-        _message, _client, preview = self.get_preview()
-        return HttpResponse(preview.html, content_type="text/html; charset=utf-8")
-
-
-@method_decorator(require_POST, name="dispatch")
-class MessageTestSendView(WriteAccessMixin, View):
-    """One copy to the user's own address, queued for the worker; not a run."""
-
-    model = Message
-
-    def post(self, request, pk: int):
-        message = get_object_or_404(self.get_queryset(), pk=pk)
-        form = TestSendForm(request.POST, addresses=test_send_addresses(request.user))
-        if not form.is_valid():
-            messages.error(request, gettext("Choose one of your own addresses for the test."))
-        else:
-            try:
-                message_test_send(message=message, owner=request.user, to=form.cleaned_data["to"])
-            except TestSendLimited:
-                messages.error(
-                    request, gettext("Too many test emails this minute: try again in a minute.")
-                )
-            else:
-                messages.success(
-                    request,
-                    gettext("A test copy is on its way to %(address)s.")
-                    % {"address": form.cleaned_data["to"]},
-                )
-        return redirect("mailings:message_preview", message.pk)
 
 
 # Mailings

@@ -13,3 +13,13 @@ def senders_visible_to(user) -> QuerySet[Sender]:
 
 def domains_visible_to(user) -> QuerySet[Domain]:
     return Domain.objects.all() if sees_everything(user) else Domain.objects.owned_by(user)
+
+
+def test_send_addresses(owner) -> list[str]:
+    """Where a user may send themselves a test: their own address and their usable
+    senders' (confirmed addresses, or on a verified domain)."""
+    addresses = [owner.email]
+    for address in Sender.objects.usable_by(owner).values_list("email", flat=True):
+        if address.lower() not in (known.lower() for known in addresses):
+            addresses.append(address)
+    return addresses

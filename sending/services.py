@@ -12,7 +12,6 @@ from audience.models import Client
 from config.limits import limit_hit
 from content.renderer import Recipient, Renderer
 from mailings.models import Mailing
-from senders.models import Sender
 
 from .conf import celery_enabled
 from .heartbeat import wake
@@ -128,16 +127,6 @@ TEST_SENDS_PER_MINUTE = 5
 
 class TestSendLimited(Exception):
     """Too many test sends this minute; try again shortly."""
-
-
-def test_send_addresses(owner) -> list[str]:
-    """Where a user may send themselves a test: their own address and their usable
-    senders' (confirmed addresses, or on a verified domain)."""
-    addresses = [owner.email]
-    for address in Sender.objects.usable_by(owner).values_list("email", flat=True):
-        if address.lower() not in (known.lower() for known in addresses):
-            addresses.append(address)
-    return addresses
 
 
 def message_test_send(*, message, owner, to: str) -> None:

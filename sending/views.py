@@ -8,11 +8,15 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.decorators.http import require_POST
 
+from content.forms import TestSendForm
+from content.models import Message
+from senders.selectors import test_send_addresses
+from workspace.access import WriteAccessMixin
 from workspace.roles import OVERSEER_PERMISSION
 
 from .forms import ResendForm
 from .models import Attempt
-from .services import attempt_resend, attempt_resume
+from .services import TestSendLimited, attempt_resend, attempt_resume, message_test_send
 
 
 def _attempt_for_owner(user, pk: int) -> Attempt:
@@ -55,3 +59,30 @@ class AttemptResumeView(LoginRequiredMixin, View):
         else:
             messages.info(request, _("This run is not paused."))
         return redirect("mailings:run_detail", attempt.mailing_id, attempt.pk)
+
+
+@method_decorator(require_POST, name="dispatch")
+class MessageTestSendView(WriteAccessMixin, View):
+    """One copy to the user's own address, queued for the worker; not a run."""
+
+    model = Message
+
+    def post(self, request, pk: int):
+        message = get_object_or_404(self.get_queryset(), pk=pk)
+        form = TestSendForm(request.POST, addresses=test_send_addresses(request.user))
+        if not form.is_valid():
+            messages.error(request, _("Choose one of your own addresses for the test."))
+        else:
+            try:
+                message_test_send(message=message, owner=request.user, to=form.cleaned_data["to"])
+            except TestSendLimited:
+                messages.error(
+                    request, _("Too many test emails this minute: try again in a minute.")
+                )
+            else:
+                messages.success(
+                    request,
+                    _("A test copy is on its way to %(address)s.")
+                    % {"address": form.cleaned_data["to"]},
+                )
+        return redirect("mailings:message_preview", message.pk)
