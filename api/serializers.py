@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from audience.client_forms import ClientForm
 from audience.forms import MailingListForm, TagForm
 from audience.models import Client, Membership, Segment
 from audience.segment_forms import SegmentForm
@@ -15,7 +16,7 @@ from audience.segments import MAX_RULES, MAX_VALUE_CHARS, RuleError, rules_q
 from audience.selectors import list_member_counts, segment_count, subscribed_list_ids
 from content.forms import MessageForm
 from feedback.selectors import SUPPRESSED
-from mailings.forms import ClientForm, MailingForm
+from mailings.forms import MailingForm
 from mailings.models import Mailing
 from sending.models import Attempt, Delivery
 from workspace.validators import validate_sane_date

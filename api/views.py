@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from audience.models import Client, MailingList, Segment, Tag
 from audience.selectors import (
+    clients_visible_to,
     lists_visible_to,
     lists_with_member_counts,
     segments_visible_to,
@@ -46,11 +47,7 @@ from mailings.lifecycle import (
     mailing_send_now,
 )
 from mailings.models import Mailing
-from mailings.selectors import (
-    clients_visible_to,
-    mailings_visible_to,
-    mailings_with_recipient_counts,
-)
+from mailings.selectors import mailings_visible_to, mailings_with_recipient_counts
 from reports.engagement import run_links
 from reports.figures import attempt_totals, attempts_filtered
 from reports.forms import ReportFilterForm

@@ -1,5 +1,5 @@
 """Events of the audience for the rooms above (the engine, webhooks), which keep data
-about clients that audience must not reach into."""
+about clients or run the workers that audience must not reach into."""
 
 from django.dispatch import Signal
 
@@ -16,3 +16,8 @@ client_erasing = Signal()
 # A client's data is being exported: each receiver returns a dict of the export's
 # sections it keeps (say, {"deliveries": [...]}), JSON-ready.
 client_exporting = Signal()
+
+# A client import was stored, its transaction committed, and no Celery worker was given
+# it: whoever runs the embedded scheduler wakes it, so that the import starts now rather
+# than after the scheduler's sleep: `import_queued.send(sender=ClientImport, job_id=pk)`.
+import_queued = Signal()

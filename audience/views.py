@@ -13,11 +13,11 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
-from mailings.views import ClientListView
 from workspace.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.search import search_q, search_text
 from workspace.views import ListControlsMixin
 
+from .client_views import ClientListView
 from .forms import BulkActionForm, MailingListForm
 from .models import Client, MailingList, Membership
 from .selectors import (

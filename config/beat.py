@@ -51,10 +51,11 @@ JOBS = (
     # them up.
     Job("account-emails", "sending.mail_queue.queued_emails_send"),
     # Uploaded client files; with Celery each upload is a task of its own and beat only
-    # sweeps up those whose task was lost or whose worker died.
+    # sweeps up those whose task was lost or whose worker died (audience/tasks.py: the
+    # tasks kept the names they had in mailings).
     Job(
         "client-imports",
-        "mailings.imports.client_imports_run",
+        "audience.imports.client_imports_run",
         celery={"task": "mailings.tasks.client_imports_run", "schedule": 30.0},
         stoppable=True,
     ),

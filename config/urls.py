@@ -6,6 +6,7 @@ from django.urls import include, path
 # "sending:mailing_progress", ...): links, bookmarks and tests reverse them. One
 # namespace spans the rooms that serve its pages.
 mailings_namespace = [
+    path("", include("audience.client_urls")),
     path("", include("mailings.urls")),
     path("", include("reports.urls")),
     path("", include("sending.message_urls")),

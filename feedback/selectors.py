@@ -2,8 +2,8 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 
 from audience.models import Client, Suppression
+from audience.selectors import clients_visible_to
 from audience.suppressions import address_hashes
-from mailings.selectors import clients_visible_to
 from workspace.roles import sees_everything
 
 from .models import FeedbackEvent

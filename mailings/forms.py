@@ -5,23 +5,13 @@ from django.conf import settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from audience.attributes import attribute_keys_changed
-from audience.fields import AttributesField, TagsField
-from audience.models import Client, MailingList, Membership, Segment
+from audience.client_forms import client_label
+from audience.models import Client, MailingList, Segment
 from audience.recipients import targeted_clients
 from audience.segments import RuleError, segment_q
-from audience.selectors import subscribed_list_ids
-from audience.services import client_lists_set, client_tags_set
-from audience.status import client_hold
-from audience.suppressions import suppression_of
 from content.models import Message
 from senders.models import Sender
-from workspace.forms import (
-    MAX_IMPORT_BYTES,
-    DateTimeLocalInput,
-    IdsInRangeField,
-    OwnedModelForm,
-)
+from workspace.forms import DateTimeLocalInput, IdsInRangeField, OwnedModelForm
 
 from .models import Mailing
 from .selectors import subscribed_clients
@@ -58,100 +48,6 @@ class ClientPicker(forms.SelectMultiple):
 class ClientLabelField(IdsInRangeField):
     def label_from_instance(self, obj: Client) -> str:
         return client_label(obj)
-
-
-def client_label(client: Client) -> str:
-    """A client as the picker names it, with why it receives nothing when it does not."""
-    label = str(client)
-    if client.status == Client.Status.ACTIVE:
-        return label
-    return f"{label} — {client.get_status_display().lower()}"
-
-
-class ClientForm(OwnedModelForm):
-    attributes = AttributesField(
-        label=_("Fields"),
-        required=False,
-        help_text=_(
-            "Your own fields, one “name: value” a line; a message uses them as {{ name }}."
-        ),
-    )
-    tags = TagsField(
-        label=_("Tags"), required=False, help_text=_("Separated by commas: vip, bought in 2026.")
-    )
-    lists = IdsInRangeField(
-        label=_("Lists"),
-        queryset=MailingList.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_(
-            "The lists the client is on. A list it left or has not confirmed yet only the "
-            "client can join, from its email."
-        ),
-    )
-
-    class Meta:
-        model = Client
-        fields = ["email", "full_name", "comment", "attributes"]
-        widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["lists"].queryset = MailingList.objects.owned_by(self.owner)
-        if self.instance.pk:
-            self.initial.setdefault("tags", [tag.name for tag in self.instance.tags.all()])
-            self.initial.setdefault("lists", subscribed_list_ids(self.instance))
-
-    def _save_m2m(self):
-        super()._save_m2m()
-        if "tags" in self.changed_data:
-            client_tags_set(client=self.instance, names=self.cleaned_data["tags"])
-        if "lists" in self.changed_data:
-            client_lists_set(client=self.instance, lists=list(self.cleaned_data["lists"]))
-        if "attributes" in self.changed_data:
-            attribute_keys_changed(self.owner.pk)
-
-    def clean_lists(self):
-        lists = self.cleaned_data["lists"]
-        if self.instance.pk:
-            # The recipient's own choice (left, or asked and not confirmed yet) stands.
-            held = (
-                self.instance.memberships.filter(mailing_list__in=lists)
-                .exclude(status=Membership.Status.SUBSCRIBED)
-                .values_list("mailing_list__name", flat=True)
-            )
-            if held:
-                raise forms.ValidationError(
-                    _("Only the client can join these lists: %(lists)s.")
-                    % {"lists": ", ".join(sorted(held))},
-                    code="recipients_choice",
-                )
-        return lists
-
-    def save(self, commit=True):
-        # An address the owner's suppression list holds keeps its status, however it
-        # comes back (added, or typed over another client's address).
-        self.suppression = None
-        client = self.instance
-        new_address = not client.pk or "email" in self.changed_data
-        if client.status == Client.Status.ACTIVE and new_address:
-            self.suppression = suppression_of(owner_id=self.owner.pk, email=client.email)
-            if self.suppression is not None:
-                client_hold(client=client, suppression=self.suppression)
-        return super().save(commit)
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        # The database constraint names `owner`, which is not a form field, so Django's
-        # own constraint validation skips it: check here for an error beside the field.
-        taken = Client.objects.owned_by(self.owner).filter(email__iexact=email)
-        if self.instance.pk:
-            taken = taken.exclude(pk=self.instance.pk)
-        if taken.exists():
-            raise forms.ValidationError(
-                _("You already have a client with this email."), code="duplicate"
-            )
-        return email
 
 
 # A first send further back than this is more likely a typo than a wish to send at once.
@@ -343,19 +239,3 @@ class MailingTargetsForm(forms.Form):
         except RuleError as error:
             raise forms.ValidationError(error.message) from None
         return recipients.receiving().count()
-
-
-class ClientImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_("UTF-8 or Windows-1251, comma or semicolon separated, up to 5 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(size)s MB.") % {"size": MAX_IMPORT_BYTES // 2**20}
-            )
-        return upload

@@ -12,12 +12,6 @@ from workspace.querysets import OwnedQuerySet
 from workspace.validators import validate_sane_date
 
 
-class ClientImportQuerySet(OwnedQuerySet):
-    def visible_to(self, user):
-        # The uploaded file may be megabytes: no page needs it.
-        return super().visible_to(user).defer("data")
-
-
 class Mailing(models.Model):
     class Periodicity(models.TextChoices):
         ONCE = "once", _("Once")
@@ -188,60 +182,3 @@ class Mailing(models.Model):
 # mailing may still be sent by hand).
 SCHEDULED = (Mailing.Status.CREATED, Mailing.Status.RUNNING)
 RUNNABLE = (*SCHEDULED, Mailing.Status.COMPLETED)
-
-
-class ClientImport(models.Model):
-    """A CSV upload waiting for, or done by, a worker: large files take longer than a
-    request may. The file is kept in the database (at most a few megabytes) so that any
-    worker on any host can read it, and emptied once the import is over."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
-        RUNNING = "running", _("Importing")
-        DONE = "done", _("Finished")
-        FAILED = "failed", _("Failed")
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_imports"
-    )
-    file_name = models.CharField(_("file"), max_length=255, blank=True)
-    data = models.BinaryField(editable=False)
-    # The language of the row errors: the uploader's, not the worker's.
-    language = models.CharField(max_length=16, blank=True)
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status, default=Status.QUEUED, db_index=True
-    )
-    total_rows = models.PositiveIntegerField(_("rows"), default=0)
-    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
-    created_count = models.PositiveIntegerField(_("added"), default=0)
-    updated_count = models.PositiveIntegerField(_("updated"), default=0)
-    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
-    # Of the added: addresses on the suppression list, added with its status.
-    suppressed_count = models.PositiveIntegerField(_("suppressed"), default=0)
-    error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
-    # The first rows with errors: [{"line": 3, "email": "…", "reason": "…"}, …].
-    errors = models.JSONField(_("errors"), default=list, blank=True)
-    # Why the file as a whole could not be read (encoding, no email column).
-    failure = models.TextField(_("failure"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    # Moves with the progress: a running import whose stamp stopped lost its worker.
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ClientImportQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("client import")
-        verbose_name_plural = _("client imports")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.file_name} ({self.get_status_display()})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("mailings:client_import_detail", args=[self.pk])
-
-    @property
-    def is_over(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)

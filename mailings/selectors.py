@@ -7,36 +7,25 @@ from audience.models import Client
 from audience.segments import RuleError
 from workspace.counts import remembered_if_large
 
-from .models import ClientImport, Mailing
+from .models import Mailing
 from .recipients import mailing_targeted, recipients_of
-
-
-def clients_visible_to(user) -> QuerySet[Client]:
-    return Client.objects.visible_to(user)
 
 
 def mailings_visible_to(user) -> QuerySet[Mailing]:
     return Mailing.objects.visible_to(user)
 
 
-def client_imports_visible_to(user) -> QuerySet[ClientImport]:
-    return ClientImport.objects.visible_to(user)
-
-
-def _links_counted_by(column: str) -> Coalesce:
-    """How many mailing-client links a row has, as a correlated subquery: the database
-    counts for the page's rows only, instead of grouping every row before the LIMIT."""
+def _clients_counted() -> Coalesce:
+    """How many clients a mailing names one by one, as a correlated subquery: the
+    database counts for the page's rows only, instead of grouping every row before the
+    LIMIT."""
     links = (
-        Mailing.clients.through.objects.filter(**{column: OuterRef("pk")})
-        .values(column)
+        Mailing.clients.through.objects.filter(mailing_id=OuterRef("pk"))
+        .values("mailing_id")
         .annotate(count=Count("*"))
         .values("count")
     )
     return Coalesce(Subquery(links, output_field=IntegerField()), 0)
-
-
-def mailing_count_of_client() -> Coalesce:
-    return _links_counted_by("client_id")
 
 
 def mailings_with_recipient_counts(mailings: QuerySet[Mailing]) -> QuerySet[Mailing]:
@@ -44,7 +33,7 @@ def mailings_with_recipient_counts(mailings: QuerySet[Mailing]) -> QuerySet[Mail
     by one joined in, and whether lists are targeted too (their members, like a
     segment's matches, are counted on the mailing's own page: not for every row)."""
     return mailings.select_related("message", "owner").annotate(
-        recipient_count=_links_counted_by("mailing_id"),
+        recipient_count=_clients_counted(),
         targets_lists=Exists(Mailing.lists.through.objects.filter(mailing_id=OuterRef("pk"))),
     )
 

@@ -4,26 +4,8 @@ from content import urls as content_urls
 
 from . import views
 
-# Named in the "mailings" namespace by config/urls.py, with the reports pages.
+# Named in the "mailings" namespace by config/urls.py, with the client and reports pages.
 urlpatterns = [
-    path("clients/", views.ClientListView.as_view(), name="client_list"),
-    path("clients/new/", views.ClientCreateView.as_view(), name="client_create"),
-    path("clients/search/", views.ClientSearchView.as_view(), name="client_search"),
-    path("clients/import/", views.ClientImportView.as_view(), name="client_import"),
-    path(
-        "clients/import/<int:pk>/",
-        views.ClientImportDetailView.as_view(),
-        name="client_import_detail",
-    ),
-    path(
-        "clients/import/<int:pk>/progress/",
-        views.ClientImportProgressView.as_view(),
-        name="client_import_progress",
-    ),
-    path("clients/export/", views.ClientExportView.as_view(), name="client_export"),
-    path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client_detail"),
-    path("clients/<int:pk>/edit/", views.ClientUpdateView.as_view(), name="client_update"),
-    path("clients/<int:pk>/delete/", views.ClientDeleteView.as_view(), name="client_delete"),
     # Messages and their images: content's pages, under this namespace's names.
     path("", include(content_urls)),
     path("messages/<int:pk>/", views.MessageDetailView.as_view(), name="message_detail"),

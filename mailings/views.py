@@ -8,54 +8,30 @@ from django.contrib.messages.views import SuccessMessageMixin
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import (
     HttpResponseRedirect,
     JsonResponse,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from django.views.generic import (
-    CreateView,
-    DeleteView,
-    DetailView,
-    FormView,
-    ListView,
-    UpdateView,
-)
+from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
-from audience.attributes import known_attribute_keys
-from audience.client_csv import clients_csv_lines
-from audience.forms import BulkActionForm
-from audience.models import Client
-from audience.selectors import AudienceFilter, client_memberships, lists_visible_to, tags_visible_to
-from audience.suppressions import suppression_notice
 from content.models import Message
-from sending.models import Delivery
 from workspace.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.roles import row_id, sees_everything
-from workspace.search import search_q, search_text
 from workspace.views import ListControlsMixin
 
-from .forms import (
-    ClientForm,
-    ClientImportForm,
-    MailingForm,
-    MailingTargetsForm,
-    client_label,
-)
-from .imports import client_import_create, client_import_progress
+from .forms import MailingForm, MailingTargetsForm
 from .lifecycle import (
     SendNowRefused,
     disable_refusal,
@@ -66,9 +42,8 @@ from .lifecycle import (
     send_now_plan,
     send_now_refusal,
 )
-from .models import ClientImport, Mailing
+from .models import Mailing
 from .selectors import (
-    mailing_count_of_client,
     mailing_last_finished_run,
     mailing_recipient_counts,
     mailing_recipient_sample,
@@ -77,205 +52,6 @@ from .selectors import (
 )
 
 RECIPIENT_COUNT_SECONDS = 60
-# Lists and tags offered in the client list's filter.
-FILTER_CHOICES = 200
-
-
-# Clients
-
-
-class ClientListView(ListControlsMixin, ReadAccessMixin, ListView):
-    model = Client
-    # The client pages are still here while Client lives in audience.
-    template_name = "mailings/client_list.html"
-    search_fields = ("email", "full_name")
-    sort_fields = {
-        "email": "email",
-        "name": "full_name",
-        "created": "created_at",
-        "mailings": "mailing_count",
-        "owner": "owner__email",
-    }
-    default_sort = "email"
-
-    def get_queryset(self):
-        self.audience = AudienceFilter.from_params(self.request.GET, user=self.request.user)
-        return self.audience.apply(
-            super()
-            .get_queryset()
-            .select_related("owner")
-            .prefetch_related("tags")
-            .annotate(mailing_count=mailing_count_of_client())
-        )
-
-    def get_context_data(self, **kwargs):
-        user = self.request.user
-        context = super().get_context_data(**kwargs)
-        filtered = bool(self.query or self.audience.active)
-        # An overseer follows filter links (a list's "its clients") but picks no filter:
-        # every owner's lists in one menu would say nothing.
-        owner_view = not context["oversight"]
-        return {
-            **context,
-            "audience": self.audience,
-            "filter_lists": lists_visible_to(user)[:FILTER_CHOICES] if owner_view else [],
-            "filter_tags": tags_visible_to(user)[:FILTER_CHOICES] if owner_view else [],
-            "filtered": filtered,
-            "bulk_form": BulkActionForm(owner=user) if filtered and owner_view else None,
-        }
-
-
-class ClientDetailView(ReadAccessMixin, DetailView):
-    model = Client
-    template_name = "mailings/client_detail.html"
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("owner")
-
-    def get_context_data(self, **kwargs):
-        client = self.object
-        return {
-            **super().get_context_data(**kwargs),
-            "memberships": client_memberships(client),
-            "tags": client.tags.order_by("name"),
-            "client_mailings": mailings_with_recipient_counts(client.mailings.all())[:20],
-            "deliveries": Delivery.objects.filter(client=client)
-            .select_related("attempt__mailing__message")
-            .order_by("-attempt__started_at")[:10],
-        }
-
-
-class ClientFormMixin(OwnerFormMixin, SuccessMessageMixin):
-    model = Client
-    template_name = "mailings/client_form.html"
-    form_class = ClientForm
-
-    def form_valid(self, form):
-        try:
-            with transaction.atomic():
-                response = super().form_valid(form)
-        except IntegrityError:
-            # The same email saved by a parallel request between validation and insert.
-            form.add_error("email", gettext("You already have a client with this email."))
-            return self.form_invalid(form)
-        if form.suppression is not None:
-            notice = suppression_notice(email=self.object.email, suppression=form.suppression)
-            messages.warning(self.request, notice)
-        return response
-
-
-class ClientCreateView(ClientFormMixin, CreateView):
-    success_message = _("Client %(email)s has been added.")
-
-
-class ClientUpdateView(ClientFormMixin, UpdateView):
-    success_message = _("Client %(email)s has been saved.")
-
-
-class ClientDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
-    model = Client
-    template_name = "mailings/client_confirm_delete.html"
-    success_url = reverse_lazy("mailings:client_list")
-    success_message = _("The client has been deleted.")
-
-    def get_context_data(self, **kwargs):
-        return {
-            **super().get_context_data(**kwargs),
-            "mailing_count": self.object.mailings.count(),
-            "delivery_count": self.object.deliveries.count(),
-        }
-
-
-@method_decorator(never_cache, name="dispatch")
-class ClientSearchView(WriteAccessMixin, View):
-    """The mailing form's client picker: up to 20 of your clients matching ?q=, as JSON.
-    Never a list of everyone: the picker asks as the user types."""
-
-    model = Client
-    limit = 20
-
-    def get(self, request):
-        query = search_text(request.GET.get("q", ""))
-        if not query:
-            return JsonResponse({"results": []})
-        found = (
-            self.get_queryset()
-            .filter(search_q(ClientListView.search_fields, query))
-            .only("pk", "email", "full_name", "status")
-            .order_by("email", "pk")[: self.limit]
-        )
-        return JsonResponse(
-            {"results": [{"id": client.pk, "label": client_label(client)} for client in found]}
-        )
-
-
-class ClientImportView(WriteAccessMixin, FormView):
-    """The upload is stored and imported by a worker: a large file takes longer than a
-    request may, so the answer is at once a page that follows the import."""
-
-    model = Client
-    form_class = ClientImportForm
-    template_name = "mailings/client_import.html"
-
-    def get_context_data(self, **kwargs):
-        recent = ClientImport.objects.owned_by(self.request.user).defer("data", "errors")
-        return {**super().get_context_data(**kwargs), "recent_imports": recent[:5]}
-
-    def form_valid(self, form):
-        upload = form.cleaned_data["file"]
-        job = client_import_create(
-            owner=self.request.user, data=upload.read(), file_name=upload.name
-        )
-        return redirect(job)
-
-
-class ClientImportDetailView(ReadAccessMixin, DetailView):
-    model = ClientImport
-    template_name = "mailings/client_import_result.html"
-    context_object_name = "job"
-
-    def get_context_data(self, **kwargs):
-        return {
-            **super().get_context_data(**kwargs),
-            "progress": client_import_progress(self.object),
-        }
-
-
-@method_decorator(never_cache, name="dispatch")
-class ClientImportProgressView(ReadAccessMixin, View):
-    """The import's figures as JSON, polled by its page until it is over."""
-
-    model = ClientImport
-
-    def get(self, request, pk: int):
-        job = get_object_or_404(self.get_queryset().defer("errors"), pk=pk)
-        return JsonResponse(client_import_progress(job))
-
-
-class ClientExportView(ListControlsMixin, ReadAccessMixin, View):
-    """Streams the clients the list shows (same search), never holding them all in memory."""
-
-    model = Client
-    search_fields = ClientListView.search_fields
-    sort_fields = {"email": "email"}
-    default_sort = "email"
-
-    def get(self, request, *args, **kwargs):
-        clients = AudienceFilter.from_params(request.GET, user=request.user).apply(
-            self.get_queryset()
-        )
-        oversight = sees_everything(request.user)
-        lines = clients_csv_lines(
-            clients,
-            zone=timezone.get_current_timezone(),
-            with_owner=oversight,
-            # An overseer's export spans owners: their fields are not one set of columns.
-            attribute_keys=[] if oversight else known_attribute_keys(request.user.pk),
-        )
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        filename = f"clients-{timezone.localdate():%Y-%m-%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
 
 
 # Messages

@@ -1,13 +1,15 @@
 """Account emails follow their account: a deleted user's unsent ones are dropped. Work
-queued while Celery sends becomes a task."""
+queued while Celery sends becomes a task; a client import queued without it wakes the
+embedded scheduler."""
 
 from django.conf import settings
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from audience.signals import client_erasing, client_exporting
+from audience.signals import client_erasing, client_exporting, import_queued
 from mailings.signals import run_wanted
 
+from .heartbeat import wake
 from .models import QueuedEmail
 from .signals import work_queued
 
@@ -38,6 +40,12 @@ def mailing_run_wanted(sender, mailing_id: int, **kwargs) -> None:
     from .services import nudge  # the renderer: not at every start
 
     nudge(mailing_id)
+
+
+@receiver(import_queued)
+def client_import_queued(sender, job_id: int, **kwargs) -> None:
+    # The embedded scheduler imports waiting files on each pass: start the next one now.
+    wake()
 
 
 @receiver(client_erasing)

@@ -17,12 +17,11 @@ from django.test import Client as HttpClient
 from accounts.tests.factories import manager
 from api.models import ApiToken
 from api.tests.conftest import bearer
-from audience.models import Client, Suppression
+from audience.imports import client_imports_run
+from audience.models import Client, ClientImport, Suppression
 from audience.status import Reason, client_set_status
 from audience.suppressions import address_hashes, suppression_of
 from feedback.services import feedback_record
-from mailings.imports import client_imports_run
-from mailings.models import ClientImport
 from mailings.tests.factories import ClientFactory
 
 from .signup import confirmation_path, list_of

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
+from audience.imports import client_imports_run
 from audience.models import Client
-from mailings.imports import client_imports_run
 from mailings.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db

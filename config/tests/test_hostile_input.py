@@ -24,7 +24,15 @@ from hypothesis import strategies as st
 
 from accounts.tests.factories import PASSWORD, UserFactory, content_manager, manager
 from api.models import ApiToken
-from audience.models import ConsentRecord, MailingList, Membership, Segment, Suppression
+from audience.imports import client_imports_run
+from audience.models import (
+    ClientImport,
+    ConsentRecord,
+    MailingList,
+    Membership,
+    Segment,
+    Suppression,
+)
 from audience.subscriptions import confirmation_token
 from audience.suppressions import suppression_record
 from audience.tests.factories import MembershipFactory, TagFactory
@@ -32,8 +40,6 @@ from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
 from content.links import Signer
 from content.models import Link, MessageAttachment, MessageImage
-from mailings.imports import client_imports_run
-from mailings.models import ClientImport
 from mailings.tests.factories import (
     ClientFactory,
     DeliveryFactory,

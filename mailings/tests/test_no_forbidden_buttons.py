@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pytest
 
 from accounts.tests.factories import UserFactory, content_manager, manager
-from mailings.imports import client_import_create
+from audience.imports import client_import_create
 from mailings.models import Mailing
 from mailings.tests.factories import (
     AttemptFactory,

@@ -10,10 +10,10 @@ from urllib.parse import quote
 import pytest
 
 from accounts.tests.factories import UserFactory, content_manager, manager
+from audience.imports import client_import_create
 from audience.models import Segment, Suppression
 from audience.tests.factories import MailingListFactory, MembershipFactory, TagFactory
 from feedback.services import feedback_record
-from mailings.imports import client_import_create
 from mailings.tests.factories import (
     AttemptFactory,
     ClientFactory,

@@ -8,9 +8,8 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, manager
 from audience.client_csv import clients_import
-from audience.models import Client
-from mailings.imports import client_imports_run
-from mailings.models import ClientImport
+from audience.imports import client_imports_run
+from audience.models import Client, ClientImport
 from mailings.tests.factories import ClientFactory
 from workspace.forms import MAX_IMPORT_BYTES
 

@@ -5,9 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.tests.factories import PASSWORD, UserFactory
-from audience.models import Client
-from mailings.imports import client_imports_run
-from mailings.models import ClientImport
+from audience.imports import client_imports_run
+from audience.models import Client, ClientImport
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

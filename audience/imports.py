@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from audience.client_csv import ImportFileError, ImportResult, clients_import
 
 from .models import ClientImport
+from .signals import import_queued
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,8 @@ def _nudge(job_id: int) -> None:
 
             client_import_process.delay(job_id)
         else:
-            from sending.heartbeat import wake
-
-            wake()
+            # The embedded scheduler works the queue: the engine, which runs it, wakes it.
+            import_queued.send(sender=ClientImport, job_id=job_id)
 
     transaction.on_commit(nudge)
 

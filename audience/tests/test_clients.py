@@ -2,8 +2,8 @@ import pytest
 from django.db import IntegrityError
 
 from accounts.tests.factories import UserFactory
+from audience.client_forms import ClientForm
 from audience.models import Client
-from mailings.forms import ClientForm
 from mailings.tests.factories import ClientFactory, DeliveryFactory, MailingFactory
 from sending.models import Delivery
 

@@ -14,12 +14,11 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, manager
+from audience import imports
 from audience.client_csv import clients_import
-from audience.models import Client
+from audience.imports import client_import_create, client_import_process, client_imports_run
+from audience.models import Client, ClientImport
 from config.celery import app as celery_app
-from mailings import imports
-from mailings.imports import client_import_create, client_import_process, client_imports_run
-from mailings.models import ClientImport
 from mailings.tests.factories import mailing_to
 from sending.heartbeat import last_beat
 from sending.models import Attempt, Delivery
