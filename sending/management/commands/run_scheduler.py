@@ -41,9 +41,12 @@ class Command(BaseCommand):
         failures = 0
         # Only SIGTERM and SIGINT end the loop: a failed pass is logged and tried again.
         while not self.stopping:
+            # Read before the pass: a wake-up that comes while it runs (an upload just
+            # after the pass looked for imports) cuts the sleep that follows short.
+            token = self.wake_token()
             if self.handle_one():
                 failures = 0
-                self.sleep(interval)
+                self.sleep(interval, since=token)
             else:
                 failures += 1
                 self.sleep(min(interval * 2**failures, MAX_BACKOFF), wake=False)
@@ -81,10 +84,11 @@ class Command(BaseCommand):
     def stop(self, *args) -> None:
         self.stopping = True
 
-    def sleep(self, seconds: float, *, wake: bool = True) -> None:
-        """Sleep, but (with `wake`) wake early when a mailing was just created or sent
-        by hand. Never raises: a cache that is away means no early wake-up."""
-        token = self.wake_token() if wake else None
+    def sleep(self, seconds: float, *, wake: bool = True, since: str | None = None) -> None:
+        """Sleep, but (with `wake`) wake early when a mailing was just created or sent by
+        hand, or a file uploaded, after the wake token `since`. Never raises: a cache
+        that is away means no early wake-up."""
+        token = since if wake else None
         deadline = time.monotonic() + seconds
         while not self.stopping and time.monotonic() < deadline:
             time.sleep(0.2)
