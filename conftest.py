@@ -30,13 +30,31 @@ def require_tcp(url: str, name: str) -> None:
         service_unavailable(f"{name} is not reachable at {parts.hostname}:{parts.port}: {error}")
 
 
+def clear_cache() -> None:
+    """Empty the default cache of this test process. The xdist workers of a run on Redis
+    share CACHE_URL's database, and Redis clears a whole database at once: there each
+    worker deletes only the keys of its own KEY_PREFIX (test_settings: one per process)."""
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+    from redis.exceptions import RedisError
+
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    try:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    except RedisError:
+        pass  # a Redis that is away holds nothing to clear, as ResilientRedisCache says
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
 
 
 @pytest.fixture
