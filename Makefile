@@ -53,14 +53,20 @@ seed: install .env
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 
+# pytest-xdist: one worker per core, each with a test database and var folder of its own
+# (config/test_settings.py); an idle worker takes tests from a busy one's queue.
+# `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
+
 # The suite on the embedded defaults (SQLite, file cache). Tests that need PostgreSQL,
 # Redis, RabbitMQ or Chromium skip with a reason when those are missing.
 test: install
-	$(BIN)/pytest
+	$(PYTEST)
 
-# The edit-test loop: no slow, services or browser tests (a few seconds, not minutes).
+# The edit-test loop: no slow, services or browser tests (under a minute).
 test-fast: install
-	$(BIN)/pytest -m "not slow and not services and not browser"
+	$(PYTEST) -m "not slow and not services and not browser"
 
 # Ruff, and the house's layers (pyproject.toml's import-linter contract: arrows point down).
 lint: $(VENV)/.installed

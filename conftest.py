@@ -57,6 +57,34 @@ def _clean_cache():
     clear_cache()
 
 
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """A transaction around the rest of a module's tests, rolled back after the last.
+    Rows a module-scoped fixture makes in it (a matrix's world) are made once, not once
+    per case; each test still runs in a savepoint of its own (`db`), so what one case
+    writes the next does not see. Python objects kept across cases are not rolled back:
+    hand each case fresh copies of those it may change (see `fresh`)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def fresh(value):
+    """`value` with every model instance in it read again from the database (in dicts,
+    lists and tuples): a case's changes to the instances do not reach the next case."""
+    from django.db.models import Model
+
+    if isinstance(value, Model):
+        return type(value)._default_manager.get(pk=value.pk)
+    if isinstance(value, dict):
+        return {key: fresh(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(fresh(item) for item in value)
+    return value
+
+
 @pytest.fixture
 def private_redis(tmp_path):
     """A redis-server of the test's own, started; see config/tests/services.py."""

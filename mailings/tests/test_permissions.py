@@ -12,6 +12,7 @@ import pytest
 from accounts.tests.factories import UserFactory, content_manager, manager
 from audience.models import Segment, Suppression
 from audience.tests.factories import MailingListFactory, MembershipFactory, TagFactory
+from conftest import fresh
 from feedback.services import feedback_record
 from mailings.imports import client_import_create
 from mailings.tests.factories import (
@@ -152,10 +153,20 @@ def bounced_address(owner):
     return Suppression.objects.get(owner=owner)
 
 
-@pytest.fixture
-def world(settings):
+@pytest.fixture(autouse=True)
+def _no_dns(settings):
     # "Check" looks nothing up: a resolver setting it cannot use answers at once.
     settings.DNS_RESOLVER = "no-resolver-in-this-test"
+
+
+@pytest.fixture
+def world(module_world, db):
+    return fresh(module_world)
+
+
+@pytest.fixture(scope="module")
+def module_world(module_transaction):
+    """Made once for the module's 600 cases (each rolls back what it writes)."""
     owner = UserFactory()
     sender = SenderFactory(owner=owner)
     client = ClientFactory(owner=owner)
