@@ -6,11 +6,24 @@ import pytest
 from django.utils import timezone
 
 from api.models import ApiToken
-from api.tests.conftest import bearer
+from api.tests.conftest import bearer, world_build
 from audience.models import Client, MailingList, Membership, Segment, Tag
+from conftest import fresh
 from mailings.models import Mailing, Message
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def module_world(module_transaction):
+    """Made once for the module's cases (each rolls back what it writes)."""
+    return world_build()
+
+
+@pytest.fixture
+def world(module_world, db):
+    return fresh(module_world)
+
 
 CLIENT = {"email": "new@example.org", "full_name": "Анна"}
 MESSAGE = {"subject": "Hi", "body": "Hello, {{ full_name }}"}
