@@ -64,9 +64,10 @@ PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 test: install
 	$(PYTEST)
 
-# The edit-test loop: no slow, services or browser tests (under a minute).
+# The edit-test loop: no slow, services or browser tests, and a few generated examples
+# each (conftest.py's Hypothesis profiles), under a minute.
 test-fast: install
-	$(PYTEST) -m "not slow and not services and not browser"
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-fast} $(PYTEST) -m "not slow and not services and not browser"
 
 # Ruff, and the house's layers (pyproject.toml's import-linter contract: arrows point down).
 lint: $(VENV)/.installed

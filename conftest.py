@@ -216,4 +216,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile("ci", settings.get_profile("default"), max_examples=120)
+# `make test-fast`, the edit-test loop: every generated-input test still runs, on a few
+# examples.
+settings.register_profile("fast", settings.get_profile("default"), max_examples=3)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

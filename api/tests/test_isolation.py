@@ -116,7 +116,15 @@ def expected(caller: str, method: str, path: str, owner_answer: int) -> int:
     return 200 if not writes else owner_answer
 
 
-@pytest.mark.parametrize("caller", CALLERS)
+# The edit-test loop (`make test-fast`) calls every endpoint as its owner and as another
+# user; the other callers' cases are `slow`, for `make test`.
+@pytest.mark.parametrize(
+    "caller",
+    [
+        pytest.param(caller, marks=[] if caller in ("owner", "other user") else pytest.mark.slow)
+        for caller in CALLERS
+    ],
+)
 @pytest.mark.parametrize(
     "method, path, body, owner_answer", ENDPOINTS, ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS]
 )
