@@ -54,10 +54,12 @@ seed: install .env
 	$(MANAGE) seed_demo
 
 # pytest-xdist: one worker per core, each with a test database and var folder of its own
-# (config/test_settings.py); an idle worker takes tests from a busy one's queue.
-# `make test TEST_WORKERS=0` runs the suite in one process.
+# (config/test_settings.py). `--dist load` hands the tests out in pytest-django's order,
+# so each worker runs the transactional tests (whose flush drops the rows migrations
+# made, such as the role groups) after the others, as one process would; worksteal
+# does not. `make test TEST_WORKERS=0` runs the suite in one process.
 TEST_WORKERS ?= auto
-PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist load
 
 # The suite on the embedded defaults (SQLite, file cache). Tests that need PostgreSQL,
 # Redis, RabbitMQ or Chromium skip with a reason when those are missing.
