@@ -34,10 +34,11 @@ def clear_cache() -> None:
     """Empty the default cache of this test process. The xdist workers of a run on Redis
     share CACHE_URL's database, and Redis clears a whole database at once: there each
     worker deletes only the keys of its own KEY_PREFIX (test_settings: one per process)."""
-    from django.core.cache import cache
+    from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
     from redis.exceptions import RedisError
 
+    cache = caches["default"]  # the backend itself (django.core.cache.cache is a proxy)
     if not isinstance(cache, RedisCache):
         cache.clear()
         return
