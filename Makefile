@@ -31,7 +31,7 @@ messages: $(VENV)/.installed
 
 # Regenerate catalogues after changing strings (needs GNU gettext): one per app, and the
 # project's own (templates/, config/) at the root.
-APPS := accounts workspace mailings sending blog dashboard senders feedback api webhooks audience tracking
+APPS := accounts workspace mailings sending blog dashboard senders feedback api webhooks audience tracking reports
 makemessages: $(VENV)/.installed
 	$(MANAGE) makemessages -l ru -l en --ignore '.venv/*' --ignore 'var/*' \
 		$(foreach app,$(APPS) bench e2e loadtest,--ignore '$(app)/*') --ignore conftest.py

@@ -3,8 +3,9 @@ import django_filters
 from audience.models import Client
 from audience.selectors import AudienceFilter
 from feedback.selectors import SUPPRESSED
-from mailings.models import Mailing, validate_sane_date
+from mailings.models import Mailing
 from sending.models import Attempt, Delivery
+from workspace.validators import validate_sane_date
 
 MAX_ID = 2**63 - 1
 

@@ -3,8 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audience.models import Client
-from mailings.models import validate_sane_date
 from workspace.forms import DateInput, IdsInRangeField
+from workspace.validators import validate_sane_date
 
 from .models import ApiToken
 

@@ -15,8 +15,9 @@ from audience.segments import MAX_RULES, MAX_VALUE_CHARS, RuleError, rules_q
 from audience.selectors import list_member_counts, segment_count, subscribed_list_ids
 from feedback.selectors import SUPPRESSED
 from mailings.forms import ClientForm, MailingForm, MessageForm
-from mailings.models import Mailing, validate_sane_date
+from mailings.models import Mailing
 from sending.models import Attempt, Delivery
+from workspace.validators import validate_sane_date
 
 BULK_MAX = 10_000
 
@@ -379,7 +380,7 @@ class AttemptSerializer(serializers.ModelSerializer):
 
 
 class LinkFiguresSerializer(serializers.Serializer):
-    """One tracked link of a run (tracking.selectors.LinkFigures)."""
+    """One tracked link of a run (reports.engagement.LinkFigures)."""
 
     url = serializers.CharField(read_only=True)
     clicks = serializers.IntegerField(

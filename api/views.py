@@ -33,31 +33,27 @@ from audience.selectors import (
 from audience.services import list_add_clients, list_remove_clients
 from feedback.selectors import SUPPRESSED, suppressions_visible_to
 from feedback.services import client_reactivate
-from mailings.forms import ReportFilterForm
+from mailings.lifecycle import (
+    SendNowRefused,
+    disable_refusal,
+    mailing_disable,
+    mailing_duplicate,
+    mailing_schedule,
+    mailing_send_now,
+)
 from mailings.models import Mailing, Message
-from mailings.reports import attempt_totals, attempts_filtered
 from mailings.selectors import (
-    attempts_visible_to,
     clients_visible_to,
     mailings_visible_to,
     mailings_with_recipient_counts,
     messages_visible_to,
 )
-from mailings.services import (
-    ClientRowsInvalid,
-    clients_upsert,
-    mailing_duplicate,
-    message_duplicate,
-)
+from mailings.services import ClientRowsInvalid, clients_upsert, message_duplicate
+from reports.engagement import run_links
+from reports.figures import attempt_totals, attempts_filtered
+from reports.forms import ReportFilterForm
+from reports.selectors import attempts_visible_to
 from sending.models import Attempt, Delivery
-from sending.services import (
-    enqueue_run,
-    mailing_disable,
-    mailing_schedule,
-    send_now_plan,
-    send_now_refusal,
-)
-from tracking.selectors import run_links
 
 from . import filters, serializers
 from .forms import ListMembersForm
@@ -218,24 +214,17 @@ class MailingViewSet(ApiViewMixin, viewsets.ModelViewSet):
     def _save(self, serializer):
         with transaction.atomic():
             mailing = serializer.save()
-            # The engine decides status and next run; a due first run is queued on commit.
+            # The lifecycle decides status and next run; a due first run is queued on commit.
             mailing_schedule(mailing=mailing)
 
     @extend_schema(request=None, responses={202: serializers.SendResultSerializer})
     @action(detail=True, methods=["post"])
     def send(self, request, pk=None):
         """Send now: the request records the wish; a worker sends."""
-        mailing = self.get_object()
-        refusal = send_now_refusal(mailing=mailing)
-        if refusal is not None:
-            raise Conflict(refusal)
-        plan = send_now_plan(mailing=mailing)
-        if not enqueue_run(mailing=mailing):
-            mailing.refresh_from_db()
-            raise Conflict(
-                send_now_refusal(mailing=mailing)
-                or gettext("A run was already requested and has not started yet.")
-            )
+        try:
+            plan = mailing_send_now(mailing=self.get_object())
+        except SendNowRefused as refusal:
+            raise Conflict(str(refusal)) from None
         detail = gettext("The mailing is queued and will go out in a moment.")
         return Response(
             {
@@ -259,9 +248,12 @@ class MailingViewSet(ApiViewMixin, viewsets.ModelViewSet):
     @extend_schema(request=None, responses=serializers.MailingSerializer)
     @action(detail=True, methods=["post"])
     def disable(self, request, pk=None):
-        """Stop the mailing for good (idempotent)."""
+        """Stop the mailing for good (idempotent). A completed mailing runs no more:
+        409, as the web page refuses it too."""
         mailing = self.get_object()
-        if mailing.status != Mailing.Status.DISABLED:
+        if mailing.status == Mailing.Status.COMPLETED:
+            raise Conflict(disable_refusal(mailing=mailing))
+        if disable_refusal(mailing=mailing) is None:
             mailing_disable(mailing=mailing)
         mailing.refresh_from_db()
         return Response(serializers.MailingSerializer(mailing, context={"request": request}).data)

@@ -9,30 +9,21 @@ owner's outgoing webhook messages about the client keep their event, without the
 address, name or servers' replies naming them. An address on the owner's suppression
 list stays on it, by its hash alone (audience/suppressions.py): erased, it is still
 never mailed again.
+
+The rooms above keep their own data about the client (the engine its deliveries,
+webhooks its messages): they export and forget it on audience's signals.
 """
 
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Replace
 from django.utils import timezone
 
-from sending.models import Attempt, Delivery
-from webhooks.models import WebhookMessage
-
 from .models import Client
+from .signals import client_erasing, client_exporting
 from .suppressions import suppression_forget_address, suppressions_held
-
-# Stored like a server's reply, so not translated.
-NOT_SENT_ERASED = "Not sent: the recipient's data was erased."
 
 
 def client_export(client: Client) -> dict:
     """Everything stored about `client`, as JSON-ready data."""
-    deliveries = (
-        Delivery.objects.filter(client=client)
-        .select_related("attempt__mailing__message")
-        .order_by("attempt__started_at", "pk")
-    )
     return {
         "exported_at": timezone.now(),
         "client": {
@@ -67,17 +58,7 @@ def client_export(client: Client) -> dict:
             }
             for consent in client.consents.select_related("mailing_list").order_by("pk")
         ],
-        "deliveries": [
-            {
-                "date": delivery.sent_at or delivery.attempt.started_at,
-                "mailing": delivery.attempt.mailing.title,
-                "subject": delivery.attempt.mailing.message.subject,
-                "email": delivery.email,
-                "status": delivery.status,
-                "server_response": delivery.server_response,
-            }
-            for delivery in deliveries.iterator(chunk_size=500)
-        ],
+        **_kept_above(client),
         "suppression": _suppression_export(client),
         "bounces_and_complaints": [
             {
@@ -93,6 +74,14 @@ def client_export(client: Client) -> dict:
     }
 
 
+def _kept_above(client: Client) -> dict:
+    """The sections other rooms keep about the client (its deliveries, say)."""
+    sections = {}
+    for _receiver, section in client_exporting.send(sender=Client, client=client):
+        sections |= section
+    return sections
+
+
 def _suppression_export(client: Client) -> dict | None:
     held = suppressions_held(owner_id=client.owner_id, emails=[client.email])
     suppression = next(iter(held.values()), None)
@@ -101,46 +90,12 @@ def _suppression_export(client: Client) -> dict | None:
     return {"reason": suppression.reason, "date": suppression.suppressed_at}
 
 
-def _without(column: str, addresses: set[str]):
-    """`column` with every address in it replaced by nothing."""
-    expression = F(column)
-    for address in addresses:
-        expression = Replace(expression, Value(address), Value(""))
-    return expression
-
-
 @transaction.atomic
 def client_erase(client: Client) -> None:
     """Delete the client with its memberships, consents, tags, bounces and complaints;
     its deliveries stay, anonymous."""
-    addresses = {client.email, client.email.lower()}
-    deliveries = Delivery.objects.filter(client=client)
-    # A run under way sends nothing more to them: its row is over, and says why.
-    deliveries.filter(status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.FAILED, server_response=NOT_SENT_ERASED
+    client_erasing.send(
+        sender=Client, client=client, addresses={client.email, client.email.lower()}
     )
-    Attempt.objects.filter(pk__in=deliveries.values("attempt_id")).update(
-        server_response=_without("server_response", addresses)
-    )
-    deliveries.update(
-        client=None,
-        email="",
-        full_name="",
-        server_response=_without("server_response", addresses),
-    )
-    _webhook_messages_scrub(client, addresses)
     suppression_forget_address(owner_id=client.owner_id, email=client.email)
     client.delete()
-
-
-def _webhook_messages_scrub(client: Client, addresses: set[str]) -> None:
-    messages = WebhookMessage.objects.filter(
-        endpoint__owner_id=client.owner_id, payload__data__client_id=client.pk
-    )
-    for message in messages.iterator(chunk_size=500):
-        data = message.payload["data"]
-        data |= {field: "" for field in ("email", "full_name") if field in data}
-        if data.get("server_response"):
-            for address in addresses:
-                data["server_response"] = data["server_response"].replace(address, "")
-        message.save(update_fields=["payload"])

@@ -13,9 +13,9 @@ from .segments import (
     FIELDS,
     MAX_RULES,
     MAX_VALUE_CHARS,
-    OPERATOR_LABELS,
     Context,
     RuleError,
+    operator_labels,
     rule_q,
     rules_q,
 )
@@ -62,7 +62,8 @@ class RuleForm(forms.Form):
     )
     op = forms.ChoiceField(
         label=_("Condition"),
-        choices=[("", "—"), *OPERATOR_LABELS.items()],
+        # Called: the rooms above register their conditions once the site has started.
+        choices=lambda: [("", "—"), *operator_labels().items()],
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     value = forms.CharField(

@@ -10,9 +10,9 @@ A rule that names a missing field, an unknown operator, a bad value or a tag or 
 the owner does not have raises `RuleError`: the form shows it beside the row, and a run
 claimed with a segment that has since become invalid records it as its reason.
 
-Engagement ("clicked in the last 3 runs") comes from `tracking.selectors.clients_engaged`:
-only runs tracked per recipient know who opened or clicked. A new kind of condition is
-one more `RuleField` in `FIELDS`; the form, the live count and the engine pick it up.
+A new kind of condition is one more `RuleField` in `FIELDS`; the form, the live count and
+the engine pick it up. The rooms above add theirs with `field_register` when the site
+starts (tracking: "opened" and "clicked in the last 3 runs", from `engagement_field`).
 """
 
 import datetime as dt
@@ -30,9 +30,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from mailings.models import EARLIEST_DATE, LATEST_DATE
-from tracking.selectors import clients_engaged
 from workspace.search import Casefold
+from workspace.validators import EARLIEST_DATE, LATEST_DATE
 
 from .models import Client, MailingList, Membership, Segment, Tag
 
@@ -181,17 +180,22 @@ def _on_list(name: str, list_id: int, context: Context) -> Q:
     )
 
 
-def _engagement(kind: str) -> dict[str, Operator]:
-    def engaged(name: str, runs: int, context: Context) -> Q:
-        people = clients_engaged(context.owner, kind=kind, last_mailings=runs)
-        return Q(pk__in=people.values("pk"))
+def engagement_field(label: Promise, engaged: Callable[[Any, int], Any]) -> RuleField:
+    """A condition on what clients did with the owner's latest runs: `engaged(owner,
+    runs)` gives the clients who did it, as a queryset."""
 
-    return {
-        "in_last_runs": Operator(_("in the last N runs"), engaged, _runs),
-        "not_in_last_runs": Operator(
-            _("not in the last N runs"), lambda *args: ~engaged(*args), _runs
-        ),
-    }
+    def did(name: str, runs: int, context: Context) -> Q:
+        return Q(pk__in=engaged(context.owner, runs).values("pk"))
+
+    return RuleField(
+        label,
+        {
+            "in_last_runs": Operator(_("in the last N runs"), did, _runs),
+            "not_in_last_runs": Operator(
+                _("not in the last N runs"), lambda *args: ~did(*args), _runs
+            ),
+        },
+    )
 
 
 def _text_operators(*, attribute: bool) -> dict[str, Operator]:
@@ -243,9 +247,6 @@ FIELDS: dict[str, RuleField] = {
             "is_not": Operator(_("is not"), lambda name, value, c: ~Q(status=value), _status),
         },
     ),
-    # Per-recipient tracked runs only: aggregate tracking does not know who.
-    "opened": RuleField(_("Opened"), _engagement("open")),
-    "clicked": RuleField(_("Clicked"), _engagement("click")),
     "created_at": RuleField(
         _("Added"),
         {
@@ -264,11 +265,23 @@ FIELDS: dict[str, RuleField] = {
     ),
 }
 
-OPERATOR_LABELS: dict[str, Promise] = {
-    op: operator.label
-    for rule_field in FIELDS.values()
-    for op, operator in rule_field.operators.items()
-}
+
+def field_register(name: str, rule_field: RuleField, *, before: str) -> None:
+    """Add a kind of condition kept by a room above (from its AppConfig.ready), offered
+    just before the field `before`. Registering a name again replaces it."""
+    entries = [(key, value) for key, value in FIELDS.items() if key != name]
+    at = next(index for index, (key, _value) in enumerate(entries) if key == before)
+    entries.insert(at, (name, rule_field))
+    FIELDS.clear()
+    FIELDS.update(entries)
+
+
+def operator_labels() -> dict[str, Promise]:
+    return {
+        op: operator.label
+        for rule_field in FIELDS.values()
+        for op, operator in rule_field.operators.items()
+    }
 
 
 def field_of(name: Any) -> RuleField:
@@ -339,7 +352,7 @@ def rule_text(rule: Any) -> str:
     if isinstance(name, str) and name.startswith(ATTRIBUTE_PREFIX):
         label = f"{label} “{name.removeprefix(ATTRIBUTE_PREFIX)}”"
     op = (
-        OPERATOR_LABELS.get(rule.get("op"), rule.get("op"))
+        operator_labels().get(rule.get("op"), rule.get("op"))
         if isinstance(rule.get("op"), str)
         else "?"
     )

@@ -181,8 +181,8 @@ def part_seed(clients: str, variant: str = "") -> None:
     call_command("migrate", verbosity=0)
     from accounts.models import User
     from audience.models import Client
+    from mailings.lifecycle import mailing_schedule
     from mailings.models import Mailing, Message
-    from sending.services import mailing_schedule
 
     owner = User.objects.create_user(email="bench@example.com", password="x")
     count = int(clients)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "webhooks",
     "audience",
     "tracking",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -30,10 +30,10 @@ from django.middleware.csrf import get_token
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from audience.recipients import clients_targeted_by
 from blog.cache import VERSION_KEY, blog_version, post_cards
 from blog.models import Post
 from mailings.models import Mailing
+from mailings.recipients import clients_targeted_by
 from workspace.roles import sees_everything
 
 # No figure is ever older than this, whatever path changed the data.

@@ -13,7 +13,7 @@ from accounts.middleware import sessionless
 from blog.cache import blog_version, post_cards
 from config.redaction import mask_url_passwords
 from sending.heartbeat import last_beat
-from sending.progress import stalled_runs
+from sending.runs import stalled_runs
 
 from .home import (
     FIGURES_TTL,

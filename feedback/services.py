@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -16,7 +15,7 @@ from django.utils.translation import gettext
 from audience.models import Client, Suppression
 from audience.suppressions import suppression_lift, suppression_of, suppression_record
 from sending.models import HANDED_OVER, Attempt, Delivery
-from sending.services import attempt_pause_for_feedback
+from sending.services import attempt_feedback_counted, attempt_pause_for_feedback
 
 from .models import FeedbackEvent
 from .signals import client_suppressed
@@ -156,8 +155,7 @@ def _count_for_run(event: FeedbackEvent) -> None:
     )
     if counted_before:
         return
-    field = COUNTERS[event.kind]
-    Attempt.objects.filter(pk=attempt_id).update(**{field: F(field) + 1})
+    attempt_feedback_counted(attempt_id=attempt_id, counter=COUNTERS[event.kind])
     if event.kind != Kind.SOFT:
         _protect(attempt_id)
 

@@ -100,7 +100,7 @@ def start_big_run(stack: Stack, big: int) -> None:
     stack.manage(
         "shell",
         "-c",
-        f"from mailings.models import Mailing; from sending.services "
+        f"from mailings.models import Mailing; from mailings.lifecycle "
         f"import enqueue_run; enqueue_run(mailing=Mailing.objects.get(pk={big}))",
     )
 

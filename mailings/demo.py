@@ -16,8 +16,8 @@ from django.utils import timezone
 from audience.models import Client
 from audience.suppressions import suppression_record
 from sending.models import Attempt, Delivery
-from sending.services import mailing_schedule
 
+from .lifecycle import mailing_schedule
 from .models import Mailing, Message
 
 PEOPLE = [

@@ -23,10 +23,8 @@ from audience.suppressions import suppression_of
 from config.images import CheckedImageField
 from senders.models import Sender
 from sending.markup import MAX_BODY_CHARS
-from sending.models import Attempt
 from workspace.forms import (
     MAX_IMPORT_BYTES,
-    DateInput,
     DateTimeLocalInput,
     IdsInRangeField,
     OwnedModelForm,
@@ -34,7 +32,7 @@ from workspace.forms import (
 
 from .attachments import ACCEPT as ATTACHMENT_TYPES
 from .attachments import MAX_TOTAL_BYTES, check_attachment
-from .models import Mailing, Message, MessageAttachment, validate_sane_date
+from .models import Mailing, Message, MessageAttachment
 from .selectors import subscribed_clients
 from .services import body_with_image, message_image_create
 
@@ -456,7 +454,7 @@ class MailingForm(OwnedModelForm):
         return stored is None or abs(start_at - stored) >= timedelta(minutes=1)
 
     def save(self, commit: bool = True) -> Mailing:
-        # The status and next run are the schedule service's (sending.services).
+        # The status and next run are the schedule service's (mailings.lifecycle).
         mailing = super().save(commit=False)
         if not mailing.name:
             mailing.name = mailing.message.subject[: Mailing._meta.get_field("name").max_length]
@@ -515,34 +513,3 @@ class ClientImportForm(forms.Form):
                 _("The file is larger than %(size)s MB.") % {"size": MAX_IMPORT_BYTES // 2**20}
             )
         return upload
-
-
-class ReportFilterForm(forms.Form):
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=DateInput(), validators=[validate_sane_date]
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=DateInput(), validators=[validate_sane_date]
-    )
-    mailing = forms.ModelChoiceField(
-        label=_("Mailing"), queryset=Mailing.objects.none(), required=False
-    )
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=[("", _("Any status")), *Attempt.Status.choices],
-    )
-
-    def __init__(self, *args, mailings, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["mailing"].queryset = mailings.select_related("message").order_by(
-            "message__subject", "pk"
-        )
-        self.fields["mailing"].empty_label = _("All mailings")
-
-    def clean(self):
-        cleaned = super().clean()
-        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
-        if date_from and date_to and date_to < date_from:
-            self.add_error("date_to", _("The end of the range is before its start."))
-        return cleaned

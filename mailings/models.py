@@ -1,38 +1,17 @@
-import datetime as dt
 import secrets
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from accounts.models import Tracking
 from audience.models import Client
 from workspace.querysets import OwnedQuerySet
-
-# The dates people mean: room for any mailing or report, and far enough from the ends
-# of Python's calendar that moving between time zones or adding a period or a day never
-# leaves it (0001-01-01 00:00 in Moscow is year 0 in UTC: OverflowError on save).
-EARLIEST_DATE = dt.date(2000, 1, 1)
-LATEST_DATE = dt.date(2099, 12, 31)
-
-
-def validate_sane_date(value: dt.date | dt.datetime) -> None:
-    day = value.date() if isinstance(value, dt.datetime) else value
-    if not EARLIEST_DATE <= day <= LATEST_DATE:
-        raise ValidationError(
-            _("Choose a date from %(earliest)s to %(latest)s."),
-            code="out_of_range",
-            params={
-                "earliest": date_format(EARLIEST_DATE, "SHORT_DATE_FORMAT"),
-                "latest": date_format(LATEST_DATE, "SHORT_DATE_FORMAT"),
-            },
-        )
+from workspace.validators import validate_sane_date
 
 
 class MessageImageQuerySet(OwnedQuerySet):
@@ -325,6 +304,12 @@ class Mailing(models.Model):
     def title(self) -> str:
         """The name, or the subject for mailings saved before names existed."""
         return self.name or self.message.subject
+
+
+# Statuses in which a due slot starts a run, and in which "Send now" does (a completed
+# mailing may still be sent by hand).
+SCHEDULED = (Mailing.Status.CREATED, Mailing.Status.RUNNING)
+RUNNABLE = (*SCHEDULED, Mailing.Status.COMPLETED)
 
 
 class ClientImport(models.Model):

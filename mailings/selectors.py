@@ -4,13 +4,12 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce
 
 from audience.models import Client
-from audience.recipients import mailing_targeted, recipients_of
 from audience.segments import RuleError
 from sending.models import Attempt
 from workspace.counts import remembered_if_large
-from workspace.roles import sees_everything
 
 from .models import ClientImport, Mailing, Message, MessageImage
+from .recipients import mailing_targeted, recipients_of
 
 
 def clients_visible_to(user) -> QuerySet[Client]:
@@ -23,11 +22,6 @@ def messages_visible_to(user) -> QuerySet[Message]:
 
 def mailings_visible_to(user) -> QuerySet[Mailing]:
     return Mailing.objects.visible_to(user)
-
-
-def attempts_visible_to(user) -> QuerySet[Attempt]:
-    attempts = Attempt.objects.all()
-    return attempts if sees_everything(user) else attempts.filter(mailing__owner=user)
 
 
 def message_images_visible_to(user) -> QuerySet[MessageImage]:

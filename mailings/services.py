@@ -9,7 +9,6 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from audience.attributes import (
@@ -29,7 +28,7 @@ from .csv_files import (
     _update_names,
 )
 from .images import email_version
-from .models import Mailing, Message, MessageAttachment, MessageImage
+from .models import Message, MessageAttachment, MessageImage
 
 UPSERT_FIELDS = ("email", "full_name", "comment")
 
@@ -160,10 +159,6 @@ def clients_upsert(*, owner, rows: list) -> UpsertResult:
     return result
 
 
-# Room left in a 255-character name for " (copy)" in any language.
-NAME_ROOM = 230
-
-
 @transaction.atomic
 def message_duplicate(*, message: Message) -> Message:
     """A copy with the same subject, body, format and attachments (the subject is what
@@ -181,34 +176,6 @@ def message_duplicate(*, message: Message) -> Message:
         )
         for attachment in message.attachments.all()
     )
-    return copy
-
-
-@transaction.atomic
-def mailing_duplicate(*, mailing: Mailing) -> Mailing:
-    """A draft with the same message, recipients, sender, language and schedule.
-
-    A draft is invisible to the engine (neither due nor sendable) until its owner saves
-    it through the form, which schedules it like a new mailing: a copy of a mailing
-    whose start has passed never goes out by itself.
-    """
-    name = gettext("%(name)s (copy)") % {"name": mailing.title[:NAME_ROOM]}
-    copy = Mailing.objects.create(
-        owner=mailing.owner,
-        message=mailing.message,
-        name=name[:255],
-        sender=mailing.sender,
-        language=mailing.language,
-        start_at=mailing.start_at,
-        end_at=mailing.end_at,
-        periodicity=mailing.periodicity,
-        segment=mailing.segment,
-        all_clients=mailing.all_clients,
-        status=Mailing.Status.DRAFT,
-        next_run_at=None,
-    )
-    copy.clients.set(mailing.clients.values_list("pk", flat=True))
-    copy.lists.set(mailing.lists.values_list("pk", flat=True))
     return copy
 
 

@@ -2,8 +2,7 @@ from django.urls import path
 
 from . import views
 
-app_name = "mailings"
-
+# Named in the "mailings" namespace by config/urls.py, with the reports pages.
 urlpatterns = [
     path("clients/", views.ClientListView.as_view(), name="client_list"),
     path("clients/new/", views.ClientCreateView.as_view(), name="client_create"),
@@ -76,16 +75,4 @@ urlpatterns = [
     ),
     path("mailings/<int:pk>/send/", views.MailingSendView.as_view(), name="mailing_send"),
     path("mailings/<int:pk>/disable/", views.MailingDisableView.as_view(), name="mailing_disable"),
-    path(
-        "mailings/<int:pk>/runs/<int:attempt_id>/",
-        views.RunDetailView.as_view(),
-        name="run_detail",
-    ),
-    path(
-        "mailings/<int:pk>/runs/<int:attempt_id>/export/",
-        views.RunExportView.as_view(),
-        name="run_export",
-    ),
-    path("reports/", views.ReportView.as_view(), name="reports"),
-    path("reports/export/", views.ReportExportView.as_view(), name="report_export"),
 ]

@@ -46,23 +46,14 @@ from audience.models import Client
 from audience.selectors import AudienceFilter, client_memberships, lists_visible_to, tags_visible_to
 from audience.suppressions import suppression_notice
 from sending.content import Recipient, Renderer, preview_of
-from sending.models import HANDED_OVER, Delivery
-from sending.services import (
-    TestSendLimited,
-    enqueue_run,
-    mailing_disable,
-    mailing_schedule,
-    message_test_send,
-    send_now_plan,
-    send_now_refusal,
-    test_send_addresses,
-)
+from sending.models import Delivery
+from sending.services import TestSendLimited, message_test_send, test_send_addresses
 from workspace.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.roles import row_id, sees_everything
 from workspace.search import search_q, search_text
 from workspace.views import ListControlsMixin
 
-from .csv_files import attempts_csv_lines, clients_csv_lines, deliveries_csv_lines
+from .csv_files import clients_csv_lines
 from .forms import (
     ClientForm,
     ClientImportForm,
@@ -70,15 +61,22 @@ from .forms import (
     MailingTargetsForm,
     MessageForm,
     MessageImageForm,
-    ReportFilterForm,
     TestSendForm,
     client_label,
 )
 from .imports import client_import_create, client_import_progress
+from .lifecycle import (
+    SendNowRefused,
+    disable_refusal,
+    mailing_disable,
+    mailing_duplicate,
+    mailing_schedule,
+    mailing_send_now,
+    send_now_plan,
+    send_now_refusal,
+)
 from .models import ClientImport, Mailing, Message, MessageImage
-from .reports import attempt_totals, attempts_filtered, daily_charts, totals_feedback
 from .selectors import (
-    attempts_visible_to,
     clients_visible_to,
     mailing_count_of_client,
     mailing_last_finished_run,
@@ -87,7 +85,7 @@ from .selectors import (
     mailings_visible_to,
     mailings_with_recipient_counts,
 )
-from .services import mailing_duplicate, message_duplicate, message_image_create
+from .services import message_duplicate, message_image_create
 
 RECIPIENT_COUNT_SECONDS = 60
 # Lists and tags offered in the client list's filter.
@@ -579,11 +577,10 @@ class MailingDetailView(ReadAccessMixin, DetailView):
             mailing.attempts.order_by("-started_at", "-pk"), self.attempts_per_page
         )
         user = self.request.user
-        totals = attempt_totals(mailing.attempts.all())
         return {
             **super().get_context_data(**kwargs),
             "recipients": mailing_recipient_counts(mailing),
-            "feedback": totals_feedback(totals),
+            "feedback": mailing.attempts.feedback_figures(),
             "recipient_sample": mailing_recipient_sample(mailing),
             "attempts_page": attempts.get_page(self.request.GET.get("page")),
             "is_owner": mailing.owner_id == user.pk,
@@ -591,7 +588,7 @@ class MailingDetailView(ReadAccessMixin, DetailView):
             "can_send": send_now_refusal(mailing=mailing) is None,
             "send_plan": send_now_plan(mailing=mailing),
             # A completed mailing runs no more: there is nothing left to disable.
-            "can_disable": mailing.status not in (Mailing.Status.DISABLED, Mailing.Status.COMPLETED)
+            "can_disable": disable_refusal(mailing=mailing) is None
             and (mailing.owner_id == user.pk or user.has_perm("mailings.disable_mailing")),
         }
 
@@ -603,7 +600,7 @@ class MailingFormMixin(OwnerFormMixin, SuccessMessageMixin):
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            # The engine decides status and next run; a due first run is queued on commit.
+            # The lifecycle decides status and next run; a due first run is queued on commit.
             mailing_schedule(mailing=self.object)
         return response
 
@@ -709,16 +706,13 @@ class MailingSendView(WriteAccessMixin, View):
                     "recipients": mailing_recipient_counts(mailing),
                 },
             )
-        if enqueue_run(mailing=mailing) is False:
-            mailing.refresh_from_db()
-            messages.info(
-                request,
-                send_now_refusal(mailing=mailing)
-                or gettext("A run was already requested and has not started yet."),
-            )
+        try:
+            queued = mailing_send_now(mailing=mailing)
+        except SendNowRefused as refusal:
+            messages.info(request, str(refusal))
         else:
             messages.success(request, gettext("The mailing is queued and will go out in a moment."))
-            messages.info(request, plan.describe())
+            messages.info(request, queued.describe())
         return redirect(mailing)
 
 
@@ -733,10 +727,9 @@ class MailingDisableView(LoginRequiredMixin, View):
             else Mailing.objects.owned_by(request.user)
         )
         mailing = get_object_or_404(mailings, pk=pk)
-        if mailing.status == Mailing.Status.DISABLED:
-            messages.info(request, gettext("The mailing was already disabled."))
-        elif mailing.status == Mailing.Status.COMPLETED:
-            messages.info(request, gettext("The mailing has completed: it does not run again."))
+        refusal = disable_refusal(mailing=mailing)
+        if refusal is not None:
+            messages.info(request, refusal)
         else:
             mailing_disable(mailing=mailing)
             messages.success(request, gettext("The mailing has been disabled."))
@@ -745,146 +738,3 @@ class MailingDisableView(LoginRequiredMixin, View):
             if mailings_visible_to(request.user).filter(pk=pk).exists()
             else reverse("mailings:mailing_list")
         )
-
-
-# Runs
-
-
-class RunMixin(LoginRequiredMixin):
-    """The recipients of one run, narrowed by ?status= (a Delivery status). The run is
-    found through its mailing, so the mailing's reading rule (owner, or a manager)
-    decides: another user's run is 404."""
-
-    def get_queryset(self):
-        self.mailing = get_object_or_404(
-            mailings_visible_to(self.request.user).select_related("message", "owner"),
-            pk=self.kwargs["pk"],
-        )
-        self.attempt = get_object_or_404(self.mailing.attempts, pk=self.kwargs["attempt_id"])
-        deliveries = self.attempt.deliveries.all()
-        self.status = self.request.GET.get("status", "")
-        if self.status in Delivery.Status.values:
-            deliveries = deliveries.filter(status=self.status)
-        else:
-            self.status = ""
-        return deliveries
-
-
-class RunDetailView(ListControlsMixin, RunMixin, ListView):
-    template_name = "mailings/run_detail.html"
-    paginate_by = 50
-    context_object_name = "deliveries"
-    search_fields = ("email", "full_name")
-    sort_fields = {"added": "pk", "email": "email", "status": "status", "time": "sent_at"}
-    default_sort = "added"
-
-    def get_search_fields(self) -> tuple[str, ...]:
-        return self.search_fields
-
-    def get_context_data(self, **kwargs):
-        counts = dict(
-            self.attempt.deliveries.order_by()
-            .values_list("status")
-            .annotate(count=Count("*"))
-            .values_list("status", "count")
-        )
-        handed_over = sum(counts.get(status, 0) for status in HANDED_OVER)
-        return {
-            **super().get_context_data(**kwargs),
-            "mailing": self.mailing,
-            "attempt": self.attempt,
-            "feedback": self.attempt.feedback_figures(handed_over=handed_over),
-            "status": self.status,
-            "statuses": [
-                (value, label, counts.get(value, 0)) for value, label in Delivery.Status.choices
-            ],
-            "total": sum(counts.values()),
-            "oversight": sees_everything(self.request.user),
-        }
-
-
-class RunExportView(ListControlsMixin, RunMixin, View):
-    """The recipients the run page lists (same status and search), streamed as CSV."""
-
-    search_fields = RunDetailView.search_fields
-    sort_fields = RunDetailView.sort_fields
-    default_sort = RunDetailView.default_sort
-    get_search_fields = RunDetailView.get_search_fields
-
-    def get(self, request, *args, **kwargs):
-        lines = deliveries_csv_lines(self.get_queryset(), zone=timezone.get_current_timezone())
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        filename = f"run-{self.attempt.pk}-{self.attempt.started_at:%Y-%m-%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-
-
-# Reports
-
-
-class ReportMixin(LoginRequiredMixin):
-    """The attempts the user may see, narrowed by the filter form in the query string."""
-
-    def get_filter_form(self) -> ReportFilterForm:
-        if not hasattr(self, "_filter_form"):
-            self._filter_form = ReportFilterForm(
-                self.request.GET or None, mailings=mailings_visible_to(self.request.user)
-            )
-        return self._filter_form
-
-    def get_filters(self) -> dict:
-        form = self.get_filter_form()
-        if form.is_bound and form.is_valid():
-            return {key: value for key, value in form.cleaned_data.items() if value}
-        return {}
-
-    def get_attempts(self):
-        zone = timezone.get_current_timezone()
-        return attempts_filtered(
-            attempts_visible_to(self.request.user), zone=zone, **self.get_filters()
-        )
-
-
-class ReportView(ReportMixin, ListView):
-    template_name = "mailings/reports.html"
-    paginate_by = 50
-    context_object_name = "attempts"
-
-    def get_queryset(self):
-        return (
-            self.get_attempts()
-            .select_related("mailing__message", "mailing__owner")
-            .order_by("-started_at", "-pk")
-        )
-
-    def get_context_data(self, **kwargs):
-        attempts = self.get_attempts()
-        filters = self.get_filters()
-        totals = attempt_totals(attempts)
-        return {
-            **super().get_context_data(**kwargs),
-            "filter_form": self.get_filter_form(),
-            "totals": totals,
-            "feedback": totals_feedback(totals),
-            "charts": daily_charts(
-                attempts,
-                zone=timezone.get_current_timezone(),
-                date_from=filters.get("date_from"),
-                date_to=filters.get("date_to"),
-            ),
-            "oversight": sees_everything(self.request.user),
-        }
-
-
-class ReportExportView(ReportMixin, View):
-    def get(self, request, *args, **kwargs):
-        attempts = (
-            self.get_attempts()
-            .select_related("mailing__message", "mailing__owner")
-            .order_by("-started_at", "-pk")
-        )
-        lines = attempts_csv_lines(attempts, zone=timezone.get_current_timezone())
-        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-        filename = f"report-{timezone.localdate():%Y-%m-%d}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response

@@ -16,13 +16,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 
 from audience.segments import RuleError
-from mailings.models import Mailing
+from mailings.lifecycle import mailing_plan, run_slot
+from mailings.models import RUNNABLE, SCHEDULED, Mailing
+from mailings.schedule import ONCE
 
 from .ledger import deliveries_insert
-from .models import RUNNABLE, SCHEDULED, Attempt
+from .models import Attempt
 from .runs import attempt_refuse
-from .schedule import ONCE
-from .services import mailing_plan, run_slot
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from audience.models import Client
-from audience.recipients import recipients_of
 from mailings.models import Mailing
+from mailings.recipients import recipients_of
 from transport.smtp import RETRY, SENT, UNKNOWN, Outcome
 
 from .conf import retry_delay
@@ -38,7 +38,7 @@ RETRY_FIRST, RETRY_MAX = 0.2, 5.0
 
 
 def deliveries_insert(*, attempt: Attempt, mailing: Mailing) -> int:
-    """One Delivery per recipient of the run (audience.recipients_of: active clients of
+    """One Delivery per recipient of the run (mailings.recipients_of: active clients of
     the owner only, each once), copied by the database itself.
 
     INSERT ... SELECT instead of bulk_create: no recipient passes through Python, so a

@@ -1,16 +1,12 @@
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 HOLD_ID = 1
-
-# Mailing statuses (mailings.Mailing.Status values) in which a due slot starts a run, and
-# in which a "Send now" does.
-SCHEDULED = ("created", "running")
-RUNNABLE = ("created", "running", "completed")
 
 
 class TransportHoldQuerySet(models.QuerySet):
@@ -130,6 +126,30 @@ class FeedbackFigures:
 class AttemptQuerySet(models.QuerySet):
     def in_progress(self):
         return self.filter(status=Attempt.Status.IN_PROGRESS)
+
+    def taking_slots(self):
+        """Runs that took a schedule slot: the scheduled ones, and "Send now" runs that
+        took the place of one."""
+        return self.filter(Q(trigger=Attempt.Trigger.SCHEDULE) | Q(slot_at__isnull=False))
+
+    def feedback_figures(self) -> FeedbackFigures:
+        """The bounces and complaints of these runs added up, with their rates: what a
+        mailing's page reads through its `attempts` (one query)."""
+        columns = {
+            "sent": "sent_count",
+            "failed": "failed_count",
+            "unknown": "unknown_count",
+            "hard_bounces": "hard_bounce_count",
+            "soft_bounces": "soft_bounce_count",
+            "complaints": "complaint_count",
+        }
+        sums = self.aggregate(**{key: Coalesce(Sum(column), 0) for key, column in columns.items()})
+        return FeedbackFigures(
+            handed_over=sums["sent"] + sums["failed"] + sums["unknown"],
+            hard_bounces=sums["hard_bounces"],
+            soft_bounces=sums["soft_bounces"],
+            complaints=sums["complaints"],
+        )
 
 
 class Attempt(models.Model):

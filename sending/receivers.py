@@ -7,6 +7,9 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from audience.signals import client_erasing, client_exporting
+from mailings.signals import run_wanted
+
 from .models import QueuedEmail
 from .signals import ticked, work_queued
 
@@ -42,3 +45,24 @@ def work_queued_enqueue(sender, mailing_id: int | None, **kwargs) -> None:
         tasks.send_queued_emails.delay()
     else:
         tasks.dispatch_mailing.delay(mailing_id)
+
+
+@receiver(run_wanted)
+def mailing_run_wanted(sender, mailing_id: int, **kwargs) -> None:
+    from .services import nudge  # the renderer: not at every start
+
+    nudge(mailing_id)
+
+
+@receiver(client_erasing)
+def client_erased_deliveries(sender, client, addresses: set[str], **kwargs) -> None:
+    from .services import deliveries_forget_client
+
+    deliveries_forget_client(client=client, addresses=addresses)
+
+
+@receiver(client_exporting)
+def client_exported_deliveries(sender, client, **kwargs) -> dict:
+    from .services import deliveries_export
+
+    return {"deliveries": deliveries_export(client)}

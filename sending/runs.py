@@ -1,19 +1,20 @@
 """The bookkeeping of runs under way: their counts, closing them, stopping the cancelled
-ones, pausing them, and expiring the leases of rows a dead process left in flight."""
+ones, pausing them, expiring the leases of rows a dead process left in flight, and
+naming the runs that stalled (for /healthz)."""
 
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from mailings.lifecycle import mailing_run_ended
 from mailings.models import Mailing
 
 from . import holds
 from .conf import lease_seconds
 from .models import Attempt, Delivery
-from .services import mailing_status
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def attempt_finish_if_done(
         updates["server_response"] = reply[:2000]
     closed = Attempt.objects.in_progress().filter(pk=attempt_id).update(**updates)
     if closed:
-        _mailing_complete_if_over(attempt_id=attempt_id, now=now)
+        _run_ended(attempt_id=attempt_id, now=now)
     return bool(closed)
 
 
@@ -103,19 +104,13 @@ def attempt_refuse(*, attempt_id: int, reason: str, now: datetime) -> None:
         .update(status=Attempt.Status.FAILURE, finished_at=now, server_response=reason[:2000])
     )
     if closed:
-        _mailing_complete_if_over(attempt_id=attempt_id, now=now)
+        _run_ended(attempt_id=attempt_id, now=now)
     log.warning("Run %s not sent: %s", attempt_id, reason)
 
 
-def _mailing_complete_if_over(*, attempt_id: int, now: datetime) -> None:
+def _run_ended(*, attempt_id: int, now: datetime) -> None:
     mailing_id = Attempt.objects.values_list("mailing_id", flat=True).get(pk=attempt_id)
-    # With no next run and no Send now waiting, the mailing is done.
-    Mailing.objects.filter(
-        pk=mailing_id,
-        status=Mailing.Status.RUNNING,
-        next_run_at__isnull=True,
-        send_requested_at__isnull=True,
-    ).update(status=mailing_status(following=None, now=now, running=False), updated_at=now)
+    mailing_run_ended(mailing_id=mailing_id, now=now)
 
 
 def attempt_pause(*, attempt_id: int, reason: str, reply: str) -> None:
@@ -135,3 +130,29 @@ def attempt_stop(*, attempt_id: int, reason: str) -> int:
     attempt_finish_if_done(attempt_id=attempt_id)
     log.warning("Run %s stopped: %s", attempt_id, reason)
     return stopped
+
+
+# A run with recipients waiting that no process has touched for this long has stalled.
+STALLED_AFTER = timedelta(minutes=1)
+
+
+def stalled_runs(*, now: datetime | None = None) -> list[int]:
+    """Runs under way with recipients due for over a minute while nothing at all was
+    claimed for sending in that minute (no scheduler or worker is sending: a lost batch,
+    a broker or scheduler away). Not while sending is on hold: that says why itself."""
+    now = now or timezone.now()
+    since = now - STALLED_AFTER
+    if holds.hold_current(now=now) is not None:
+        return []
+    unfinished = Attempt.objects.in_progress().filter(paused_at__isnull=True)
+    if Delivery.objects.filter(attempt__in=unfinished, claimed_at__gte=since).exists():
+        return []
+    overdue = Delivery.objects.filter(
+        attempt=OuterRef("pk"), status=Delivery.Status.PENDING
+    ).filter(Q(next_try_at__lte=since) | Q(next_try_at__isnull=True))
+    return list(
+        unfinished.filter(started_at__lte=since)
+        .filter(Exists(overdue))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )

@@ -2,15 +2,10 @@
 records the wish in the database and, once the transaction commits, nudges whoever
 sends (the embedded scheduler, or a Celery worker when CELERY_BROKER_URL is set)."""
 
-from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Max, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Replace
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from audience.models import Client, Suppression
@@ -22,8 +17,7 @@ from senders.models import Sender
 from .conf import celery_enabled
 from .content import Recipient, Renderer
 from .heartbeat import wake
-from .models import SCHEDULED, Attempt, Delivery, QueuedEmail
-from .schedule import ONCE, next_run
+from .models import Attempt, Delivery, QueuedEmail
 from .signals import work_queued
 
 
@@ -39,213 +33,6 @@ def nudge(mailing_id: int | None = None) -> None:
             wake()
 
     transaction.on_commit(send)
-
-
-def mailing_status(
-    *, following: datetime | None, now: datetime, ran_before: bool = False, running: bool = False
-) -> str:
-    """A mailing's status (SPEC §2), decided here only: `running` inside its window,
-    `created` before it, `completed` once no run follows and none is under way."""
-    if following is None:
-        # The run under way completes the mailing when it ends.
-        return Mailing.Status.RUNNING if running else Mailing.Status.COMPLETED
-    if following <= now or ran_before:
-        return Mailing.Status.RUNNING
-    return Mailing.Status.CREATED
-
-
-def mailing_plan(
-    *, mailing: Mailing, now: datetime, last_run_at: datetime | None, running: bool
-) -> tuple[str, datetime | None]:
-    """The status and next run of `mailing` after its last scheduled run at `last_run_at`
-    (None before the first), with a run under way or not. Used by the form's
-    `mailing_schedule` and by the engine when it claims a run."""
-    following = next_run(
-        start_at=mailing.start_at,
-        periodicity=mailing.periodicity,
-        end_at=mailing.end_at,
-        last_run_at=last_run_at,
-        now=now,
-        time_zone=ZoneInfo(mailing.owner.time_zone),
-    )
-    status = mailing_status(
-        following=following, now=now, ran_before=last_run_at is not None, running=running
-    )
-    return status, following
-
-
-def run_slot(*, mailing: Mailing, due_at: datetime | None) -> datetime | None:
-    """The schedule slot a run of `mailing` due at `due_at` stands for, as its Attempt
-    records it (unique per mailing). A one-off mailing has one slot whatever its start
-    is moved to: its creation time."""
-    return mailing.created_at if mailing.periodicity == ONCE else due_at
-
-
-def _last_scheduled_run(mailing: Mailing) -> datetime | None:
-    """The latest schedule slot taken by a run, or by a "Send now" not yet claimed: a
-    one-off mailing's only one, once it ran or was asked to; a recurring one's latest
-    slot run by schedule or by "Send now"."""
-    runs = mailing.attempts.all()
-    if mailing.periodicity != ONCE:
-        runs = runs.filter(Q(trigger=Attempt.Trigger.SCHEDULE) | Q(slot_at__isnull=False))
-    taken = [runs.aggregate(last=Max(Coalesce("slot_at", "started_at")))["last"]]
-    asked = (
-        Mailing.objects.filter(pk=mailing.pk, send_requested_at__isnull=False)
-        .values_list("requested_slot_at", "send_requested_at")
-        .first()
-    )
-    if asked:
-        slot_at, requested_at = asked
-        taken.append(requested_at if mailing.periodicity == ONCE else slot_at)
-    return max((moment for moment in taken if moment is not None), default=None)
-
-
-@transaction.atomic
-def mailing_schedule(*, mailing: Mailing) -> None:
-    """Set the status and next run of a newly created or edited mailing (SPEC §2).
-
-    Inside its window the mailing is `running` and its due run is queued on commit;
-    before it, `created`; past its end (or once sent, for `once`), `completed`.
-    """
-    if mailing.status == Mailing.Status.DISABLED:
-        return
-    now = timezone.now()
-    status, following = mailing_plan(
-        mailing=mailing,
-        now=now,
-        last_run_at=_last_scheduled_run(mailing) if mailing.pk else None,
-        running=mailing.pk is not None
-        and (
-            mailing.attempts.in_progress().exists()
-            or Mailing.objects.filter(pk=mailing.pk, send_requested_at__isnull=False).exists()
-        ),
-    )
-    mailing.status, mailing.next_run_at = status, following
-    Mailing.objects.filter(pk=mailing.pk).exclude(status=Mailing.Status.DISABLED).update(
-        status=status, next_run_at=following, updated_at=now
-    )
-    if following is not None and following <= now:
-        nudge(mailing.pk)
-
-
-def send_now_refusal(*, mailing: Mailing) -> str | None:
-    """Why "Send now" cannot run the mailing, in the user's words (None: it can). The
-    web page and the API ask here, so the two doors answer alike."""
-    if mailing.status == Mailing.Status.DISABLED:
-        return gettext("A disabled mailing cannot be sent.")
-    if mailing.status == Mailing.Status.DRAFT:
-        return gettext("Save this draft with its first send before sending it.")
-    if mailing.send_requested_at is not None:
-        return gettext("A run was already requested and has not started yet.")
-    if mailing.periodicity == ONCE and mailing.attempts.exists():
-        return gettext(
-            "This mailing runs once and has already been sent. To send it again, "
-            "duplicate it; to reach those who did not get it, resend its run."
-        )
-    return None
-
-
-@dataclass(frozen=True)
-class SendNowPlan:
-    """What "Send now" does to the schedule: the slot its run takes the place of (None:
-    a run outside the schedule) and the next scheduled run after it."""
-
-    slot_at: datetime | None
-    next_run_at: datetime | None
-    once: bool = False
-
-    def describe(self) -> str:
-        """What happens to the schedule, for the confirmation and the API's answer."""
-        if self.once:
-            return gettext("This is the mailing's one run: it will not run again at its time.")
-        if self.slot_at is None:
-            return gettext("The mailing's schedule is over: this is an extra run.")
-        replaced = gettext("This run takes the place of the one scheduled for %(when)s.") % {
-            "when": _when(self.slot_at)
-        }
-        if self.next_run_at is None:
-            return f"{replaced} {gettext('No scheduled run follows it.')}"
-        following = gettext("The next scheduled run is %(when)s.") % {
-            "when": _when(self.next_run_at)
-        }
-        return f"{replaced} {following}"
-
-
-def _when(moment: datetime) -> str:
-    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
-
-
-def send_now_plan(*, mailing: Mailing, now: datetime | None = None) -> SendNowPlan:
-    """A one-off mailing's run now *is* its run; a recurring mailing's takes the place of
-    its next scheduled run, so no period gets two runs. Past its end, a recurring
-    mailing's run is an extra one."""
-    now = now or timezone.now()
-    if mailing.periodicity == ONCE:
-        return SendNowPlan(
-            slot_at=run_slot(mailing=mailing, due_at=None), next_run_at=None, once=True
-        )
-    if mailing.status not in SCHEDULED or mailing.next_run_at is None:
-        return SendNowPlan(slot_at=None, next_run_at=None)
-    following = next_run(
-        start_at=mailing.start_at,
-        periodicity=mailing.periodicity,
-        end_at=mailing.end_at,
-        last_run_at=mailing.next_run_at,
-        now=now,
-        time_zone=ZoneInfo(mailing.owner.time_zone),
-    )
-    return SendNowPlan(slot_at=mailing.next_run_at, next_run_at=following)
-
-
-@transaction.atomic
-def enqueue_run(*, mailing: Mailing) -> bool:
-    """Ask for one run of the mailing now ("Send now"); a worker picks it up.
-
-    The schedule is consumed in this transaction (see `send_now_plan`), so the run the
-    press asked for is the only one its slot gets. False when there is nothing to do:
-    `send_now_refusal` says why.
-    """
-    now = timezone.now()
-    mailing = (
-        Mailing.objects.select_for_update(of=("self",)).select_related("owner").get(pk=mailing.pk)
-    )
-    if send_now_refusal(mailing=mailing) is not None:
-        return False
-    plan = send_now_plan(mailing=mailing, now=now)
-    updates = {
-        "send_requested_at": now,
-        "requested_slot_at": plan.slot_at,
-        "updated_at": now,
-    }
-    if plan.slot_at is not None:
-        updates["next_run_at"] = plan.next_run_at
-        updates["status"] = Mailing.Status.RUNNING
-    # Conditioned on what was read: a scheduler's claim that got there first wins.
-    queued = Mailing.objects.filter(
-        pk=mailing.pk,
-        send_requested_at__isnull=True,
-        status=mailing.status,
-        next_run_at=mailing.next_run_at,
-    ).update(**updates)
-    if queued:
-        nudge(mailing.pk)
-    return bool(queued)
-
-
-@transaction.atomic
-def mailing_disable(*, mailing: Mailing) -> None:
-    """Stop the mailing for good: no run starts, and a run under way sends nothing more
-    (its unsent recipients are recorded as failed by the next scheduler pass)."""
-    Mailing.objects.filter(pk=mailing.pk).update(
-        status=Mailing.Status.DISABLED,
-        next_run_at=None,
-        send_requested_at=None,
-        requested_slot_at=None,
-        updated_at=timezone.now(),
-    )
-    mailing.status = Mailing.Status.DISABLED
-    mailing.next_run_at = mailing.send_requested_at = mailing.requested_slot_at = None
-    nudge(mailing.pk)
 
 
 @transaction.atomic
@@ -338,6 +125,24 @@ def client_resubscribe(*, client: Client) -> bool:
     return bool(changed)
 
 
+def attempt_feedback_counted(*, attempt_id: int, counter: str) -> None:
+    """One more bounced or complaining recipient in the run's figures (`counter` is one
+    of Attempt's *_bounce_count / complaint_count fields); feedback reports each once."""
+    Attempt.objects.filter(pk=attempt_id).update(**{counter: F(counter) + 1})
+
+
+def attempt_engagement_counted(
+    *, attempt_id: int, openers: int, clickers: int, machine_opens: int, machine_clicks: int
+) -> None:
+    """The run's unique human and machine figures, as tracking counted them again."""
+    Attempt.objects.filter(pk=attempt_id).update(
+        open_count=openers,
+        click_count=clickers,
+        machine_open_count=machine_opens,
+        machine_click_count=machine_clicks,
+    )
+
+
 def attempt_pause_for_feedback(*, attempt_id: int, reason: str) -> bool:
     """Stop sending a run under way whose bounces or complaints show a problem (a bought
     list, a broken import): its pending recipients wait until the owner resumes it.
@@ -397,3 +202,53 @@ def message_test_send(*, message, owner, to: str) -> None:
         data=email.data,
     )
     nudge()
+
+
+# Stored like a server's reply, so not translated.
+NOT_SENT_ERASED = "Not sent: the recipient's data was erased."
+
+
+def _without(column: str, addresses: set[str]):
+    """`column` with every address in it replaced by nothing."""
+    expression = F(column)
+    for address in addresses:
+        expression = Replace(expression, Value(address), Value(""))
+    return expression
+
+
+def deliveries_forget_client(*, client: Client, addresses: set[str]) -> None:
+    """The client is erased: their deliveries stay, counted as before, but no longer
+    say who they went to; one still waiting in a run under way is failed, not sent."""
+    deliveries = Delivery.objects.filter(client=client)
+    deliveries.filter(status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.FAILED, server_response=NOT_SENT_ERASED
+    )
+    Attempt.objects.filter(pk__in=deliveries.values("attempt_id")).update(
+        server_response=_without("server_response", addresses)
+    )
+    deliveries.update(
+        client=None,
+        email="",
+        full_name="",
+        server_response=_without("server_response", addresses),
+    )
+
+
+def deliveries_export(client: Client) -> list[dict]:
+    """What each run sent the client, for their data export."""
+    deliveries = (
+        Delivery.objects.filter(client=client)
+        .select_related("attempt__mailing__message")
+        .order_by("attempt__started_at", "pk")
+    )
+    return [
+        {
+            "date": delivery.sent_at or delivery.attempt.started_at,
+            "mailing": delivery.attempt.mailing.title,
+            "subject": delivery.attempt.mailing.message.subject,
+            "email": delivery.email,
+            "status": delivery.status,
+            "server_response": delivery.server_response,
+        }
+        for delivery in deliveries.iterator(chunk_size=500)
+    ]

@@ -2,8 +2,7 @@ from django.urls import path
 
 from . import views
 
-app_name = "sending"
-
+# Named in the "sending" namespace by config/urls.py, with the run progress feed.
 urlpatterns = [
     path(
         "unsubscribe/sample/",
@@ -11,11 +10,6 @@ urlpatterns = [
         name="unsubscribe_sample",
     ),
     path("unsubscribe/<str:token>/", views.UnsubscribeView.as_view(), name="unsubscribe"),
-    path(
-        "mailings/<int:pk>/progress/",
-        views.MailingProgressView.as_view(),
-        name="mailing_progress",
-    ),
     path("attempts/<int:pk>/resend/", views.AttemptResendView.as_view(), name="attempt_resend"),
     path("attempts/<int:pk>/resume/", views.AttemptResumeView.as_view(), name="attempt_resume"),
 ]

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import translation
@@ -24,16 +24,7 @@ from workspace.roles import OVERSEER_PERMISSION, row_id
 from .content import unsubscribe_target
 from .forms import ResendForm
 from .models import Attempt
-from .progress import mailing_progress
 from .services import attempt_resend, attempt_resume, client_resubscribe, client_unsubscribe
-
-
-def _mailing_for_reader(user, pk: int) -> Mailing:
-    """The owner and the managers may look at a mailing; anybody else gets 404."""
-    mailings = Mailing.objects.all()
-    if not user.has_perm(OVERSEER_PERMISSION):
-        mailings = mailings.filter(owner=user)
-    return get_object_or_404(mailings, pk=pk)
 
 
 def _attempt_for_owner(user, pk: int) -> Attempt:
@@ -41,15 +32,6 @@ def _attempt_for_owner(user, pk: int) -> Attempt:
     if user.has_perm(OVERSEER_PERMISSION):
         raise PermissionDenied
     return get_object_or_404(Attempt.objects.select_related("mailing"), pk=pk, mailing__owner=user)
-
-
-@method_decorator(never_cache, name="dispatch")
-class MailingProgressView(LoginRequiredMixin, View):
-    """The current run's counts as JSON, polled by the mailing page while it runs."""
-
-    def get(self, request, pk: int):
-        mailing = _mailing_for_reader(request.user, pk)
-        return JsonResponse(mailing_progress(mailing=mailing))
 
 
 @method_decorator(require_POST, name="dispatch")

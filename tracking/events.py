@@ -17,6 +17,7 @@ from django.db.models import Count, Q
 
 from accounts.models import Tracking
 from sending.models import Attempt, Delivery
+from sending.services import attempt_engagement_counted
 
 from .machines import hit_is_machine
 from .models import Click, Hit, Kind, Open
@@ -105,9 +106,10 @@ def attempts_recount(attempt_ids: Iterable[int]) -> None:
             human=Count("visitor", distinct=True, filter=Q(machine=False)),
             machine=Count("visitor", distinct=True, filter=Q(machine=True)),
         )
-        Attempt.objects.filter(pk=attempt_id).update(
-            open_count=openers,
-            click_count=click_figures["human"],
-            machine_open_count=opens.filter(machine=True).count(),
-            machine_click_count=click_figures["machine"],
+        attempt_engagement_counted(
+            attempt_id=attempt_id,
+            openers=openers,
+            clickers=click_figures["human"],
+            machine_opens=opens.filter(machine=True).count(),
+            machine_clicks=click_figures["machine"],
         )

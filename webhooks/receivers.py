@@ -9,6 +9,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from audience.models import Client
+from audience.signals import client_erasing
 from feedback.signals import client_suppressed
 from mailings.signals import subscriber_confirmed
 from sending.conf import celery_enabled
@@ -16,7 +17,7 @@ from sending.models import Delivery
 from sending.signals import deliveries_marked_failed, ticked
 
 from .dispatch import listeners_of, messages_record, webhooks_pass
-from .models import Endpoint, EventType
+from .models import Endpoint, EventType, WebhookMessage
 
 
 @receiver(ticked)
@@ -106,3 +107,19 @@ def subscriber_confirmed_event(sender, client: Client, **kwargs) -> None:
     }
     events = [(client.owner_id, now, f"{client.pk}@{now.timestamp():.6f}", data)]
     messages_record(event_type, listeners, events, now=now)
+
+
+@receiver(client_erasing)
+def client_erased_messages(sender, client, addresses: set[str], **kwargs) -> None:
+    # The owner's messages about the client keep their event, without the address,
+    # name or servers' replies naming them.
+    messages = WebhookMessage.objects.filter(
+        endpoint__owner_id=client.owner_id, payload__data__client_id=client.pk
+    )
+    for message in messages.iterator(chunk_size=500):
+        data = message.payload["data"]
+        data |= {field: "" for field in ("email", "full_name") if field in data}
+        if data.get("server_response"):
+            for address in addresses:
+                data["server_response"] = data["server_response"].replace(address, "")
+        message.save(update_fields=["payload"])

@@ -5,8 +5,8 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from audience.models import Client, MailingList, Membership, Segment
-from audience.recipients import recipients_of
 from mailings.models import Mailing
+from mailings.recipients import recipients_of
 from mailings.tests.factories import ClientFactory, MessageFactory
 from mailings.tests.test_mailings import form_data
 
@@ -96,7 +96,7 @@ def test_the_count_before_saving(signed_in, owner):
 
 
 def test_a_copy_keeps_the_lists_the_segment_and_all(signed_in, owner):
-    from mailings.services import mailing_duplicate
+    from mailings.lifecycle import mailing_duplicate
     from mailings.tests.factories import MailingFactory
 
     news = MailingList.objects.create(owner=owner, name="Новости")

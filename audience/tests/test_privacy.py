@@ -8,8 +8,8 @@ from django.test import Client as HttpClient
 from accounts.tests.factories import UserFactory, manager
 from audience.models import Client, ConsentRecord, Membership, Tag
 from feedback.models import FeedbackEvent
-from mailings.reports import attempt_totals
 from mailings.tests.factories import ClientFactory, DeliveryFactory
+from reports.figures import attempt_totals
 from sending.models import Attempt, Delivery
 from sending.services import attempt_resend
 from webhooks.models import Endpoint, WebhookMessage

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from audience.models import Client, MailingList, Membership, Segment, Tag
-from audience.recipients import recipients_of
 from mailings.models import Mailing
+from mailings.recipients import recipients_of
 from mailings.tests.factories import ClientFactory, DueMailingFactory
 from sending.claims import SEGMENT_INVALID, run_claim
 from sending.models import Attempt, Delivery

@@ -20,12 +20,12 @@ from accounts.tests.factories import UserFactory
 from audience.models import Client, ConsentRecord, Membership
 from config.tests import hostile
 from conftest import clear_cache
+from mailings.lifecycle import mailing_schedule
 from mailings.signals import subscriber_confirmed
 from mailings.tests.factories import ClientFactory, DueMailingFactory
 from senders.tests.factories import SenderFactory
 from sending.models import Delivery
 from sending.passes import run_pass
-from sending.services import mailing_schedule
 
 from .signup import confirmation_path, list_of
 

@@ -10,10 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from audience.models import Client, Membership
+from mailings.lifecycle import mailing_schedule
 from mailings.tests.factories import DueMailingFactory, MessageFactory
 from sending.mail_queue import queued_emails_send
 from sending.passes import run_pass
-from sending.services import mailing_schedule
 from sending.tests.smtpd import SmtpServer
 
 from .signup import list_of

@@ -12,11 +12,11 @@ from django.core.management import call_command
 
 from audience.models import Client
 from feedback.models import FeedbackEvent
+from mailings.lifecycle import enqueue_run
 from mailings.models import Mailing
 from mailings.tests.factories import daily_mailing_to, mailing_to
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass
-from sending.services import enqueue_run
 
 from .dovecot import PASSWORD, USER, Dovecot
 from .postfix import BOUNCE_DOMAIN, UNKNOWN_SENDER_DOMAIN, Postfix

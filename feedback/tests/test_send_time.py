@@ -10,11 +10,11 @@ from django.utils import timezone
 from audience.models import Client
 from feedback.models import FeedbackEvent
 from feedback.services import feedback_record
+from mailings.lifecycle import enqueue_run
 from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory, daily_mailing_to, mailing_to
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass
-from sending.services import enqueue_run
 
 pytestmark = pytest.mark.django_db
 

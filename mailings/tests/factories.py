@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from audience.models import Client
+from mailings.lifecycle import mailing_schedule
 from mailings.models import Mailing, Message
 from sending.content import UNSUBSCRIBE_SALT
 from sending.models import Attempt, Delivery
-from sending.services import mailing_schedule
 
 
 class ClientFactory(factory.django.DjangoModelFactory):

@@ -6,12 +6,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from mailings.lifecycle import enqueue_run
 from mailings.models import Mailing, Message
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MailingFactory
 from sending.claims import due_mailings
 from sending.models import Attempt
 from sending.passes import run_pass
-from sending.services import enqueue_run
 
 pytestmark = pytest.mark.django_db
 

@@ -1,5 +1,5 @@
-"""Mailing screens. Assertions marked ENGINE depend on sending.services.mailing_schedule
-(the engine's), and are written loosely enough to hold for any correct engine."""
+"""Mailing screens. Assertions marked ENGINE depend on mailings.lifecycle.mailing_schedule
+(the schedule's), and are written loosely enough to hold for any correct engine."""
 
 import datetime as dt
 import zoneinfo
@@ -161,7 +161,7 @@ def test_it_needs_recipients(signed_in, owner):
 
 
 def test_all_active_clients_in_one_tick_including_later_ones(signed_in, owner):
-    from audience.recipients import recipients_of
+    from mailings.recipients import recipients_of
 
     message = MessageFactory(owner=owner)
     subscribed = ClientFactory.create_batch(4, owner=owner)

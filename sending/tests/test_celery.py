@@ -12,12 +12,12 @@ from django.test import TestCase
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from mailings.lifecycle import enqueue_run
 from mailings.tests.factories import mailing_to
 from sending import tasks
 from sending.models import Attempt, Delivery
 from sending.passes import attempt_enqueue_batches, run_pass
 from sending.send import attempt_send
-from sending.services import enqueue_run
 
 from .processes import ROOT, django_env, wait_for
 from .smtpd import SmtpServer, free_port

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from audience.models import Client
+from mailings.lifecycle import enqueue_run, mailing_disable
 from mailings.models import Mailing
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory, mailing_to
 from sending.claims import run_claim
@@ -16,7 +17,6 @@ from sending.models import Attempt, Delivery
 from sending.passes import run_pass
 from sending.runs import LEASE_EXPIRED, STOPPED_BLOCKED, STOPPED_DISABLED
 from sending.send import attempt_send
-from sending.services import enqueue_run, mailing_disable
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,13 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from conftest import clear_cache
+from mailings.lifecycle import mailing_schedule
 from mailings.models import Message
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory
 from senders.tests.factories import SenderFactory
 from sending.mail_queue import queued_emails_send
 from sending.models import Attempt, QueuedEmail
-from sending.services import TEST_SENDS_PER_MINUTE, mailing_schedule
+from sending.services import TEST_SENDS_PER_MINUTE
 
 pytestmark = pytest.mark.django_db
 

@@ -6,11 +6,11 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory, manager
 from mailings.models import Mailing
 from mailings.tests.factories import mailing_to
+from reports.progress import mailing_progress
 from sending.claims import run_claim
 from sending.holds import hold_record
 from sending.models import Attempt, Delivery
 from sending.passes import run_pass
-from sending.progress import mailing_progress
 from sending.services import attempt_resend
 
 pytestmark = pytest.mark.django_db

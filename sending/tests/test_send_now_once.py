@@ -78,7 +78,7 @@ def test_send_now_on_a_one_off_mailing_is_its_only_run(signed_in, owner, smtp_se
 
 
 def test_editing_a_sent_one_off_mailing_does_not_schedule_it_again(signed_in, owner):
-    from sending.services import enqueue_run, mailing_schedule
+    from mailings.lifecycle import enqueue_run, mailing_schedule
 
     mailing = mailing_to(2, owner=owner, start_at=timezone.now() + dt.timedelta(hours=1))
     assert enqueue_run(mailing=Mailing.objects.get(pk=mailing.pk)) is True
@@ -109,7 +109,7 @@ def test_the_database_refuses_a_second_run_of_a_one_off_mailing(owner):
 def test_an_edit_between_the_press_and_the_claim_sends_once(signed_in, owner, smtp_server):
     """Found in review: Send now, then the owner moves the start before a worker took
     the run; the edit must not schedule the mailing again."""
-    from sending.services import enqueue_run, mailing_schedule
+    from mailings.lifecycle import enqueue_run, mailing_schedule
 
     mailing = mailing_to(3, owner=owner, start_at=timezone.now() + dt.timedelta(hours=1))
     assert enqueue_run(mailing=Mailing.objects.get(pk=mailing.pk)) is True
@@ -145,8 +145,8 @@ def test_a_one_off_mailing_whose_window_passed_unsent_may_still_be_sent(signed_i
 
 def test_a_scheduler_claim_racing_a_press_runs_the_slot_once(owner, smtp_server):
     """The press is read by one process, the due slot by another, before either wrote."""
+    from mailings.lifecycle import enqueue_run
     from sending.claims import run_claim
-    from sending.services import enqueue_run
 
     mailing = mailing_to(3, owner=owner)
     seen_by_scheduler = Mailing.objects.get(pk=mailing.pk)

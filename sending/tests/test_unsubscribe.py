@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from audience.models import Client
 from conftest import PageVisitor
+from mailings.lifecycle import enqueue_run
 from mailings.tests.factories import ClientFactory, mailing_to, unsubscribe_token
 from sending.models import Attempt
 from sending.passes import run_pass
-from sending.services import enqueue_run
 
 pytestmark = pytest.mark.django_db
 

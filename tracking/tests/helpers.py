@@ -5,8 +5,8 @@ import email.policy
 import re
 from urllib.parse import urlsplit
 
+from mailings.lifecycle import mailing_schedule
 from sending.passes import run_pass
-from sending.services import mailing_schedule
 
 SITE = "https://mail.rassylka.example"
 TRACKED = re.compile(rf"{re.escape(SITE)}/([lo])/([^/\s\"]+)/")

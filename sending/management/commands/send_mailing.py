@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from mailings.lifecycle import enqueue_run
 from mailings.models import Mailing
 from sending.passes import run_pass
-from sending.services import enqueue_run
 
 
 class Command(BaseCommand):

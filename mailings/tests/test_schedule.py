@@ -8,12 +8,12 @@ import pytest
 import time_machine
 
 from accounts.tests.factories import UserFactory
+from mailings.lifecycle import mailing_schedule
 from mailings.models import Mailing
+from mailings.schedule import next_run
 from mailings.tests.factories import ClientFactory, DueMailingFactory
 from sending.models import Attempt
 from sending.passes import run_pass
-from sending.schedule import next_run
-from sending.services import mailing_schedule
 
 UTC = dt.UTC
 MOSCOW = ZoneInfo("Europe/Moscow")

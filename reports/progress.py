@@ -1,14 +1,10 @@
 """What the mailing page shows about the current run, for the template and its JSON feed."""
 
-from datetime import datetime, timedelta
-
-from django.db.models import Exists, OuterRef, Q
 from django.utils import formats, timezone
 
-from mailings.models import Mailing
-
-from .holds import hold_current
-from .models import SCHEDULED, Attempt, Delivery
+from mailings.models import SCHEDULED, Mailing
+from sending.holds import hold_current
+from sending.models import Attempt, Delivery
 
 
 def _when(moment) -> str:
@@ -87,29 +83,3 @@ def mailing_progress(*, mailing: Mailing) -> dict:
             }
     data["active"] = running or waiting
     return data
-
-
-# A run with recipients waiting that no process has touched for this long has stalled.
-STALLED_AFTER = timedelta(minutes=1)
-
-
-def stalled_runs(*, now: datetime | None = None) -> list[int]:
-    """Runs under way with recipients due for over a minute while nothing at all was
-    claimed for sending in that minute (no scheduler or worker is sending: a lost batch,
-    a broker or scheduler away). Not while sending is on hold: that says why itself."""
-    now = now or timezone.now()
-    since = now - STALLED_AFTER
-    if hold_current(now=now) is not None:
-        return []
-    unfinished = Attempt.objects.in_progress().filter(paused_at__isnull=True)
-    if Delivery.objects.filter(attempt__in=unfinished, claimed_at__gte=since).exists():
-        return []
-    overdue = Delivery.objects.filter(
-        attempt=OuterRef("pk"), status=Delivery.Status.PENDING
-    ).filter(Q(next_try_at__lte=since) | Q(next_try_at__isnull=True))
-    return list(
-        unfinished.filter(started_at__lte=since)
-        .filter(Exists(overdue))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
