@@ -53,14 +53,23 @@ seed: install .env
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 
+# pytest-xdist: one worker per core, each with a test database and var folder of its own
+# (config/test_settings.py). `--dist load` hands the tests out in pytest-django's order,
+# so each worker runs the transactional tests (whose flush drops the rows migrations
+# made, such as the role groups) after the others, as one process would; worksteal
+# does not. `make test TEST_WORKERS=0` runs the suite in one process.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist load
+
 # The suite on the embedded defaults (SQLite, file cache). Tests that need PostgreSQL,
 # Redis, RabbitMQ or Chromium skip with a reason when those are missing.
 test: install
-	$(BIN)/pytest
+	$(PYTEST)
 
-# The edit-test loop: no slow, services or browser tests (a few seconds, not minutes).
+# The edit-test loop: no slow, services or browser tests, and a few generated examples
+# each (conftest.py's Hypothesis profiles), under a minute.
 test-fast: install
-	$(BIN)/pytest -m "not slow and not services and not browser"
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-fast} $(PYTEST) -m "not slow and not services and not browser"
 
 # Ruff, and the house's layers (pyproject.toml's import-linter contract: arrows point down).
 lint: $(VENV)/.installed

@@ -30,13 +30,60 @@ def require_tcp(url: str, name: str) -> None:
         service_unavailable(f"{name} is not reachable at {parts.hostname}:{parts.port}: {error}")
 
 
+def clear_cache() -> None:
+    """Empty the default cache of this test process. The xdist workers of a run on Redis
+    share CACHE_URL's database, and Redis clears a whole database at once: there each
+    worker deletes only the keys of its own KEY_PREFIX (test_settings: one per process)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+    from redis.exceptions import RedisError
+
+    cache = caches["default"]  # the backend itself (django.core.cache.cache is a proxy)
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    try:
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    except RedisError:
+        pass  # a Redis that is away holds nothing to clear, as ResilientRedisCache says
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    from django.core.cache import cache
-
-    cache.clear()
+    clear_cache()
     yield
-    cache.clear()
+    clear_cache()
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """A transaction around the rest of a module's tests, rolled back after the last.
+    Rows a module-scoped fixture makes in it (a matrix's world) are made once, not once
+    per case; each test still runs in a savepoint of its own (`db`), so what one case
+    writes the next does not see. Python objects kept across cases are not rolled back:
+    hand each case fresh copies of those it may change (see `fresh`)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def fresh(value):
+    """`value` with every model instance in it read again from the database (in dicts,
+    lists and tuples): a case's changes to the instances do not reach the next case."""
+    from django.db.models import Model
+
+    if isinstance(value, Model):
+        return type(value)._default_manager.get(pk=value.pk)
+    if isinstance(value, dict):
+        return {key: fresh(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(fresh(item) for item in value)
+    return value
 
 
 @pytest.fixture
@@ -170,4 +217,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile("ci", settings.get_profile("default"), max_examples=120)
+# `make test-fast`, the edit-test loop: every generated-input test still runs, on a few
+# examples.
+settings.register_profile("fast", settings.get_profile("default"), max_examples=3)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))

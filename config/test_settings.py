@@ -5,7 +5,13 @@ import tempfile
 
 os.environ.setdefault("SECRET_KEY", "insecure-key-for-tests-only")
 os.environ.setdefault("ENV_FILE", os.devnull)
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="rassylka-test-"))
+# A var folder (SQLite test database, file cache, media, outbox, send lock) of each test
+# process's own, shared with the processes its tests start. xdist's workers inherit the
+# environment of the pytest that started them, so each takes a folder of its own.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if "VAR_DIR" not in os.environ or os.environ.get("TEST_VAR_DIR_WORKER", "") != _worker:
+    os.environ["VAR_DIR"] = tempfile.mkdtemp(prefix=f"rassylka-test-{_worker}")
+    os.environ["TEST_VAR_DIR_WORKER"] = _worker
 # Playwright's sync API runs an event loop in the test thread; the ORM calls there are
 # ordinary synchronous test code.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

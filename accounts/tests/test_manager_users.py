@@ -33,7 +33,8 @@ def test_it_lists_every_user_with_their_counts(csrf_client, boss):
 
 def test_it_searches_and_filters_blocked_users(csrf_client, boss):
     UserFactory(email="anna@example.com")
-    UserFactory(email="boris@example.com", is_active=False)
+    # Named: a random first name (Hannah, Joanna) would match the search too.
+    UserFactory(email="boris@example.com", first_name="Boris", is_active=False)
     found = csrf_client.get("/manager/users/", {"q": "ANNA"}).context["users"]
     assert [u.email for u in found] == ["anna@example.com"]
     blocked = csrf_client.get("/manager/users/", {"state": "blocked"}).context["users"]

@@ -18,6 +18,10 @@ def bearer(text: str | None) -> APIClient:
 
 @pytest.fixture
 def world(db):
+    return world_build()
+
+
+def world_build() -> dict:
     """An owner with one of everything (and a bounced client; the client on a list, tagged,
     and a segment of that tag), a stranger with the same, a manager; a token each."""
     owner, stranger = UserFactory(time_zone="UTC"), UserFactory()

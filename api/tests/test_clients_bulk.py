@@ -79,6 +79,7 @@ def test_bulk_refuses_more_than_ten_thousand_rows(world, owner_api):
     assert Client.objects.count() == before
 
 
+@pytest.mark.slow
 def test_ten_thousand_clients_in_a_few_queries_and_seconds(world, owner_api, capsys):
     existing = [
         Client(owner=world["owner"], email=f"c{n}@example.org", full_name="old")

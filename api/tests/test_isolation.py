@@ -6,12 +6,25 @@ import pytest
 from django.utils import timezone
 
 from api.models import ApiToken
-from api.tests.conftest import bearer
+from api.tests.conftest import bearer, world_build
 from audience.models import Client, MailingList, Membership, Segment, Tag
+from conftest import fresh
 from content.models import Message
 from mailings.models import Mailing
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def module_world(module_transaction):
+    """Made once for the module's cases (each rolls back what it writes)."""
+    return world_build()
+
+
+@pytest.fixture
+def world(module_world, db):
+    return fresh(module_world)
+
 
 CLIENT = {"email": "new@example.org", "full_name": "Анна"}
 MESSAGE = {"subject": "Hi", "body": "Hello, {{ full_name }}"}
@@ -104,7 +117,15 @@ def expected(caller: str, method: str, path: str, owner_answer: int) -> int:
     return 200 if not writes else owner_answer
 
 
-@pytest.mark.parametrize("caller", CALLERS)
+# The edit-test loop (`make test-fast`) calls every endpoint as its owner and as another
+# user; the other callers' cases are `slow`, for `make test`.
+@pytest.mark.parametrize(
+    "caller",
+    [
+        pytest.param(caller, marks=[] if caller in ("owner", "other user") else pytest.mark.slow)
+        for caller in CALLERS
+    ],
+)
 @pytest.mark.parametrize(
     "method, path, body, owner_answer", ENDPOINTS, ids=[f"{m} {p}" for m, p, *_ in ENDPOINTS]
 )

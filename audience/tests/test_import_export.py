@@ -133,6 +133,7 @@ def test_a_file_over_the_limit_is_refused(signed_in):
     assert "file" in response.context["form"].errors
 
 
+@pytest.mark.slow
 def test_ten_thousand_rows_import_in_a_few_seconds(owner, capsys):
     ClientFactory.create_batch(50, owner=owner, comment="")  # some rows become updates
     existing = list(Client.objects.values_list("email", flat=True))

@@ -4,7 +4,6 @@ and the result page follows the rows as they are read."""
 import datetime as dt
 import signal
 import threading
-import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -196,19 +195,17 @@ def test_with_celery_the_upload_becomes_a_task_on_commit(
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_scheduler_is_woken_by_an_upload(csrf_client):
-    scheduler = manage("run_scheduler", "--interval", "30")
+    # An hour between passes: an import done at all is one the upload woke it up for.
+    scheduler = manage("run_scheduler", "--interval", "3600")
     try:
         wait_for(lambda: last_beat(), timeout=20, what="the scheduler's heartbeat")
         csrf_client.force_login(UserFactory())
-        started = time.monotonic()
         post_upload(csrf_client, csv_of(10))
-        # The scheduler sleeps 30 s between passes, but the upload wakes it up.
         wait_for(
             lambda: ClientImport.objects.filter(status="done").exists(),
-            timeout=15,
+            timeout=60,
             what="the import done by the scheduler",
         )
-        assert time.monotonic() - started < 15
         assert Client.objects.count() == 10
     finally:
         scheduler.send_signal(signal.SIGTERM)

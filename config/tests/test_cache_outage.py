@@ -22,11 +22,37 @@ def redis(settings, private_redis):
     return private_redis
 
 
+class Clock:
+    """config.cache's clock, moved by the test: RETRY_AFTER passes without waiting it."""
+
+    def __init__(self):
+        self.now = time.monotonic()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr("config.cache.time", clock)
+    return clock
+
+
+def comes_back(clock) -> bool:
+    """Whether the cache works again, asked once the interval without retries is over."""
+    clock.advance(ResilientRedisCache.RETRY_AFTER)
+    return cache.add("back", 1) and cache.get("back") == 1
+
+
 def outage_records(caplog) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "config.cache"]
 
 
-def test_a_stopped_redis_reads_as_an_empty_cache_and_is_logged_once(redis, caplog):
+def test_a_stopped_redis_reads_as_an_empty_cache_and_is_logged_once(redis, clock, caplog):
     caplog.set_level(logging.WARNING, logger="config.cache")
     cache.set("kept", "value")
     redis.stop()
@@ -45,13 +71,13 @@ def test_a_stopped_redis_reads_as_an_empty_cache_and_is_logged_once(redis, caplo
         assert cache.touch("kept") is False
         with pytest.raises(ValueError):
             cache.incr("counter")
-        time.sleep(0.1)  # the loop spans several RETRY_AFTER intervals: Redis is retried
+        clock.advance(0.1)  # the loop spans several RETRY_AFTER intervals: Redis is retried
     assert cache.outage and "refused" in cache.outage.lower()
     assert len(outage_records(caplog)) == 1
     assert "fails; carrying on without it" in outage_records(caplog)[0]
 
     redis.start()
-    wait_for(lambda: cache.add("back", 1) and cache.get("back") == 1, timeout=5, what="Redis")
+    wait_for(lambda: comes_back(clock), timeout=5, what="Redis")
     assert cache.outage is None
     assert len(outage_records(caplog)) == 2
     assert "works again" in outage_records(caplog)[1]
@@ -63,18 +89,25 @@ def test_a_stopped_redis_reads_as_an_empty_cache_and_is_logged_once(redis, caplo
     assert len(outage_records(caplog)) == 3
 
 
-def test_a_hung_redis_costs_one_timeout_per_interval_not_per_call(redis):
+def test_a_hung_redis_costs_one_timeout_per_interval_not_per_call(redis, clock, monkeypatch):
     cache.set("kept", "value")
+    tries = []
+    get = cache._cache.get  # the call that reaches Redis
+    monkeypatch.setattr(cache._cache, "get", lambda *args: tries.append(args) or get(*args))
     redis.pause()
-    started = time.monotonic()
     for _ in range(50):
         assert cache.get("kept") is None
-    # One socket timeout (0.5 s), then no call tries Redis for RETRY_AFTER (1 s).
-    assert time.monotonic() - started < ResilientRedisCache.RETRY_AFTER
+        clock.advance(ResilientRedisCache.RETRY_AFTER / 60)
+    # One socket timeout (0.5 s), then no call tries Redis for RETRY_AFTER (1 s)...
+    assert len(tries) == 1
+    # ...and the first call after it tries again.
+    clock.advance(ResilientRedisCache.RETRY_AFTER)
+    assert cache.get("kept") is None
+    assert len(tries) == 2
     redis.resume()
 
 
-def test_a_write_missed_during_the_outage_is_not_read_back_stale(redis):
+def test_a_write_missed_during_the_outage_is_not_read_back_stale(redis, clock):
     """Redis hangs and comes back with its data: the version bump that did not happen
     must not leave the old version in force (the blog would serve stale fragments)."""
     cache.set("blog:version", "old", None)
@@ -82,7 +115,7 @@ def test_a_write_missed_during_the_outage_is_not_read_back_stale(redis):
     redis.pause()
     cache.set("blog:version", "new", None)  # times out: not written
     redis.resume()
-    time.sleep(ResilientRedisCache.RETRY_AFTER)
+    clock.advance(ResilientRedisCache.RETRY_AFTER)
     assert cache.get("blog:version") is None
     assert cache.get("untouched") == "still here"  # Redis kept its data indeed
     cache.set("blog:version", "newer", None)
@@ -90,7 +123,7 @@ def test_a_write_missed_during_the_outage_is_not_read_back_stale(redis):
     assert cache.get("blog:version") == "newer"
 
 
-def test_a_full_redis_is_one_outage_not_one_per_write(redis, caplog):
+def test_a_full_redis_is_one_outage_not_one_per_write(redis, clock, caplog):
     """Out of memory (noeviction), Redis still reads and deletes but refuses to store:
     logged once, until a value can be stored again."""
     import redis as redis_client
@@ -105,13 +138,13 @@ def test_a_full_redis_is_one_outage_not_one_per_write(redis, caplog):
             cache.set(f"page:{n}", "html")
             cache.get("kept")
             cache.delete("gone")
-            time.sleep(0.05)
+            clock.advance(0.05)
         assert cache.get(f"page:{n}") is None
         assert "OutOfMemoryError" in cache.outage
         assert len(outage_records(caplog)) == 1, outage_records(caplog)
     finally:
         admin.config_set("maxmemory", 0)
-    wait_for(lambda: cache.add("back", 1) and cache.get("back") == 1, timeout=5, what="Redis")
+    wait_for(lambda: comes_back(clock), timeout=5, what="Redis")
     assert len(outage_records(caplog)) == 2
     assert "works again" in outage_records(caplog)[1]
 

@@ -38,6 +38,7 @@ from audience.suppressions import suppression_record
 from audience.tests.factories import MembershipFactory, TagFactory
 from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
+from conftest import fresh
 from content.links import Signer
 from content.models import Link, MessageAttachment, MessageImage
 from mailings.tests.factories import (
@@ -353,8 +354,14 @@ def page_id(page: Page) -> str:
 
 
 @pytest.fixture
-def world() -> dict:
-    """One of everything, owned by `user`; `other user` owns a copy of it all."""
+def world(module_world, db) -> dict:
+    return fresh(module_world)
+
+
+@pytest.fixture(scope="module")
+def module_world(module_transaction) -> dict:
+    """One of everything, owned by `user`; `other user` owns a copy of it all. Made once
+    for the module's pages (each example rolls back what it writes)."""
     objects = {}
     for prefix in ("", "stranger_"):
         owner = UserFactory()

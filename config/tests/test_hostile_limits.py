@@ -109,6 +109,7 @@ def test_json_nested_to_the_limit_is_read(world):
     assert response.status_code == 201, response.content[:300]
 
 
+@pytest.mark.slow
 def test_a_3_mb_request_within_the_api_limit_is_taken(world, settings):
     # Over Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), which used to answer first (an
     # HTML 400): the API's own documented limit is the one that counts.

@@ -13,6 +13,12 @@ pytestmark = pytest.mark.django_db
 TOKEN = "monitor-token-for-tests"
 
 
+@pytest.fixture(autouse=True)
+def _no_wait_before_the_broker_retry(monkeypatch):
+    # kombu sleeps 2 s before its one retry of a broker that refused: not in a test.
+    monkeypatch.setattr("kombu.utils.functional.sleep", lambda seconds: None)
+
+
 @pytest.fixture
 def client(settings):
     """A monitor holding HEALTHZ_TOKEN: it sees every detail."""

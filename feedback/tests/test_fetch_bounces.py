@@ -126,6 +126,7 @@ def test_a_wrong_password_is_a_clear_error(dovecot, settings):
         call_command("fetch_bounces")
 
 
+@pytest.mark.slow
 def test_a_mailbox_of_many_reports_is_read_in_bulk(dovecot):
     many = [
         DeliveryFactory(email=f"m{i}@example.org", client__email=f"m{i}@example.org")

@@ -22,12 +22,6 @@ def owner():
     return UserFactory(time_zone="Europe/Moscow")
 
 
-@pytest.fixture
-def signed_in(csrf_client, owner):
-    csrf_client.force_login(owner)
-    return csrf_client
-
-
 def local_input(value: dt.datetime) -> str:
     return value.astimezone(zoneinfo.ZoneInfo("Europe/Moscow")).strftime("%Y-%m-%dT%H:%M")
 

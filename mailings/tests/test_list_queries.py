@@ -41,6 +41,7 @@ PATHS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ["owner", "manager"])
 def test_list_pages_do_not_grow_with_rows(client, capsys, role):
     owner = UserFactory()

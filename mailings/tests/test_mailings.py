@@ -180,6 +180,7 @@ def test_all_active_clients_in_one_tick_including_later_ones(signed_in, owner):
     assert edit.context["form"]["all_subscribed"].value() is True
 
 
+@pytest.mark.slow
 def test_the_form_lists_no_client_it_was_not_given(signed_in, owner):
     from audience.models import Client
 

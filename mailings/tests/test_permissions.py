@@ -13,6 +13,7 @@ from accounts.tests.factories import UserFactory, content_manager, manager
 from audience.imports import client_import_create
 from audience.models import Segment, Suppression
 from audience.tests.factories import MailingListFactory, MembershipFactory, TagFactory
+from conftest import fresh
 from feedback.services import feedback_record
 from mailings.tests.factories import (
     AttemptFactory,
@@ -152,10 +153,20 @@ def bounced_address(owner):
     return Suppression.objects.get(owner=owner)
 
 
-@pytest.fixture
-def world(settings):
+@pytest.fixture(autouse=True)
+def _no_dns(settings):
     # "Check" looks nothing up: a resolver setting it cannot use answers at once.
     settings.DNS_RESOLVER = "no-resolver-in-this-test"
+
+
+@pytest.fixture
+def world(module_world, db):
+    return fresh(module_world)
+
+
+@pytest.fixture(scope="module")
+def module_world(module_transaction):
+    """Made once for the module's 600 cases (each rolls back what it writes)."""
     owner = UserFactory()
     sender = SenderFactory(owner=owner)
     client = ClientFactory(owner=owner)
@@ -224,7 +235,15 @@ def sign_in(csrf_client, world, role):
     csrf_client.force_login(world[role])
 
 
-@pytest.mark.parametrize("role", ROLES)
+# The edit-test loop (`make test-fast`) tries every path as its owner and as another
+# user; the other roles' 400 cases are `slow`, for `make test`.
+@pytest.mark.parametrize(
+    "role",
+    [
+        pytest.param(role, marks=[] if role in ("owner", "other") else pytest.mark.slow)
+        for role in ROLES
+    ],
+)
 @pytest.mark.parametrize(
     ("method", "template", "expected"), MATRIX, ids=[f"{m} {t}" for m, t, _ in MATRIX]
 )

@@ -1,7 +1,6 @@
 import pytest
 from django.test import override_settings
 
-from accounts.tests.factories import UserFactory
 from senders.dns_checks import records_for
 from senders.models import Domain
 
@@ -10,51 +9,44 @@ from .factories import DomainFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-@pytest.fixture
-def owner(csrf_client):
-    user = UserFactory()
-    csrf_client.force_login(user)
-    return user
-
-
-def test_adding_a_domain_shows_the_records_to_publish(csrf_client, owner):
-    response = csrf_client.submit("/domains/new/", {"domain": "Shop.Test"})
+def test_adding_a_domain_shows_the_records_to_publish(signed_in, owner):
+    response = signed_in.submit("/domains/new/", {"domain": "Shop.Test"})
 
     domain = Domain.objects.get(owner=owner)
     assert response.status_code == 302
     assert response["Location"] == f"/domains/{domain.pk}/"
-    page = csrf_client.get(response["Location"]).content.decode()
+    page = signed_in.get(response["Location"]).content.decode()
     assert f"{domain.selector}._domainkey.shop.test" in page
     assert f"p={domain.public_key}" in page
     assert "v=DMARC1" in page
 
 
 @pytest.mark.parametrize("typed", ["not a domain", "http://shop.test/", "localhost", "a..b"])
-def test_what_is_not_a_domain_is_a_form_error(csrf_client, owner, typed):
-    response = csrf_client.submit("/domains/new/", {"domain": typed})
+def test_what_is_not_a_domain_is_a_form_error(signed_in, owner, typed):
+    response = signed_in.submit("/domains/new/", {"domain": typed})
 
     assert response.status_code == 200
     assert "is-invalid" in response.content.decode()
     assert not Domain.objects.exists()
 
 
-def test_an_international_domain_is_accepted_and_shown_in_its_own_letters(csrf_client, owner):
-    response = csrf_client.submit("/domains/new/", {"domain": "Пример.рф"})
+def test_an_international_domain_is_accepted_and_shown_in_its_own_letters(signed_in, owner):
+    response = signed_in.submit("/domains/new/", {"domain": "Пример.рф"})
 
     domain = Domain.objects.get()
     assert domain.domain == "xn--e1afmkfd.xn--p1ai"
-    assert "пример.рф" in csrf_client.get(response["Location"]).content.decode()
+    assert "пример.рф" in signed_in.get(response["Location"]).content.decode()
 
 
-def test_check_shows_each_records_state(csrf_client, owner, dns_server):
+def test_check_shows_each_records_state(signed_in, owner, dns_server):
     domain = DomainFactory(owner=owner, domain="shop.test")
     dkim = records_for(domain)[0]
     dns_server({dkim.name: [dkim.value], "shop.test": ["v=spf1 include:elsewhere.test ~all"]})
 
-    response = csrf_client.submit(f"/domains/{domain.pk}/check/", {}, form_url="/domains/")
+    response = signed_in.submit(f"/domains/{domain.pk}/check/", {}, form_url="/domains/")
 
     assert response.status_code == 302
-    page = csrf_client.get(f"/domains/{domain.pk}/").content.decode()
+    page = signed_in.get(f"/domains/{domain.pk}/").content.decode()
     assert 'data-kind="dkim" data-state="ok"' in page
     assert 'data-kind="spf" data-state="wrong"' in page
     assert "v=spf1 include:elsewhere.test ~all" in page  # what was found
@@ -63,10 +55,10 @@ def test_check_shows_each_records_state(csrf_client, owner, dns_server):
     assert domain.is_verified
 
 
-def test_a_dns_server_that_times_out_is_a_message_not_an_error(csrf_client, owner, silent_dns):
+def test_a_dns_server_that_times_out_is_a_message_not_an_error(signed_in, owner, silent_dns):
     domain = DomainFactory(owner=owner, domain="shop.test")
 
-    response = csrf_client.submit(
+    response = signed_in.submit(
         f"/domains/{domain.pk}/check/", {}, form_url="/domains/", follow=True
     )
 
@@ -74,11 +66,11 @@ def test_a_dns_server_that_times_out_is_a_message_not_an_error(csrf_client, owne
     assert "did not answer within" in response.content.decode()
 
 
-def test_the_page_still_shows_the_records_after_the_encryption_key_changed(csrf_client, owner):
+def test_the_page_still_shows_the_records_after_the_encryption_key_changed(signed_in, owner):
     domain = DomainFactory(owner=owner, domain="shop.test")
 
     with override_settings(FIELD_ENCRYPTION_KEY=["a different key"]):
-        page = csrf_client.get(f"/domains/{domain.pk}/")
+        page = signed_in.get(f"/domains/{domain.pk}/")
 
     assert page.status_code == 200
     assert domain.public_key in page.content.decode()

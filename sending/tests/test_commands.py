@@ -2,7 +2,6 @@
 
 import datetime as dt
 import signal
-import time
 import zoneinfo
 from io import StringIO
 
@@ -92,7 +91,8 @@ def test_send_mailing_fails_loudly_while_sending_is_paused(smtp_server):
 def test_the_scheduler_loop_sends_a_mailing_created_for_now_within_seconds(csrf_client, settings):
     server = SmtpServer().start()
     settings.EMAIL_URL = server.url
-    scheduler = manage("run_scheduler", "--interval", "5")
+    # An hour between passes: an email sent at all is one the new mailing woke it up for.
+    scheduler = manage("run_scheduler", "--interval", "3600")
     try:
         wait_for(lambda: last_beat(), timeout=20, what="the scheduler's heartbeat")
         owner = UserFactory(time_zone="Europe/Moscow")
@@ -100,7 +100,6 @@ def test_the_scheduler_loop_sends_a_mailing_created_for_now_within_seconds(csrf_
         client = ClientFactory(owner=owner)
         csrf_client.force_login(owner)
         now = timezone.now().astimezone(zoneinfo.ZoneInfo("Europe/Moscow"))
-        started = time.monotonic()
         response = csrf_client.submit(
             "/mailings/new/",
             {
@@ -112,9 +111,7 @@ def test_the_scheduler_loop_sends_a_mailing_created_for_now_within_seconds(csrf_
             },
         )
         assert response.status_code == 302
-        # The scheduler sleeps 5 s between passes, but the new mailing wakes it up.
-        wait_for(lambda: server.copies(), timeout=4, what="the email in the sink")
-        assert time.monotonic() - started < 4
+        wait_for(lambda: server.copies(), timeout=60, what="the email in the sink")
         assert server.copies() == {client.email: 1}
         at, source = last_beat()
         assert source == "run_scheduler"

@@ -2,7 +2,6 @@
 
 import email
 import email.policy
-import time
 from datetime import timedelta
 
 import pytest
@@ -27,10 +26,9 @@ def _queued_backend(settings):
 def test_sign_up_answers_at_once_while_the_smtp_server_hangs(csrf_client, smtp_server, settings):
     settings.SMTP_TIMEOUT = 5
     smtp_server.faults.no_greeting = True
-    started = time.monotonic()
     response = csrf_client.submit("/accounts/signup/", SIGNUP)
-    assert time.monotonic() - started < 2
     assert response.status_code == 302
+    assert smtp_server.handler.connections == 0  # the request did not even connect
     queued = QueuedEmail.objects.get()
     assert (queued.recipient, queued.status) == ("new@example.com", "pending")
 

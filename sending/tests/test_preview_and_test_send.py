@@ -5,9 +5,9 @@ import email
 import email.policy
 
 import pytest
-from django.core.cache import cache
 
 from accounts.tests.factories import UserFactory
+from conftest import clear_cache
 from content.models import Message
 from mailings.lifecycle import mailing_schedule
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory
@@ -134,7 +134,7 @@ def test_a_test_goes_only_to_ones_own_addresses(signed_in, owner, rich):
 
 
 def test_test_sends_are_limited_to_a_few_a_minute(signed_in, owner, rich):
-    cache.clear()
+    clear_cache()
     for _ in range(TEST_SENDS_PER_MINUTE + 2):
         signed_in.submit(f"/messages/{rich.pk}/test/", {"to": owner.email}, form_url="/messages/")
     assert QueuedEmail.objects.count() == TEST_SENDS_PER_MINUTE

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from config.tests.services import redis_cache_settings
+from sending import rates
 from sending.models import RateSchedule
 from sending.rates import BLOCK_SECONDS, SharedRateLimiter
 
@@ -17,47 +18,68 @@ PER_WORKER = 20
 
 
 def two_workers(key: str, rate: float = RATE, per_worker: int = PER_WORKER) -> list[float]:
-    """When each message of two workers could go, one limiter each, side by side."""
-    times: list[float] = []
+    """The send slots (time.monotonic()) two workers get for their messages, one limiter
+    each, side by side."""
+    slots: list[float] = []
     lock = threading.Lock()
 
     def worker():
         limiter = SharedRateLimiter(key, rate)
         try:
-            for _ in range(per_worker):
-                delay = limiter.next_slot() - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                with lock:
-                    times.append(time.monotonic())
+            taken = [limiter.next_slot() for _ in range(per_worker)]
         finally:
             connection.close()
+        with lock:
+            slots.extend(taken)
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return sorted(times)
+    return sorted(slots)
 
 
-def assert_combined_rate(times: list[float], rate: float = RATE) -> None:
-    assert len(times) == 2 * PER_WORKER
+def assert_combined_rate(slots: list[float], rate: float = RATE) -> None:
+    assert len(slots) == 2 * PER_WORKER
     # One schedule: every gap between slots is kept, whichever worker took them.
-    span = times[-1] - times[0]
-    assert span >= (len(times) - 1) / rate * 0.95, f"{len(times)} messages in {span:.2f} s"
-    # Two limiters each keeping the rate alone would have taken about half as long.
-    assert span < (len(times) - 1) / rate * 2
+    span = slots[-1] - slots[0]
+    assert span >= (len(slots) - 1) / rate * 0.95, f"{len(slots)} messages in {span:.2f} s"
+    # Two limiters each keeping the rate alone would have given about half the span.
+    assert span < (len(slots) - 1) / rate * 2
+
+
+class FrozenClock:
+    """One instant for sending.rates' time.time() and time.monotonic(): the slots the
+    database books are then exactly where the schedule puts them."""
+
+    def __init__(self):
+        self.now = time.monotonic()
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_database_holds_the_rate_for_two_workers_together(settings):
+def test_the_database_holds_the_rate_for_two_workers_together(settings, monkeypatch):
     # Whatever cache the suite runs with (Redis on the PostgreSQL run): one that is not.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    assert_combined_rate(two_workers("db-test"))
-    schedule = RateSchedule.objects.get(key="db-test")
-    # Booked in blocks of about BLOCK_SECONDS, not one row update per message.
-    assert schedule.next_at > time.time() - 1
+    clock = FrozenClock()
+    monkeypatch.setattr("sending.rates.time", clock)
+    bookings = []
+    book = rates._book_in_database
+    monkeypatch.setattr(
+        rates, "_book_in_database", lambda *args: bookings.append(args) or book(*args)
+    )
+    slots = two_workers("db-test")
+    assert_combined_rate(slots)
+    # No two messages share a slot: each is a slot of its own on the one schedule.
+    assert len({round((slot - clock.now) * RATE) for slot in slots}) == len(slots)
+    # Booked in blocks of about BLOCK_SECONDS (8 slots), not one row update per message.
+    assert len(bookings) == 2 * 3
 
 
 @pytest.mark.services

@@ -90,6 +90,7 @@ def test_replays_count_once_per_recipient(client, mailing, smtp_server):
     assert Click.objects.count() == 2
 
 
+@pytest.mark.slow
 def test_a_flood_on_one_link_writes_one_row(client, mailing, smtp_server):
     link = tracked(parts_of(send(mailing, smtp_server)[0])[0])[0]
     # The clock stands still: the flood falls in one replay window however slow the host.
