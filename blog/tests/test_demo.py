@@ -18,6 +18,7 @@ def media(settings, tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_it_creates_published_posts_and_a_draft_with_images(media):
     users = seed_users()
     seed_posts(users)
@@ -32,6 +33,7 @@ def test_it_creates_published_posts_and_a_draft_with_images(media):
     assert newest.title == POSTS[0][0]
 
 
+@pytest.mark.slow
 def test_running_it_twice_changes_nothing(media, django_capture_on_commit_callbacks):
     users = seed_users()
     with django_capture_on_commit_callbacks(execute=True):

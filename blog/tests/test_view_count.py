@@ -49,6 +49,7 @@ def test_drafts_previewed_by_editors_do_not_count(client):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_concurrent_views_lose_no_count():
     post = PostFactory()
     threads, per_thread = 8, 15

@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from e2e.stack import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +31,7 @@ def site_url(**env) -> str:
     ).stdout.strip()
 
 
+@pytest.mark.slow
 def test_site_url_follows_port_unless_set(tmp_path):
     base = {"ENV_FILE": os.devnull, "VAR_DIR": str(tmp_path)}
     assert site_url(**base) == "http://127.0.0.1:8000"

@@ -22,6 +22,7 @@ def snapshot() -> dict:
     }
 
 
+@pytest.mark.slow
 def test_seed_demo_fills_the_workspace_and_a_second_run_changes_nothing():
     call_command("seed_demo", verbosity=0)
     first = snapshot()

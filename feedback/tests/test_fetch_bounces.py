@@ -120,6 +120,7 @@ def test_the_mailbox_takes_our_signed_message_id_and_ignores_a_guessed_one(dovec
     assert left_in_mailbox(dovecot) == 0
 
 
+@pytest.mark.slow
 def test_a_wrong_password_is_a_clear_error(dovecot, settings):
     settings.BOUNCE_MAILBOX_URL = dovecot.url("imap").replace(PASSWORD, "wrong")
     with pytest.raises(Exception, match="(?i)auth"):

@@ -17,6 +17,7 @@ from sending.passes import run_pass
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.slow
 def test_a_run_pauses_at_a_hard_bounce_rate_over_5_percent_and_resumes(
     smtp_server, csrf_client, django_capture_on_commit_callbacks, mailoutbox
 ):

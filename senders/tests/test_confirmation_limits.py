@@ -35,6 +35,7 @@ def resend(client, sender):
 
 
 @time_machine.travel(NOON, tick=False)
+@pytest.mark.slow
 def test_at_most_five_confirmations_an_hour_reach_one_address(csrf_client, owner):
     signed_in = login(csrf_client, owner)
     sender = SenderFactory(owner=owner, email="victim@example.org", confirmed_at=None)

@@ -74,6 +74,7 @@ def test_a_record_removed_later_takes_the_verification_back(dns_server):
     assert domain.verified_at is None
 
 
+@pytest.mark.slow
 def test_a_dns_server_that_never_answers_is_a_clear_message(silent_dns):
     domain = DomainFactory(domain="shop.test", verified_at=timezone.now())
 

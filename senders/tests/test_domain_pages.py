@@ -55,6 +55,7 @@ def test_check_shows_each_records_state(signed_in, owner, dns_server):
     assert domain.is_verified
 
 
+@pytest.mark.slow
 def test_a_dns_server_that_times_out_is_a_message_not_an_error(signed_in, owner, silent_dns):
     domain = DomainFactory(owner=owner, domain="shop.test")
 

@@ -58,6 +58,7 @@ def wait_out(hold: TransportHold) -> None:
     time.sleep(max(0.0, (hold.retry_at - timezone.now()).total_seconds()) + 0.05)
 
 
+@pytest.mark.slow
 def test_a_full_disk_pauses_with_its_own_reason_loses_nothing_and_leaves_no_temp_file(
     full_disk, settings, client
 ):
@@ -95,6 +96,7 @@ def test_a_full_disk_pauses_with_its_own_reason_loses_nothing_and_leaves_no_temp
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
 
 
+@pytest.mark.slow
 def test_a_success_between_two_failures_starts_the_pause_from_the_shortest_wait(
     full_disk, settings
 ):

@@ -100,6 +100,7 @@ def test_a_server_refusing_every_connection_with_421_pauses_then_gets_everything
     assert_everyone_once(smtp_server)
 
 
+@pytest.mark.slow
 def test_connections_closed_by_the_server_while_idle_are_opened_again(settings):
     server = SmtpServer(timeout=0.3).start()  # aiosmtpd hangs up after 0.3 s of silence
     settings.EMAIL_URL = server.url

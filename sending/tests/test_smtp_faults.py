@@ -97,6 +97,7 @@ def test_it_reuses_its_connections_for_the_whole_batch(smtp_server, connections)
     assert 1 <= smtp_server.handler.connections <= connections
 
 
+@pytest.mark.slow
 def test_it_retries_when_replies_are_slower_than_the_timeout(smtp_server):
     mailing_to(RECIPIENTS)
     smtp_server.faults.mail_delay = TEST_SMTP_TIMEOUT * 3
@@ -118,6 +119,7 @@ def test_it_retries_when_replies_are_slower_than_the_timeout(smtp_server):
     assert_nobody_twice(smtp_server)
 
 
+@pytest.mark.slow
 def test_a_reply_to_the_final_dot_slower_than_the_timeout_is_unknown_not_resent(smtp_server):
     mailing_to(RECIPIENTS)
     smtp_server.faults.data_delay = TEST_SMTP_TIMEOUT * 3
@@ -294,6 +296,7 @@ def test_the_breaker_pauses_longer_each_time_it_opens_again(settings):
     assert second.since == first.since
 
 
+@pytest.mark.slow
 def test_it_gives_up_on_a_server_that_never_greets(smtp_server):
     mailing_to(RECIPIENTS)
     smtp_server.faults.no_greeting = True

@@ -34,6 +34,7 @@ def hits_within(seconds: float, expected: int) -> int:
     return count
 
 
+@pytest.mark.slow
 def test_the_pixel_answers_before_its_hit_is_written_and_the_writer_writes_it(client, settings):
     settings.TRACKING_FLUSH_MS = 1000
     delivery = DeliveryFactory(sent_at=timezone.now())
