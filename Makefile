@@ -45,7 +45,7 @@ run: install .env
 		else $(MANAGE) seed_demo && touch var/.demo-seeded; fi
 	@echo ""
 	@echo "  Rassylka is starting at http://$(HOST):$(PORT)/  (Ctrl-C stops everything)"
-	@echo "  Emails go to var/outbox/ as .eml files unless EMAIL_URL is set in .env"
+	@echo "  The scheduler's first line says where emails go (var/outbox/ or EMAIL_URL's server)"
 	@echo ""
 	@scripts/run-dev $(HOST) $(PORT)
 

@@ -82,3 +82,34 @@ def test_run_dev_hands_its_port_to_the_site_and_the_scheduler(tmp_path):
     finally:
         os.killpg(run_dev.pid, signal.SIGTERM)
         run_dev.wait(timeout=20)
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_run_dev_cleanly(tmp_path):
+    """Ctrl-C is how `make run` ends: a clean stop, which make must not report as an error."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "ENV_FILE": os.devnull,
+        "VAR_DIR": str(tmp_path),
+        "DEBUG": "true",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    run_dev = subprocess.Popen(
+        ["scripts/run-dev", "127.0.0.1", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while len(django_children_of(run_dev.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(django_children_of(run_dev.pid)) == 2
+        os.killpg(run_dev.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
+        assert run_dev.wait(timeout=20) == 0
+    finally:
+        if run_dev.poll() is None:
+            os.killpg(run_dev.pid, signal.SIGKILL)

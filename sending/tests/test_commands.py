@@ -133,3 +133,14 @@ def test_send_mailings_steps_aside_while_an_earlier_pass_still_runs(smtp_server,
         assert not smtp_server.copies()
     command("send_mailings")
     assert len(smtp_server.copies()) == 2
+
+
+def test_the_scheduler_says_where_emails_go_without_a_password(settings):
+    from sending.management.commands.run_scheduler import Command
+
+    settings.EMAIL_URL = ""
+    assert "as .eml files" in Command.mail_destination()
+    settings.EMAIL_URL = "smtp+tls://me%40shop.ru:s3cret@smtp.example.com:2525"
+    said = Command.mail_destination()
+    assert "smtp.example.com:2525" in said
+    assert "s3cret" not in said

@@ -2,12 +2,15 @@ import logging
 import signal
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from config.redaction import mask_url_passwords
 from sending.conf import celery_enabled
 from sending.heartbeat import beat, wake_token
 from sending.passes import tick
+from transport.smtp import SendingPaused, SmtpSettings
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 "CELERY_BROKER_URL is set: this loop hands batches to Celery workers."
             )
-        self.stdout.write("Scheduler started.")
+        self.stdout.write(f"Scheduler started. {self.mail_destination()}")
         failures = 0
         # Only SIGTERM and SIGINT end the loop: a failed pass is logged and tried again.
         while not self.stopping:
@@ -51,6 +54,17 @@ class Command(BaseCommand):
                 failures += 1
                 self.sleep(min(interval * 2**failures, MAX_BACKOFF), wake=False)
         self.stdout.write("Scheduler stopped.")
+
+    @staticmethod
+    def mail_destination() -> str:
+        """Where emails go, said once at start: `make run` cannot know what .env holds."""
+        if not settings.EMAIL_URL:
+            return f"Emails go to {settings.EMAIL_OUTBOX_DIR}/ as .eml files (EMAIL_URL is not set)."
+        try:
+            smtp = SmtpSettings.from_url(settings.EMAIL_URL, timeout=0)
+        except SendingPaused as error:
+            return f"Emails are held: {mask_url_passwords(str(error))}."
+        return f"Emails go to the SMTP server {smtp.host}:{smtp.port} (EMAIL_URL)."
 
     def handle_one(self) -> bool:
         """One tick; False when it failed."""
