@@ -59,7 +59,8 @@ class Command(BaseCommand):
     def mail_destination() -> str:
         """Where emails go, said once at start: `make run` cannot know what .env holds."""
         if not settings.EMAIL_URL:
-            return f"Emails go to {settings.EMAIL_OUTBOX_DIR}/ as .eml files (EMAIL_URL is not set)."
+            outbox = settings.EMAIL_OUTBOX_DIR
+            return f"Emails go to {outbox}/ as .eml files (EMAIL_URL is not set)."
         try:
             smtp = SmtpSettings.from_url(settings.EMAIL_URL, timeout=0)
         except SendingPaused as error:
