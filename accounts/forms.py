@@ -3,12 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import User
 from .services import user_delete
+from .time_zones import time_zone_choices
 
 
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "time_zone", "tracking"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices(current=self.instance.time_zone)
 
 
 class AccountDeleteForm(forms.Form):

@@ -63,3 +63,26 @@ def test_delete_removes_the_account_and_logs_out(csrf_client):
 def test_allauth_forms_are_styled_like_the_rest(client, path):
     html = client.get(path).content.decode()
     assert html.count('class="form-control') >= 2
+
+
+def test_time_zones_are_offered_by_place_in_the_users_language(client):
+    client.force_login(UserFactory())
+    page = client.get("/accounts/profile/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert '<option value="Asia/Yekaterinburg">Россия — Екатеринбург (UTC+05:00)</option>' in page
+    assert "US/Eastern" not in page  # aliases of a zone are not offered twice
+    english = client.get("/accounts/profile/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert ">Russia — Yekaterinburg (UTC+05:00)</option>" in english
+
+
+def test_a_stored_alias_zone_stays_selected_and_valid(csrf_client):
+    user = UserFactory(time_zone="US/Eastern")
+    csrf_client.force_login(user)
+    page = csrf_client.get("/accounts/profile/").content.decode()
+    assert '<option value="US/Eastern" selected>' in page
+    response = csrf_client.submit(
+        "/accounts/profile/",
+        {"first_name": "", "last_name": "", "time_zone": "US/Eastern", "tracking": "aggregate"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.time_zone == "US/Eastern"
