@@ -28,6 +28,11 @@ class AccountAdapter(DefaultAccountAdapter):
             return request.META["REMOTE_ADDR"]
         return super().get_client_ip(request)
 
+    def respond_user_inactive(self, request, user):
+        # Only after the right password (allauth checks it first): the reason is theirs.
+        request.session["blocked_reason"] = user.blocked_reason
+        return super().respond_user_inactive(request, user)
+
     def format_email_subject(self, subject: str) -> str:
         return f"[{settings.SITE_NAME}] {subject}"
 

@@ -16,6 +16,10 @@ class ProfileForm(forms.ModelForm):
         self.fields["time_zone"].choices = time_zone_choices(current=self.instance.time_zone)
 
 
+class BlockForm(forms.Form):
+    reason = forms.CharField(label=_("Reason, shown to the user"), max_length=500, required=False)
+
+
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(
         label=_("Password"),

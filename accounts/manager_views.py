@@ -13,6 +13,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView
 
+from .forms import BlockForm
 from .models import User, manager_role
 from .services import user_block, user_unblock
 
@@ -101,7 +102,10 @@ class UserBlockView(ManagerMixin, View):
         return redirect("manager:users")
 
     def apply(self, user: User) -> None:
-        user_block(actor=self.request.user, user=user)
+        form = BlockForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError(form.errors["reason"])
+        user_block(actor=self.request.user, user=user, reason=form.cleaned_data["reason"])
 
 
 class UserUnblockView(UserBlockView):

@@ -55,6 +55,9 @@ class User(AbstractUser):
         help_text=_("For your mailings that do not choose for themselves."),
     )
 
+    # Shown to the blocked user at sign-in, so a block is never a dead end.
+    blocked_reason = models.CharField(_("reason for blocking"), max_length=500, blank=True)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
 

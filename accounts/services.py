@@ -14,17 +14,17 @@ def _check_may_manage(*, actor: User, user: User) -> None:
 
 
 @transaction.atomic
-def user_block(*, actor: User, user: User) -> None:
+def user_block(*, actor: User, user: User, reason: str = "") -> None:
     """Block a user: they cannot log in, their open sessions end and their mailings pause
-    (the dispatcher only runs mailings of active owners)."""
+    (the dispatcher only runs mailings of active owners). The reason is shown to them."""
     if user.pk == actor.pk:
         raise ValidationError(_("You cannot block yourself."))
     if user.is_superuser:
         raise ValidationError(_("A superuser cannot be blocked here."))
     _check_may_manage(actor=actor, user=user)
-    if user.is_active:
-        user.is_active = False
-        user.save(update_fields=["is_active"])
+    user.is_active = False
+    user.blocked_reason = reason.strip()
+    user.save(update_fields=["is_active", "blocked_reason"])
 
 
 @transaction.atomic
@@ -32,7 +32,8 @@ def user_unblock(*, actor: User, user: User) -> None:
     _check_may_manage(actor=actor, user=user)
     if not user.is_active:
         user.is_active = True
-        user.save(update_fields=["is_active"])
+        user.blocked_reason = ""
+        user.save(update_fields=["is_active", "blocked_reason"])
 
 
 @transaction.atomic

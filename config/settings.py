@@ -49,6 +49,9 @@ SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', defau
 SITE_URL = SITE_URL.rstrip("/")
 # How account emails and their subjects name the service.
 SITE_NAME = env.str("SITE_NAME", default="Rassylka")
+# Where people write when a page tells them to ask (a blocked account, a lost email);
+# without it those pages say to ask the service's administrator.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
@@ -119,6 +122,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.context_processors.site",
             ],
         },
     },

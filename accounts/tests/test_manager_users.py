@@ -152,3 +152,51 @@ def test_a_superuser_blocks_and_unblocks_a_manager(csrf_client):
     csrf_client.submit(f"/manager/users/{colleague.pk}/unblock/", form_url="/manager/users/")
     colleague.refresh_from_db()
     assert colleague.is_active
+
+
+def test_a_block_carries_its_reason_to_the_user(csrf_client, boss, settings):
+    from django.test import Client
+
+    from accounts.tests.factories import PASSWORD
+
+    settings.SUPPORT_EMAIL = "help@shop.example"
+    target = UserFactory(email="spammy@example.com")
+    csrf_client.submit(
+        f"/manager/users/{target.pk}/block/",
+        {"reason": "  Жалобы на спам от получателей  "},
+        form_url="/manager/users/",
+    )
+    target.refresh_from_db()
+    assert (target.is_active, target.blocked_reason) == (False, "Жалобы на спам от получателей")
+    assert "Жалобы на спам от получателей" in csrf_client.get("/manager/users/").content.decode()
+
+    visitor = Client()
+    response = visitor.post(
+        "/accounts/login/", {"login": target.email, "password": PASSWORD}, follow=True
+    )
+    page = response.content.decode()
+    assert response.redirect_chain[-1][0] == "/accounts/inactive/"
+    assert "Жалобы на спам от получателей" in page
+    assert 'href="mailto:help@shop.example"' in page
+    # Without the password, the reason is not told.
+    stranger = Client()
+    stranger.post("/accounts/login/", {"login": target.email, "password": "wrong"})
+    assert "Жалобы" not in stranger.get("/accounts/inactive/").content.decode()
+
+    csrf_client.submit(f"/manager/users/{target.pk}/unblock/", form_url="/manager/users/")
+    target.refresh_from_db()
+    assert (target.is_active, target.blocked_reason) == (True, "")
+
+
+def test_an_overlong_reason_is_refused_with_a_message(csrf_client, boss):
+    target = UserFactory()
+    response = csrf_client.submit(
+        f"/manager/users/{target.pk}/block/",
+        {"reason": "x" * 501},
+        form_url="/manager/users/",
+        follow=True,
+    )
+    assert response.status_code == 200
+    target.refresh_from_db()
+    assert target.is_active
+    assert "500" in response.content.decode()

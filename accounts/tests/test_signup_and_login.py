@@ -138,3 +138,13 @@ def test_the_database_refuses_a_second_account_for_the_same_mailbox_in_another_c
     User.objects.create(email="anna@example.org")
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create(email="Anna@Example.org")  # around the manager, which lowers it
+
+
+def test_the_check_your_email_page_offers_a_way_on(client, settings):
+    settings.SUPPORT_EMAIL = ""
+    page = client.get("/accounts/confirm-email/").content.decode()
+    assert 'href="/accounts/login/"' in page
+    assert "mailto:" not in page
+    settings.SUPPORT_EMAIL = "help@shop.example"
+    page = client.get("/accounts/confirm-email/").content.decode()
+    assert 'href="mailto:help@shop.example"' in page
