@@ -287,7 +287,7 @@ PAGES = [
     Page("/reports/", fields=REPORT_PARAMS),
     Page("/reports/export/", fields=REPORT_PARAMS),
     Page("/manager/users/", fields={**LIST_PARAMS, "state": hostile.text}),
-    Page("/manager/users/{user}/block/", "POST", NEXT),
+    Page("/manager/users/{user}/block/", "POST", {**NEXT, "reason": hostile.text}),
     Page("/manager/users/{user}/unblock/", "POST", NEXT),
     Page("/blog/", fields={"page": hostile.integers}),
     Page("/blog/{post}/"),
