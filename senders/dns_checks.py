@@ -53,6 +53,27 @@ def spf_value() -> str:
     return f"v=spf1 include:{settings.SPF_INCLUDE} ~all"
 
 
+def spf_merged(found: list[str]) -> str:
+    """The one SPF record to publish instead of what the domain has: every mechanism it
+    already allows (from each record, as two records fail SPF permanently, RFC 7208 4.5)
+    plus our include, before the first record's `all` or `redirect=`."""
+    terms: list[str] = []
+    ending = ""
+    for text in found:
+        parts = text.split()
+        if not parts or parts[0].lower() != "v=spf1":
+            continue
+        for term in parts[1:]:
+            if term.lower().lstrip("+-~?") == "all" or term.lower().startswith("redirect="):
+                ending = ending or term
+            elif term.lower() not in (known.lower() for known in terms):
+                terms.append(term)
+    ours = f"include:{settings.SPF_INCLUDE}"
+    if ours.lower() not in (term.lower() for term in terms):
+        terms.append(ours)
+    return " ".join(["v=spf1", *terms, ending or "~all"])
+
+
 def records_for(domain) -> list[Record]:
     records = [
         Record(

@@ -15,7 +15,7 @@ from django.views.generic.base import TemplateView
 from workspace.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.roles import sees_everything
 
-from .dns_checks import KIND_LABELS, STATE_LABELS, records_for
+from .dns_checks import KIND_LABELS, STATE_LABELS, WRONG, records_for, spf_merged
 from .forms import BrandForm, DomainForm, RelayForm, SenderForm
 from .keys import KeyUnusable
 from .models import Brand, Domain, Relay, Sender
@@ -162,16 +162,22 @@ def _results_for_display(domain: Domain) -> list[dict]:
     checked = {result["name"]: result for result in domain.check_results}
     rows = []
     for record in records_for(domain):
+        if record.kind == "return_path":
+            continue  # BOUNCE_DOMAIN is the platform's: its operator publishes that one
         result = checked.get(record.name, {})
         state = result.get("state", "")
+        found = result.get("found", [])
+        spf_found = [text for text in found if text.lower().startswith("v=spf1")]
         rows.append(
             {
                 "record": record,
                 "kind_label": KIND_LABELS[record.kind],
                 "state": state,
                 "state_label": STATE_LABELS.get(state, ""),
-                "found": result.get("found", []),
+                "found": found,
                 "message": result.get("message", ""),
+                # An SPF record already there: ours merged into it, never a second one.
+                "merged": spf_merged(spf_found) if state == WRONG and spf_found else "",
             }
         )
     return rows

@@ -22,6 +22,7 @@ def test_a_token_is_shown_once_and_only_its_hash_is_kept(client):
     secret = text.split("_", 2)[2]
     assert token.secret_hash == secret_hash(secret) and secret not in token.secret_hash
     assert response["Cache-Control"].startswith("max-age=0")
+    assert f'data-copy="{text}"' in response.content.decode()  # a copy button for it
     listing = client.get("/accounts/api-tokens/")
     assert "shop" in listing.content.decode() and secret not in listing.content.decode()
     assert bearer(text).get("/api/v1/clients/").status_code == 200

@@ -173,3 +173,4 @@ def test_the_list_page_gives_its_public_form_and_the_form_can_ask_for_a_captcha(
     page = signed_in.get(response["Location"]).content.decode()
     assert f"/subscribe/{created.token}/" in page
     assert 'id="subscription-snippet"' in page
+    assert 'data-copy="&lt;form method=&quot;post&quot;' in page  # the snippet has a copy button

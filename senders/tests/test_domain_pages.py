@@ -75,3 +75,46 @@ def test_the_page_still_shows_the_records_after_the_encryption_key_changed(signe
 
     assert page.status_code == 200
     assert domain.public_key in page.content.decode()
+
+
+def test_an_existing_spf_record_gets_ours_merged_in(signed_in, owner, dns_server, settings):
+    settings.SPF_INCLUDE = "relay.platform.test"
+    domain = DomainFactory(owner=owner, domain="shop.test")
+    dns_server({"shop.test": ["v=spf1 include:_spf.google.com ip4:192.0.2.1 -all"]})
+
+    signed_in.submit(f"/domains/{domain.pk}/check/", {}, form_url="/domains/")
+
+    page = signed_in.get(f"/domains/{domain.pk}/").content.decode()
+    merged = "v=spf1 include:_spf.google.com ip4:192.0.2.1 include:relay.platform.test -all"
+    assert f'<code class="text-break">{merged}</code>' in page
+    assert f'data-copy="{merged}"' in page
+
+
+def test_the_platforms_return_path_record_is_not_the_users_to_publish(signed_in, owner, settings):
+    settings.BOUNCE_DOMAIN = "bounces.platform.test"
+    domain = DomainFactory(owner=owner, domain="shop.test")
+
+    page = signed_in.get(f"/domains/{domain.pk}/").content.decode()
+
+    assert "bounces.platform.test" not in page
+    assert 'data-kind="spf"' in page
+
+
+@pytest.mark.parametrize(
+    ("found", "merged"),
+    [
+        (["v=spf1 ~all"], "v=spf1 include:relay.platform.test ~all"),
+        (
+            ["v=spf1 mx redirect=_spf.example.net"],
+            "v=spf1 mx include:relay.platform.test redirect=_spf.example.net",
+        ),
+        # Two records fail SPF permanently: one record with what both allowed.
+        (["v=spf1 a -all", "v=spf1 mx A ~all"], "v=spf1 a mx include:relay.platform.test -all"),
+        (["v=spf1 include:RELAY.platform.test -all"], "v=spf1 include:RELAY.platform.test -all"),
+    ],
+)
+def test_spf_merge(settings, found, merged):
+    from senders.dns_checks import spf_merged
+
+    settings.SPF_INCLUDE = "relay.platform.test"
+    assert spf_merged(found) == merged
