@@ -71,3 +71,9 @@ def test_it_answers_404_for_a_missing_post(client):
     client.force_login(content_manager())
     assert client.get("/blog/999999/").status_code == 404
     assert client.get("/blog/999999/edit/").status_code == 404
+
+
+def test_the_blog_names_the_service_as_the_navbar_does(client):
+    # One name on a page: not «Rassylka» in the navbar and «Рассылка» in the text.
+    page = client.get("/blog/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "максимум из Rassylka" in page
