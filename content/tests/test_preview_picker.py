@@ -119,3 +119,10 @@ def test_a_manager_finds_the_owners_clients_only_and_sends_no_test(owner, messag
         str(Client.objects.get(full_name="Анна Своя"))
     ]
     assert "/test/" not in response.content.decode()
+
+
+def test_the_mailing_page_previews_its_message_as_it_sends_it(signed_in, owner, message):
+    mailing = MailingFactory(owner=owner, message=message)
+    page = signed_in.get(f"/mailings/{mailing.pk}/").content.decode()
+    link = f'href="/messages/{message.pk}/preview/?mailing={mailing.pk}" id="mailing-preview"'
+    assert link in page
