@@ -8,7 +8,10 @@ from email.utils import parseaddr
 
 import dkim
 import pytest
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from accounts.tests.factories import UserFactory
 from conftest import clear_cache
@@ -182,3 +185,25 @@ def test_after_sending_the_preview_shows_the_same_client(signed_in, owner, messa
     assert page.context["client"] == ada
     assert page.context["test_form"]["client"].value() == ada.pk
     assert f'name="client" value="{ada.pk}"' in page.content.decode()
+
+
+@pytest.mark.slow
+def test_no_client_or_mailing_value_but_ones_own_personalises_a_test(signed_in, owner, message):
+    """Whatever arrives as `client` or `mailing`: an answer, never a 500, and no copy
+    personalised as anyone but the user's own clients."""
+    stranger_client = ClientFactory(owner=UserFactory())
+    stranger_mailing = MailingFactory(owner=UserFactory())
+    ids = st.sampled_from([str(stranger_client.pk), str(stranger_mailing.pk), "0", "-1"])
+    values = st.one_of(ids, st.text(max_size=30), st.integers().map(str))
+
+    @given(client=values, mailing=values)
+    def run(client, mailing):
+        clear_cache()
+        with transaction.atomic():
+            response = send_test(signed_in, message, to=owner.email, client=client, mailing=mailing)
+            assert response.status_code == 302
+            # Queued only without either: the sample recipient, the default sender.
+            assert QueuedEmail.objects.exists() == (client == mailing == "")
+            transaction.set_rollback(True)
+
+    run()
