@@ -154,10 +154,35 @@ class MessageImageForm(forms.Form):
 
 
 class TestSendForm(forms.Form):
-    """Where the test copy goes: the user's own address or one of their senders'."""
+    """Where the test copy goes (the user's own address or one of their senders'), whom
+    it is personalised as (a client the preview shows; none: sample data) and which
+    mailing's sender it comes from (none: the user's default sender)."""
 
-    to = forms.ChoiceField(label=_("Send a test to"))
+    to = forms.ChoiceField(
+        label=_("Send a test to"),
+        error_messages={
+            "required": _("Choose one of your own addresses for the test."),
+            "invalid_choice": _("Choose one of your own addresses for the test."),
+        },
+    )
+    # Carried over from the preview: the test is the email shown there.
+    client = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": _("That client is not one of yours: choose one in the preview.")
+        },
+    )
+    mailing = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("That mailing does not send this message.")},
+    )
 
-    def __init__(self, *args, addresses: list[str], **kwargs):
+    def __init__(self, *args, addresses: list[str], clients, mailings, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = [(address, address) for address in addresses]
+        self.fields["client"].queryset = clients
+        self.fields["mailing"].queryset = mailings

@@ -41,6 +41,7 @@ from senders.envelope import (
     Envelope,
     SigningUnavailable,
     brand_of,
+    default_envelope,
     envelope_for,
     message_id,
     platform_domain,
@@ -171,6 +172,25 @@ class Recipient:
     full_name: str
     # The client's own fields, for {{ city }} placeholders.
     attributes: Mapping[str, str] = field(default_factory=dict)
+
+
+def recipient_as(client=None) -> Recipient:
+    """Whom a preview or a test copy is personalised as: the client (their name, address
+    and fields), or a sample recipient without one."""
+    if client is None:
+        return Recipient(
+            delivery_id=0,
+            client_id=0,
+            email="recipient@example.com",
+            full_name=_("Anna Smirnova"),
+        )
+    return Recipient(
+        delivery_id=0,
+        client_id=client.pk,
+        email=client.email,
+        full_name=client.full_name,
+        attributes=client.attributes,
+    )
 
 
 @dataclass(frozen=True)
@@ -313,25 +333,30 @@ class Renderer:
         return renderer
 
     @classmethod
-    def for_message(cls, message, *, mailing=None, subject_prefix: str = "") -> "Renderer":
-        """A renderer of `message` outside any run (preview, test send), as `mailing`
-        (its sender and language) would send it, or as from the platform without one.
-        Unsigned: these emails are not the mailing's, and a broken key must not stop a
-        preview. Untracked: the links are the message's own, and nothing is counted. Its
-        unsubscribe link is a sample: the client's own is in their emails alone."""
-        envelope = None
-        if mailing is not None:
-            try:
-                envelope = envelope_for(mailing)
-            except SigningUnavailable:
-                envelope = None
-            else:
+    def for_message(
+        cls, message, *, mailing=None, subject_prefix: str = "", signed: bool = False
+    ) -> "Renderer":
+        """A renderer of `message` outside any run (preview, test send), as `mailing` (its
+        sender and language) would send it; without one, as the owner's own mail: from
+        their default sender (senders.envelope.default_envelope), in the page's language.
+        Signed only when asked (a test copy, which a receiver judges like any email) and
+        the key is usable: a broken key must not stop a preview or a test. Untracked: the
+        links are the message's own, and nothing is counted. Its unsubscribe link is a
+        sample: the client's own is in their emails alone."""
+        try:
+            envelope = (
+                envelope_for(mailing) if mailing is not None else default_envelope(message.owner)
+            )
+        except SigningUnavailable:
+            envelope = None
+        else:
+            if not signed:
                 envelope = replace(envelope, signer=None)
         return cls(
             subject=subject_prefix + message.subject,
             body=message.body,
             attempt_id=0,
-            language=mailing.language if mailing else None,
+            language=mailing.language if mailing else translation.get_language(),
             envelope=envelope,
             mailing_id=mailing.pk if mailing else None,
             body_format=message.format,
@@ -349,9 +374,10 @@ class Renderer:
         )
         return f"{self.unsubscribe_prefix}{token}{self.unsubscribe_suffix}"
 
-    def render(self, recipient: Recipient, *, sign: bool = True) -> Email:
+    def render(self, recipient: Recipient, *, sign: bool = True, to: str = "") -> Email:
         """The recipient's email; with `sign=False`, a DKIM signature still to add is
-        left to `Email.signed()`."""
+        left to `Email.signed()`. With `to`, their email goes to that address instead (a
+        test copy: their name and fields in it, the tester's mailbox on it)."""
         # Fields written past the forms (the admin) may be any JSON: only an object counts.
         fields = recipient.attributes if isinstance(recipient.attributes, Mapping) else {}
         values = {**fields, "full_name": recipient.full_name, "email": recipient.email}
@@ -360,6 +386,7 @@ class Renderer:
             values.update(self.tracker.links_of(recipient.delivery_id))
             pixel = self.tracker.pixel_of(recipient.delivery_id)
         url = self.unsubscribe_url(recipient.client_id)
+        to = to or recipient.email
         subject = fill(self.subject_parts, values).replace("\n", " ").replace("\r", " ")
         text = fill(self.body_parts, values) + url.join(self.text_footer)
         body_html = fill(self.body_html_parts, values, self.fill_html)
@@ -373,7 +400,7 @@ class Renderer:
             subject,
             text,
             self.from_email,
-            [recipient.email],
+            [to],
             reply_to=self.reply_to,
             headers={
                 # The same id on every try of one delivery: a receiver that got the
@@ -393,11 +420,7 @@ class Renderer:
         message.attach_alternative(page, "text/html")
         for part in self.attachment_parts:
             message.attach(part)
-        envelope_to = (
-            recipient.email
-            if recipient.email.isascii()
-            else sanitize_address(recipient.email, "utf-8")
-        )
+        envelope_to = to if to.isascii() else sanitize_address(to, "utf-8")
         mime = message.message()
         # No folding of our short headers: compat32 would break "List-Unsubscribe: <url>"
         # after the colon (legal, but some clients then show a leading space).

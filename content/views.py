@@ -1,6 +1,8 @@
 """The pages of messages and of the images uploaded for them. A message's own page and
 its preview (which lists its mailings and offers the engine's test send) are mailings'."""
 
+from urllib.parse import urlencode
+
 from csp.constants import NONE, SELF
 from csp.decorators import csp
 from django.contrib import messages
@@ -18,15 +20,17 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
 
-from audience.models import Client
-from senders.selectors import test_send_addresses
+from senders.envelope import sender_of
+from senders.selectors import default_sender, test_send_addresses
 from workspace.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.roles import row_id, sees_everything
+from workspace.search import search_text
 from workspace.views import ListControlsMixin
 
 from .forms import MessageForm, MessageImageForm, TestSendForm
 from .models import Message, MessageImage
-from .renderer import Recipient, Renderer, preview_of
+from .renderer import Renderer, preview_of, recipient_as
+from .selectors import message_mailings, preview_clients, preview_clients_matching
 from .services import message_duplicate, message_image_create
 
 # Messages
@@ -142,57 +146,59 @@ class MessageImageDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
 
 class MessagePreviewMixin(ReadAccessMixin):
     """The message as one client gets it (?client=<id>, one the viewer may see and the
-    message's owner owns), or as a sample recipient without one; rendered by the
-    engine's own Renderer and read back from the email's bytes."""
+    message's owner owns), or as a sample recipient without one; as one of its mailings
+    sends it (?mailing=<id>: its sender and language), or without one from the owner's
+    default sender. Rendered by the engine's own Renderer and read back from the email's
+    bytes; the test send (sending.views) sends exactly this email."""
 
     model = Message
 
     def get_preview(self):
         message = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        client = None
-        client_id = self.request.GET.get("client", "")
-        if client_id:
-            if (pk := row_id(client_id)) is None:
-                raise Http404
-            client = get_object_or_404(
-                Client.objects.visible_to(self.request.user).filter(owner_id=message.owner_id),
-                pk=pk,
-            )
-        if client is None:
-            recipient = Recipient(
-                delivery_id=0,
-                client_id=0,
-                email="recipient@example.com",
-                full_name=gettext("Anna Smirnova"),
-            )
-        else:
-            recipient = Recipient(
-                delivery_id=0,
-                client_id=client.pk,
-                email=client.email,
-                full_name=client.full_name,
-                attributes=client.attributes,
-            )
-        mailing = message.mailings.select_related("owner").order_by("-created_at").first()
-        preview = preview_of(Renderer.for_message(message, mailing=mailing), recipient)
-        return message, client, preview
+        client = self.chosen("client", preview_clients(self.request.user, message))
+        mailing = self.chosen("mailing", message_mailings(message))
+        preview = preview_of(Renderer.for_message(message, mailing=mailing), recipient_as(client))
+        return message, client, mailing, preview
+
+    def chosen(self, name: str, queryset):
+        """The row ?<name>=<id> picks from `queryset`; None without one; 404 for any other
+        value, whether no such row exists or the viewer may not see it."""
+        raw = self.request.GET.get(name, "")
+        if not raw:
+            return None
+        if (pk := row_id(raw)) is None:
+            raise Http404
+        return get_object_or_404(queryset, pk=pk)
 
 
 class MessagePreviewView(MessagePreviewMixin, View):
     def get(self, request, pk: int):
-        message, client, preview = self.get_preview()
+        message, client, mailing, preview = self.get_preview()
+        query = request.GET.get("q", "")
+        shown = {name: row.pk for name, row in (("client", client), ("mailing", mailing)) if row}
+        sender = sender_of(mailing) if mailing else default_sender(message.owner_id)
         return TemplateResponse(
             request,
             "content/message_preview.html",
             {
                 "message": message,
                 "client": client,
+                "mailing": mailing,
                 "preview": preview,
                 "email_url": reverse("mailings:message_preview_email", args=[message.pk])
-                + (f"?client={client.pk}" if client else ""),
+                + (f"?{urlencode(shown)}" if shown else ""),
                 "oversight": sees_everything(request.user),
-                "client_choices": Client.objects.owned_by(message.owner_id).order_by("email")[:100],
-                "test_form": TestSendForm(addresses=test_send_addresses(request.user)),
+                # The platform's address stands in: the page says why.
+                "platform_sender": sender is None,
+                "query": search_text(query),
+                "matches": preview_clients_matching(request.user, message, query),
+                "mailing_choices": message_mailings(message).order_by("-created_at")[:50],
+                "test_form": TestSendForm(
+                    initial=shown,
+                    addresses=test_send_addresses(request.user),
+                    clients=preview_clients(request.user, message),
+                    mailings=message_mailings(message),
+                ),
             },
         )
 
@@ -216,5 +222,5 @@ class MessagePreviewView(MessagePreviewMixin, View):
 )
 class MessagePreviewEmailView(MessagePreviewMixin, View):
     def get(self, request, pk: int):
-        _message, _client, preview = self.get_preview()
+        _message, _client, _mailing, preview = self.get_preview()
         return HttpResponse(preview.html, content_type="text/html; charset=utf-8")

@@ -13,6 +13,7 @@ from django.core import signing
 
 from .keys import KeyUnusable
 from .models import Brand, Sender
+from .selectors import default_sender
 from .signing import DkimSigner
 
 BOUNCE_SALT = "senders.bounce"
@@ -127,8 +128,19 @@ def sender_of(mailing) -> Sender | None:
 
 def envelope_for(mailing) -> Envelope:
     """Raises SigningUnavailable when the sender's verified domain has an unusable key."""
-    owner = mailing.owner
-    sender = sender_of(mailing)
+    return _envelope(
+        mailing.owner, sender_of(mailing), list_name=f"mailing-{mailing.pk}", campaign=mailing.pk
+    )
+
+
+def default_envelope(owner) -> Envelope:
+    """The owner's mail outside any mailing (a test copy): from their default sender
+    (selectors.default_sender), else from the platform's address with their name.
+    Raises SigningUnavailable as envelope_for does."""
+    return _envelope(owner, default_sender(owner), list_name="test", campaign="test")
+
+
+def _envelope(owner, sender: Sender | None, *, list_name: str, campaign: int | str) -> Envelope:
     signer = None
     if sender is not None:
         domain = sender.signing_domain()
@@ -157,8 +169,8 @@ def envelope_for(mailing) -> Envelope:
         from_address=address,
         reply_to=reply_to,
         domain=id_domain,
-        list_id=f"<mailing-{mailing.pk}.{id_domain}>",
-        feedback_id=f"{mailing.pk}:{owner.pk}:{settings.FEEDBACK_ID_SERVICE}",
+        list_id=f"<{list_name}.{id_domain}>",
+        feedback_id=f"{campaign}:{owner.pk}:{settings.FEEDBACK_ID_SERVICE}",
         sender_name=name,
         postal_address=postal_address,
         signer=signer,

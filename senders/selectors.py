@@ -23,3 +23,10 @@ def test_send_addresses(owner) -> list[str]:
         if address.lower() not in (known.lower() for known in addresses):
             addresses.append(address)
     return addresses
+
+
+def default_sender(owner) -> Sender | None:
+    """Who the owner's mail outside a mailing (a test copy) comes from: their default
+    sender while usable, else another usable one; None when they have none, and only then
+    the platform's address."""
+    return Sender.objects.usable_by(owner).order_by("-is_default", "name", "pk").first()

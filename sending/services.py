@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 
 from audience.models import Client
 from config.limits import limit_hit
-from content.renderer import Recipient, Renderer
+from content.renderer import Renderer, recipient_as
 from mailings.models import Mailing
 
 from .conf import celery_enabled
@@ -129,20 +129,22 @@ class TestSendLimited(Exception):
     """Too many test sends this minute; try again shortly."""
 
 
-def message_test_send(*, message, owner, to: str) -> None:
-    """Queue one copy of `message` to `to` (one of `test_send_addresses(owner)`), as the
-    message's latest mailing would send it, through the account-mail queue: sent by the
-    worker, never in the request; not a run, so in no report. The subject says it is a
-    test. Raises TestSendLimited past TEST_SENDS_PER_MINUTE (no limit while the cache
-    is down: a few extra test emails to oneself harm nobody)."""
+def message_test_send(*, message, owner, to: str, client=None, mailing=None) -> None:
+    """Queue one copy of `message` to `to` (one of `test_send_addresses(owner)`), the email
+    the preview shows: personalised as `client` (None: the preview's sample recipient),
+    from `mailing`'s sender in its language (None: the owner's default sender; see
+    Renderer.for_message). Through the account-mail queue: sent by the worker, never in
+    the request; not a run, so in no report. The subject says it is a test. Raises
+    TestSendLimited past TEST_SENDS_PER_MINUTE (no limit while the cache is down: a few
+    extra test emails to oneself harm nobody)."""
     if not limit_hit(
         scope="test-send", ident=str(owner.pk), limit=TEST_SENDS_PER_MINUTE, window=60
     ):
         raise TestSendLimited
-    mailing = message.mailings.select_related("owner").order_by("-created_at").first()
-    renderer = Renderer.for_message(message, mailing=mailing, subject_prefix=gettext("[Test] "))
-    name = " ".join(owner.get_full_name().split())
-    email = renderer.render(Recipient(delivery_id=0, client_id=0, email=to, full_name=name))
+    renderer = Renderer.for_message(
+        message, mailing=mailing, subject_prefix=gettext("[Test] "), signed=True
+    )
+    email = renderer.render(recipient_as(client), to=to)
     QueuedEmail.objects.create(
         envelope_from=renderer.envelope.from_address if renderer.envelope else email.envelope_from,
         recipient=email.envelope_to,

@@ -1,7 +1,11 @@
+from itertools import chain
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -10,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from content.forms import TestSendForm
 from content.models import Message
+from content.selectors import message_mailings, preview_clients
 from senders.selectors import test_send_addresses
 from workspace.access import WriteAccessMixin
 from workspace.roles import OVERSEER_PERMISSION
@@ -63,18 +68,30 @@ class AttemptResumeView(LoginRequiredMixin, View):
 
 @method_decorator(require_POST, name="dispatch")
 class MessageTestSendView(WriteAccessMixin, View):
-    """One copy to the user's own address, queued for the worker; not a run."""
+    """One copy to the user's own address, as the preview showed it (its client and
+    mailing), queued for the worker; not a run. Back to the preview as it was."""
 
     model = Message
 
     def post(self, request, pk: int):
         message = get_object_or_404(self.get_queryset(), pk=pk)
-        form = TestSendForm(request.POST, addresses=test_send_addresses(request.user))
+        form = TestSendForm(
+            request.POST,
+            addresses=test_send_addresses(request.user),
+            clients=preview_clients(request.user, message),
+            mailings=message_mailings(message),
+        )
         if not form.is_valid():
-            messages.error(request, _("Choose one of your own addresses for the test."))
+            messages.error(request, " ".join(dict.fromkeys(chain(*form.errors.values()))))
         else:
             try:
-                message_test_send(message=message, owner=request.user, to=form.cleaned_data["to"])
+                message_test_send(
+                    message=message,
+                    owner=request.user,
+                    to=form.cleaned_data["to"],
+                    client=form.cleaned_data["client"],
+                    mailing=form.cleaned_data["mailing"],
+                )
             except TestSendLimited:
                 messages.error(
                     request, _("Too many test emails this minute: try again in a minute.")
@@ -85,4 +102,9 @@ class MessageTestSendView(WriteAccessMixin, View):
                     _("A test copy is on its way to %(address)s.")
                     % {"address": form.cleaned_data["to"]},
                 )
-        return redirect("mailings:message_preview", message.pk)
+        # The preview as it was: a client or mailing that failed its check is dropped.
+        shown = {
+            name: row.pk for name in ("client", "mailing") if (row := form.cleaned_data.get(name))
+        }
+        preview = reverse("mailings:message_preview", args=[message.pk])
+        return redirect(f"{preview}?{urlencode(shown)}" if shown else preview)

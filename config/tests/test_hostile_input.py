@@ -110,6 +110,12 @@ MAILING = {
     "confirm_past_start": hostile.flags,
     "tracking": hostile.choice("", "off", "aggregate", "recipient"),
 }
+# Whom and as which of its mailings a message is previewed and tested ({mailing} sends
+# {message}).
+PREVIEW_PARAMS = {
+    "client": hostile.reference("{client}"),
+    "mailing": hostile.reference("{mailing}"),
+}
 TARGETS = {name: MAILING[name] for name in ("clients", "all_subscribed", "lists", "segment")}
 RULE_FIELDS = ("email", "full_name", "attributes.city", "tag", "list", "status", "created_at")
 RULE_OPS = ("equals", "contains", "is_set", "has", "member", "is", "before", "within_days")
@@ -207,9 +213,14 @@ PAGES = [
     Page("/messages/{message}/delete/", "POST"),
     Page("/messages/{message}/attachments/{attachment}/delete/", "POST"),
     Page("/messages/{message}/duplicate/", "POST"),
-    Page("/messages/{message}/preview/", fields={"client": hostile.reference("{client}")}),
-    Page("/messages/{message}/preview/email/", fields={"client": hostile.reference("{client}")}),
-    Page("/messages/{message}/test/", "POST", {"to": hostile.emails}, valid={"to": "{user_email}"}),
+    Page("/messages/{message}/preview/", fields={**PREVIEW_PARAMS, "q": hostile.text}),
+    Page("/messages/{message}/preview/email/", fields=PREVIEW_PARAMS),
+    Page(
+        "/messages/{message}/test/",
+        "POST",
+        {"to": hostile.emails, **PREVIEW_PARAMS},
+        valid={"to": "{user_email}", "client": "{client}", "mailing": "{mailing}"},
+    ),
     Page("/messages/images/", fields={"page": hostile.integers}),
     Page("/messages/images/new/", "POST", {"image": hostile.image_files}),
     Page("/messages/images/{message_image}/"),

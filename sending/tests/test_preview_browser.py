@@ -5,10 +5,12 @@ import email
 import email.policy
 
 import pytest
+from django.utils import timezone
 
 from accounts.tests.factories import PASSWORD, UserFactory
 from content.models import Message
 from mailings.tests.factories import ClientFactory
+from senders.tests.factories import SenderFactory
 from sending.mail_queue import queued_emails_send
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,6 +28,9 @@ def test_write_preview_and_test_send_a_rich_message(page, live_server, smtp_serv
     settings.EMAIL_BACKEND = "sending.mail_queue.QueuedEmailBackend"
     user = UserFactory(email="owner@example.com")
     client = ClientFactory(owner=user, email="vera@example.org", full_name="Вера <Орлова>")
+    SenderFactory(
+        owner=user, email="news@owner.example", is_default=True, confirmed_at=timezone.now()
+    )
 
     page.goto("/accounts/login/")
     page.fill("input[name=login]", "owner@example.com")
@@ -44,8 +49,10 @@ def test_write_preview_and_test_send_a_rich_message(page, live_server, smtp_serv
 
     page.get_by_role("link", name="Предпросмотр").click()
     page.wait_for_url(f"**/messages/{message.pk}/preview/")
-    page.select_option("select[name=client]", str(client.pk))
+    # A search, not a list of every client: a match is a link to the preview as them.
+    page.fill("input[name=q]", "вера")
     page.get_by_role("button", name="Показать").click()
+    page.locator("#preview-matches").get_by_role("link", name="Вера <Орлова>").click()
     page.wait_for_url(f"**/preview/?client={client.pk}")
     assert page.locator("#preview-subject").inner_text() == "Осень для Вера <Орлова>"
     assert "Здравствуйте, Вера <Орлова>!" in page.locator("#preview-text").inner_text()
@@ -62,10 +69,14 @@ def test_write_preview_and_test_send_a_rich_message(page, live_server, smtp_serv
 
     page.select_option("select[name=to]", "owner@example.com")
     page.get_by_role("button", name="Отправить тест").click()
-    page.wait_for_url(f"**/messages/{message.pk}/preview/")
+    # Back to the preview as it was: the same client.
+    page.wait_for_url(f"**/messages/{message.pk}/preview/?client={client.pk}")
     assert "owner@example.com" in page.locator(".alert-success").inner_text()
+    assert "Вера <Орлова>" in page.locator("#preview-recipient").inner_text()
     assert queued_emails_send() == 1
     ((_rcpt, data),) = smtp_server.handler.messages
     received = email.message_from_bytes(data, policy=email.policy.default)
-    assert received["Subject"] == f"[Тест] Осень для {user.get_full_name()}"
+    # The client's email, from the user's default sender (SPEC §7 "Test send as a client").
+    assert received["Subject"] == "[Тест] Осень для Вера <Орлова>"
+    assert received["From"].addresses[0].addr_spec == "news@owner.example"
     assert "Расписание" in received.get_body(("html",)).get_content()
