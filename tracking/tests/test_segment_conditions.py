@@ -26,7 +26,6 @@ def test_the_editor_offers_opened_and_clicked_before_added(owner):
     form = RuleForm(
         {"field": "clicked", "op": "in_last_runs", "value": "3"},
         owner=owner,
-        field_choices=field_choices(owner),
     )
     assert form.is_valid(), form.errors
     assert "in_last_runs" in dict(form.fields["op"].choices)
