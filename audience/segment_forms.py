@@ -93,7 +93,7 @@ class RuleEditor:
         small = {"class": "form-control form-control-sm"}
         if kind == CHOICE_INPUT:
             choices = self.value_choices(name)
-            if value and value not in dict(choices):
+            if isinstance(value, str) and value and value not in dict(choices):
                 choices = [*choices, (value, value)]  # a stored name kept in sight
             return forms.Select(
                 attrs={"class": "form-select form-select-sm"}, choices=[("", "—"), *choices]

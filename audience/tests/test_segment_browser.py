@@ -30,6 +30,13 @@ def test_a_segment_is_built_with_a_live_count(page, live_server):
     page.select_option("select[name=rules-0-op]", "equals")
     page.fill("input[name=rules-0-value]", "казань")
     expect(page.locator("#segment-live-count")).to_have_text("3")
+    # "Is filled in" asks for no value; "is" asks for the text again.
+    page.select_option("select[name=rules-0-op]", "is_set")
+    expect(page.locator("[name=rules-0-value]")).to_have_attribute("type", "hidden")
+    expect(page.locator("#segment-live-count")).to_have_text("4")
+    page.select_option("select[name=rules-0-op]", "equals")
+    page.fill("input[name=rules-0-value]", "казань")
+    expect(page.locator("#segment-live-count")).to_have_text("3")
 
     page.locator("[data-add-rule]").click()
     page.select_option("select[name=rules-1-field]", "tag")
