@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from .models import Client
+from .models import Client, CustomField
 from .placeholders import BUILT_IN_NAMES
 
 MAX_FIELDS = 50
@@ -37,6 +37,7 @@ CYRILLIC = dict(
     )
 )
 KEYS_CACHE_SECONDS = 3600
+MAX_LABEL_LENGTH = CustomField._meta.get_field("label").max_length
 
 
 def attribute_key(raw: str) -> str:
@@ -155,3 +156,40 @@ def known_attribute_keys(owner_id: int) -> list[str]:
 def attribute_keys_changed(owner_id: int) -> None:
     """Call after writing fields of the owner's clients: the next message form sees them."""
     cache.delete(_keys_cache_key(owner_id))
+
+
+def attribute_labels_of(raw: Mapping) -> dict[str, str]:
+    """The names as typed behind the keys they make ({"gorod": "Город"}); names that
+    make no key are left out (clean_attributes says why)."""
+    labels: dict[str, str] = {}
+    for name in raw if isinstance(raw, Mapping) else ():
+        try:
+            key = attribute_key(name)
+        except ValidationError:
+            continue
+        label = " ".join(str(name).replace("\x00", "").split())[:MAX_LABEL_LENGTH]
+        labels.setdefault(key, label or key)
+    return labels
+
+
+def attribute_labels_note(owner_id: int, labels: Mapping[str, str]) -> None:
+    """Remember the names the owner gave new fields; a field named before keeps its
+    first name (a column «город» in a later file does not rename «Город»)."""
+    CustomField.objects.bulk_create(
+        [CustomField(owner_id=owner_id, key=key, label=label) for key, label in labels.items()],
+        ignore_conflicts=True,
+    )
+
+
+def attribute_labels(owner_id: int, keys=None) -> dict[str, str]:
+    """Each key's name for people: the one the owner typed, or the key itself."""
+    keys = known_attribute_keys(owner_id) if keys is None else list(keys)
+    named = dict(
+        CustomField.objects.filter(owner_id=owner_id, key__in=keys).values_list("key", "label")
+    )
+    return {key: named.get(key) or key for key in keys}
+
+
+def attribute_label_set(*, owner_id: int, key: str, label: str) -> None:
+    """Rename a field for people; its key, and so its placeholder, stays."""
+    CustomField.objects.update_or_create(owner_id=owner_id, key=key, defaults={"label": label})

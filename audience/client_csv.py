@@ -19,7 +19,13 @@ from django.utils.translation import pgettext
 
 from config.csv_export import cell_unescape, csv_lines
 
-from .attributes import MAX_FIELDS, attribute_key, attribute_value
+from .attributes import (
+    MAX_FIELDS,
+    attribute_key,
+    attribute_labels_note,
+    attribute_labels_of,
+    attribute_value,
+)
 from .models import Client
 from .services import clients_join_lists_and_tags, owner_lists_by_lowered_name
 from .upsert import (
@@ -88,8 +94,11 @@ def decode_upload(data: bytes) -> str:
     raise ImportFileError(_("The file is neither UTF-8 nor Windows-1251 text."))
 
 
-def csv_records(text: str) -> tuple[dict[str, int], Iterator[tuple[int, list[str], str]]]:
-    """The one CSV reader of uploads: the header's columns, then (line, cells, problem).
+def csv_records(
+    text: str,
+) -> tuple[dict[str, int], Iterator[tuple[int, list[str], str]], list[str]]:
+    """The one CSV reader of uploads: the header's columns (lower case), then (line,
+    cells, problem), and the header as written (custom fields keep those names).
 
     Nothing the csv module or the database would choke on gets through: a line it
     cannot parse (a cell over the size limit, say) or one holding a NUL character (which
@@ -107,7 +116,8 @@ def csv_records(text: str) -> tuple[dict[str, int], Iterator[tuple[int, list[str
         header = []
     if "\x00" in "".join(header):
         raise ImportFileError(_("This is not a CSV text file: it holds binary data."))
-    names = [name.strip().lower().lstrip("\ufeff") for name in header]
+    typed = [name.strip().lstrip("\ufeff").strip() for name in header]
+    names = [name.lower() for name in typed]
     columns = {name: index for index, name in enumerate(names)}
     counts = Counter(name for name in names if name)
     if twice := next((name for name, count in counts.items() if count > 1), None):
@@ -140,7 +150,7 @@ def csv_records(text: str) -> tuple[dict[str, int], Iterator[tuple[int, list[str
             else:
                 yield reader.line_num, row, ""
 
-    return columns, records()
+    return columns, records(), typed
 
 
 def _attribute_columns(columns: dict[str, int]) -> dict[str, int]:
@@ -194,7 +204,7 @@ def clients_import(
     meanwhile with an address of the file raises IntegrityError; the rows written before
     stay, and importing the file again completes it (rows match by email).
     """
-    columns, records = csv_records(decode_upload(data))
+    columns, records, header = csv_records(decode_upload(data))
     attribute_columns = _attribute_columns(columns)
     lists_by_name = owner_lists_by_lowered_name(owner) if "lists" in columns else {}
     upsert = ClientsUpsert(owner=owner)
@@ -268,6 +278,10 @@ def clients_import(
     if on_progress is not None:
         on_progress(rows)
     written = upsert.write()
+    # The columns' own names stay the fields' names («Город», whose key is gorod).
+    attribute_labels_note(
+        owner.pk, attribute_labels_of({header[i]: "" for i in attribute_columns.values()})
+    )
     if joins:
         clients_join_lists_and_tags(owner=owner, joins=joins)
     return ImportResult(**vars(written), errors=errors)

@@ -3,10 +3,16 @@ how the pickers name a client."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from workspace.forms import MAX_IMPORT_BYTES, IdsInRangeField, OwnedModelForm
 
-from .attributes import attribute_keys_changed
+from .attributes import (
+    MAX_LABEL_LENGTH,
+    attribute_keys_changed,
+    attribute_labels,
+    attribute_labels_note,
+)
 from .fields import AttributesField, TagsField
 from .models import Client, MailingList, Membership
 from .selectors import subscribed_list_ids
@@ -28,7 +34,8 @@ class ClientForm(OwnedModelForm):
         label=_("Fields"),
         required=False,
         help_text=_(
-            "Your own fields, one “name: value” a line; a message uses them as {{ name }}."
+            "Your own fields, one “name: value” a line (City: Kazan). A message writes "
+            "each by its placeholder ({{ city }}): see Clients → Custom fields."
         ),
     )
     tags = TagsField(
@@ -53,6 +60,10 @@ class ClientForm(OwnedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lists"].queryset = MailingList.objects.owned_by(self.owner)
+        if self.instance.attributes:
+            self.fields["attributes"].labels = attribute_labels(
+                self.owner.pk, self.instance.attributes
+            )
         if self.instance.pk:
             self.initial.setdefault("tags", [tag.name for tag in self.instance.tags.all()])
             self.initial.setdefault("lists", subscribed_list_ids(self.instance))
@@ -64,6 +75,7 @@ class ClientForm(OwnedModelForm):
         if "lists" in self.changed_data:
             client_lists_set(client=self.instance, lists=list(self.cleaned_data["lists"]))
         if "attributes" in self.changed_data:
+            attribute_labels_note(self.owner.pk, self.fields["attributes"].typed_labels)
             attribute_keys_changed(self.owner.pk)
 
     def clean_lists(self):
@@ -123,3 +135,29 @@ class ClientImportForm(forms.Form):
                 _("The file is larger than %(size)s MB.") % {"size": MAX_IMPORT_BYTES // 2**20}
             )
         return upload
+
+
+class CustomFieldForm(forms.Form):
+    """A custom field's name for people (its key, the placeholder, never changes)."""
+
+    label = forms.CharField(
+        label=pgettext_lazy("custom field", "Name"), max_length=MAX_LABEL_LENGTH
+    )
+
+    def __init__(self, *args, owner, key: str, **kwargs):
+        self.owner, self.key = owner, key
+        super().__init__(*args, **kwargs)
+
+    def clean_label(self) -> str:
+        label = " ".join(self.cleaned_data["label"].split())
+        if not label:
+            raise forms.ValidationError(_("Enter a name."), code="required")
+        others = attribute_labels(self.owner.pk)
+        others.pop(self.key, None)
+        if label.casefold() in {other.casefold() for other in others.values()}:
+            raise forms.ValidationError(
+                _("Another field is already named “%(name)s”."),
+                code="duplicate",
+                params={"name": label},
+            )
+        return label

@@ -20,6 +20,12 @@ urlpatterns = [
         client_views.ClientImportProgressView.as_view(),
         name="client_import_progress",
     ),
+    path("clients/fields/", client_views.CustomFieldListView.as_view(), name="client_fields"),
+    path(
+        "clients/fields/<slug:key>/",
+        client_views.CustomFieldUpdateView.as_view(),
+        name="client_field_update",
+    ),
     path("clients/export/", client_views.ClientExportView.as_view(), name="client_export"),
     path("clients/<int:pk>/", client_views.ClientDetailView.as_view(), name="client_detail"),
     path("clients/<int:pk>/edit/", client_views.ClientUpdateView.as_view(), name="client_update"),

@@ -5,7 +5,7 @@ in the "mailings" namespace, as every link and test knows them (mailings/urls.py
 from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
 from django.db import IntegrityError, transaction
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -14,19 +14,27 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.generic import CreateView, DeleteView, DetailView, FormView, ListView, UpdateView
+from django.views.generic import (
+    CreateView,
+    DeleteView,
+    DetailView,
+    FormView,
+    ListView,
+    TemplateView,
+    UpdateView,
+)
 
 from workspace.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.roles import sees_everything
 from workspace.search import search_q, search_text
 from workspace.views import ListControlsMixin
 
-from .attributes import known_attribute_keys
+from .attributes import attribute_label_set, attribute_labels, known_attribute_keys
 from .client_csv import clients_csv_lines
-from .client_forms import ClientForm, ClientImportForm, client_label
+from .client_forms import ClientForm, ClientImportForm, CustomFieldForm, client_label
 from .forms import BulkActionForm
 from .imports import client_import_create, client_import_progress
-from .models import Client, ClientImport
+from .models import Client, ClientImport, CustomField
 from .selectors import (
     AudienceFilter,
     client_memberships,
@@ -91,6 +99,13 @@ class ClientDetailView(ReadAccessMixin, DetailView):
             **super().get_context_data(**kwargs),
             "memberships": client_memberships(client),
             "tags": client.tags.order_by("name"),
+            # Its own fields under the names the owner gave them («Город», not gorod).
+            "fields": [
+                (label, client.attributes[key])
+                for key, label in attribute_labels(client.owner_id, client.attributes).items()
+            ]
+            if isinstance(client.attributes, dict)
+            else [],
             # Its mailings and deliveries, read through their relations to it: the
             # engine's and the mailings' rooms stand above this one.
             "client_mailings": client.mailings.select_related("message")[:20],
@@ -229,3 +244,43 @@ class ClientExportView(ListControlsMixin, ReadAccessMixin, View):
         filename = f"clients-{timezone.localdate():%Y-%m-%d}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+class CustomFieldListView(WriteAccessMixin, TemplateView):
+    """The owner's custom fields: the name people read and the placeholder a message
+    writes, side by side (the one page besides the message form that shows keys)."""
+
+    model = CustomField
+    template_name = "audience/customfield_list.html"
+
+    def get_context_data(self, **kwargs):
+        labels = attribute_labels(self.request.user.pk)
+        return {**super().get_context_data(**kwargs), "fields": labels}
+
+
+class CustomFieldUpdateView(WriteAccessMixin, SuccessMessageMixin, FormView):
+    model = CustomField
+    form_class = CustomFieldForm
+    template_name = "audience/customfield_form.html"
+    success_url = reverse_lazy("mailings:client_fields")
+    success_message = _("The field is now named “%(label)s”.")
+
+    def get_form_kwargs(self):
+        # Only a field the owner's clients have (or had named) can be renamed.
+        self.labels = attribute_labels(self.request.user.pk)
+        if self.kwargs["key"] not in self.labels:
+            raise Http404
+        return {**super().get_form_kwargs(), "owner": self.request.user, "key": self.kwargs["key"]}
+
+    def get_initial(self):
+        return {"label": self.labels[self.kwargs["key"]]}
+
+    def get_context_data(self, **kwargs):
+        key = self.kwargs["key"]
+        return {**super().get_context_data(**kwargs), "placeholder": f"{{{{ {key} }}}}"}
+
+    def form_valid(self, form):
+        attribute_label_set(
+            owner_id=self.request.user.pk, key=self.kwargs["key"], label=form.cleaned_data["label"]
+        )
+        return super().form_valid(form)

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .attributes import clean_attributes
+from .attributes import attribute_labels_of, clean_attributes
 from .models import Tag
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
@@ -48,12 +48,18 @@ class AttributesField(forms.Field):
             fields[name.strip()] = text
         return fields
 
+    # Each key's name as the owner typed it, shown instead of the key; the form sets it.
+    labels: Mapping[str, str] = {}
+
     def clean(self, value) -> dict[str, str]:
-        return clean_attributes(super().clean(value))
+        raw = super().clean(value)
+        # The names as typed this time, for the form to remember («Город» → gorod).
+        self.typed_labels = attribute_labels_of(raw)
+        return clean_attributes(raw)
 
     def prepare_value(self, value) -> str:
         if isinstance(value, Mapping):
-            return "\n".join(f"{key}: {text}" for key, text in value.items())
+            return "\n".join(f"{self.labels.get(key, key)}: {text}" for key, text in value.items())
         return value
 
     def has_changed(self, initial, data) -> bool:

@@ -219,6 +219,32 @@ class Tag(models.Model):
         return self.name
 
 
+class CustomField(models.Model):
+    """The name the owner gave a custom field, as typed («Город»), beside the key its
+    values are kept and written under (`gorod`, the `{{ gorod }}` placeholder): a key
+    is an identifier, a name is what people read. The first name a key came with
+    stays; a key without a row is named by itself."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="custom_fields"
+    )
+    key = models.CharField(_("placeholder"), max_length=40)
+    label = models.CharField(_("name"), max_length=100)
+
+    objects = OwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="custom_field_key_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class Segment(models.Model):
     """Clients chosen by rules over their fields, tags, lists, status, dates and
     engagement, evaluated each time a run is claimed (so a client who matches later

@@ -18,9 +18,10 @@ from django.views.generic import CreateView, DeleteView, DetailView, ListView, U
 from workspace.access import InUseDeleteMixin, OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.roles import row_id
 
+from .attributes import attribute_labels
 from .models import Segment
-from .segment_forms import SegmentForm, rule_formset, segment_count_of, suggestions
-from .segments import RuleError, rule_text, segment_clients
+from .segment_forms import SegmentForm, rule_formset, segment_count_of
+from .segments import RuleError, custom_keys, rule_text, segment_clients
 from .selectors import COUNT_CACHE_SECONDS, segment_count, segments_visible_to
 
 
@@ -53,9 +54,10 @@ class SegmentDetailView(SegmentReadMixin, DetailView):
         except RuleError as rule_error:
             error = rule_error.message
         rules = segment.rules if isinstance(segment.rules, list) else []
+        labels = attribute_labels(segment.owner_id, custom_keys(rules))
         return {
             **super().get_context_data(**kwargs),
-            "rules": [rule_text(rule) for rule in rules],
+            "rules": [rule_text(rule, labels=labels) for rule in rules],
             "rule_error": error,
             "sample": sample,
             "segment_mailings": segment.mailings.select_related("message").order_by("-pk")[:20],
@@ -89,10 +91,11 @@ class SegmentFormMixin(OwnerFormMixin, SuccessMessageMixin):
         return self._rules
 
     def get_context_data(self, **kwargs):
+        rules = self.get_rules()
         return {
             **super().get_context_data(**kwargs),
-            "rules": self.get_rules(),
-            "suggestions": suggestions(self.request.user),
+            "rules": rules,
+            "rule_fields": rules.editor.fields_json(),
         }
 
     def post(self, request, *args, **kwargs):

@@ -68,18 +68,27 @@ class Context:
             return dt.UTC
 
 
+# How the editor asks for an operator's value.
+TEXT_INPUT, DATE_INPUT, NUMBER_INPUT, CHOICE_INPUT = "text", "date", "number", "choice"
+NO_INPUT = ""
+
+
 @dataclass(frozen=True)
 class Operator:
     label: Promise
     build: Callable[[str, Any, Context], Q]
     # How the raw value is checked and converted; None: the operator takes no value.
     parse: Callable[[Any, Context], Any] | None = None
+    # TEXT_INPUT…NO_INPUT; CHOICE_INPUT: one of the field's `choices`.
+    input: str = TEXT_INPUT
 
 
 @dataclass(frozen=True)
 class RuleField:
     label: Promise
     operators: dict[str, Operator] = field(default_factory=dict)
+    # The values to choose from, (value, label) in the user's language, for an owner.
+    choices: Callable[[Any], list[tuple[str, str]]] | None = None
 
 
 # Values
@@ -127,9 +136,26 @@ def _status(value: Any, context: Context) -> str:
         if text in (status, str(label).casefold()):
             return status
     raise RuleError(
-        _("Unknown status; use one of: %(statuses)s.")
-        % {"statuses": ", ".join(Client.Status.values)}
+        _("Unknown status; choose one of: %(statuses)s.")
+        % {"statuses": ", ".join(str(label) for label in Client.Status.labels)}
     )
+
+
+def _status_choices(owner) -> list[tuple[str, str]]:
+    return [(status, str(label)) for status, label in Client.Status.choices]
+
+
+# The editor's selects name up to this many tags or lists (a name typed in the rule
+# itself still works beyond them).
+MAX_CHOICES = 500
+
+
+def _names_of(model) -> Callable[[Any], list[tuple[str, str]]]:
+    def choices(owner) -> list[tuple[str, str]]:
+        names = model.objects.owned_by(owner).order_by("name").values_list("name", flat=True)
+        return [(name, name) for name in names[:MAX_CHOICES]]
+
+    return choices
 
 
 def _named(name: str) -> Q:
@@ -190,9 +216,9 @@ def engagement_field(label: Promise, engaged: Callable[[Any, int], Any]) -> Rule
     return RuleField(
         label,
         {
-            "in_last_runs": Operator(_("in the last N runs"), did, _runs),
+            "in_last_runs": Operator(_("in the last N runs"), did, _runs, NUMBER_INPUT),
             "not_in_last_runs": Operator(
-                _("not in the last N runs"), lambda *args: ~did(*args), _runs
+                _("not in the last N runs"), lambda *args: ~did(*args), _runs, NUMBER_INPUT
             ),
         },
     )
@@ -214,8 +240,12 @@ def _text_operators(*, attribute: bool) -> dict[str, Operator]:
         "equals": Operator(_("is"), equals, _text),
         "not_equals": Operator(_("is not"), lambda *args: ~equals(*args), _text),
         "contains": Operator(_("contains"), contains, _text),
-        "is_set": Operator(_("is filled in"), lambda name, value, context: _is_set(name)),
-        "is_not_set": Operator(_("is empty"), lambda name, value, context: ~_is_set(name)),
+        "is_set": Operator(
+            _("is filled in"), lambda name, value, context: _is_set(name), input=NO_INPUT
+        ),
+        "is_not_set": Operator(
+            _("is empty"), lambda name, value, context: ~_is_set(name), input=NO_INPUT
+        ),
     }
 
 
@@ -229,37 +259,48 @@ FIELDS: dict[str, RuleField] = {
     "tag": RuleField(
         _("Tag"),
         {
-            "has": Operator(_("has"), _has_tag, _tag),
-            "has_not": Operator(_("has not"), lambda *args: ~_has_tag(*args), _tag),
+            "has": Operator(_("has"), _has_tag, _tag, CHOICE_INPUT),
+            "has_not": Operator(_("has not"), lambda *a: ~_has_tag(*a), _tag, CHOICE_INPUT),
         },
+        _names_of(Tag),
     ),
     "list": RuleField(
         _("List"),
         {
-            "member": Operator(_("is subscribed to"), _on_list, _list),
-            "not_member": Operator(_("is not subscribed to"), lambda *a: ~_on_list(*a), _list),
+            "member": Operator(_("is subscribed to"), _on_list, _list, CHOICE_INPUT),
+            "not_member": Operator(
+                _("is not subscribed to"), lambda *a: ~_on_list(*a), _list, CHOICE_INPUT
+            ),
         },
+        _names_of(MailingList),
     ),
     "status": RuleField(
         _("Status"),
         {
-            "is": Operator(_("is"), lambda name, value, c: Q(status=value), _status),
-            "is_not": Operator(_("is not"), lambda name, value, c: ~Q(status=value), _status),
+            "is": Operator(_("is"), lambda name, value, c: Q(status=value), _status, CHOICE_INPUT),
+            "is_not": Operator(
+                _("is not"), lambda name, value, c: ~Q(status=value), _status, CHOICE_INPUT
+            ),
         },
+        _status_choices,
     ),
     "created_at": RuleField(
         _("Added"),
         {
-            "before": Operator(_("before"), lambda name, day, c: Q(created_at__lt=day), _date),
+            "before": Operator(
+                _("before"), lambda name, day, c: Q(created_at__lt=day), _date, DATE_INPUT
+            ),
             "after": Operator(
                 _("after"),
                 lambda name, day, c: Q(created_at__gte=day + dt.timedelta(days=1)),
                 _date,
+                DATE_INPUT,
             ),
             "within_days": Operator(
                 _("in the last N days"),
                 lambda name, days, c: Q(created_at__gte=timezone.now() - dt.timedelta(days=days)),
                 _days,
+                NUMBER_INPUT,
             ),
         },
     ),
@@ -299,6 +340,17 @@ def field_of(name: Any) -> RuleField:
     return FIELDS[name]
 
 
+def custom_keys(rules: Any) -> list[str]:
+    """The custom fields' keys the rules name (well-formed ones), in order, once each."""
+    keys: dict[str, None] = {}
+    for rule in rules if isinstance(rules, list) else ():
+        name = rule.get("field") if isinstance(rule, dict) else None
+        key = name.removeprefix(ATTRIBUTE_PREFIX) if isinstance(name, str) else ""
+        if name != key and ATTRIBUTE_KEY.match(key):
+            keys[key] = None
+    return list(keys)
+
+
 def rule_q(rule: Any, context: Context) -> Q:
     if not isinstance(rule, dict):
         raise RuleError(_("A condition must name a field, an operator and a value."))
@@ -306,7 +358,13 @@ def rule_q(rule: Any, context: Context) -> Q:
     rule_field = field_of(name)
     operator = rule_field.operators.get(rule.get("op")) if isinstance(rule.get("op"), str) else None
     if operator is None:
-        raise RuleError(_("This operator cannot be used with this field."))
+        raise RuleError(
+            _("This operator cannot be used with the field “%(field)s”; it takes: %(operators)s.")
+            % {
+                "field": field_name(name, rule_field),
+                "operators": ", ".join(f"“{op.label}”" for op in rule_field.operators.values()),
+            }
+        )
     value = operator.parse(rule.get("value"), context) if operator.parse else None
     return operator.build(name, value, context)
 
@@ -340,23 +398,26 @@ def segment_clients(segment: Segment):
     return Client.objects.owned_by(segment.owner_id).filter(segment_q(segment))
 
 
-def rule_text(rule: Any) -> str:
-    """One rule as the segment page shows it: "Tag has vip"."""
+def field_name(name: str, rule_field: RuleField, labels: dict[str, str] | None = None) -> str:
+    """A rule's field as people read it: "Status", or a custom field's own name."""
+    if name.startswith(ATTRIBUTE_PREFIX):
+        key = name.removeprefix(ATTRIBUTE_PREFIX)
+        return (labels or {}).get(key) or key
+    return str(rule_field.label)
+
+
+def rule_text(rule: Any, *, labels: dict[str, str] | None = None) -> str:
+    """One rule as the segment page shows it: "Tag has vip", "Город is Казань",
+    "Status is Active" (`labels`: custom fields' names by key)."""
     if not isinstance(rule, dict):
         return "?"
-    name = rule.get("field")
+    name, op, value = rule.get("field"), rule.get("op"), rule.get("value")
     try:
-        label = str(field_of(name).label)
+        rule_field = field_of(name)
     except RuleError:
-        label = str(name)
-    if isinstance(name, str) and name.startswith(ATTRIBUTE_PREFIX):
-        label = f"{label} “{name.removeprefix(ATTRIBUTE_PREFIX)}”"
-    op = (
-        operator_labels().get(rule.get("op"), rule.get("op"))
-        if isinstance(rule.get("op"), str)
-        else "?"
-    )
-    value = rule.get("value")
-    return " ".join(
-        str(part) for part in (label, op, value if value not in (None, "") else "") if part != ""
-    )
+        return " ".join(str(part) for part in (name, op, value) if part not in (None, ""))
+    operator = rule_field.operators.get(op) if isinstance(op, str) else None
+    if rule_field.choices is _status_choices and isinstance(value, str):
+        value = dict(_status_choices(None)).get(value, value)
+    parts = (field_name(name, rule_field, labels), operator.label if operator else op, value)
+    return " ".join(str(part) for part in parts if part not in (None, ""))

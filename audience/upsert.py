@@ -20,7 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from .attributes import MAX_FIELDS, attribute_keys_changed, clean_attributes, too_many_fields_error
+from .attributes import (
+    MAX_FIELDS,
+    attribute_keys_changed,
+    attribute_labels_note,
+    attribute_labels_of,
+    clean_attributes,
+    too_many_fields_error,
+)
 from .models import Client
 from .status import clients_hold
 
@@ -240,6 +247,13 @@ def clients_upsert(*, owner, rows: list) -> UpsertResult:
     """The API's bulk call: every row is checked first and one bad row writes nothing.
     A row is {"email", and optionally "full_name", "comment", "attributes"}."""
     seen: dict[str, int] = {}
+    # The fields' names as sent, before the check makes them keys («Город» → gorod).
+    typed = {
+        name: ""
+        for row in rows
+        if isinstance(row, dict) and isinstance(row.get("attributes"), dict)
+        for name in row["attributes"]
+    }
     errors = {
         index: problems
         for index, row in enumerate(rows)
@@ -259,4 +273,5 @@ def clients_upsert(*, owner, rows: list) -> UpsertResult:
         )
         if problem:
             raise ClientRowsInvalid({index: {"attributes": [problem]}})
+    attribute_labels_note(owner.pk, attribute_labels_of(typed))
     return upsert.write()

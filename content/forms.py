@@ -3,7 +3,7 @@ from django.core.validators import MaxLengthValidator
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
-from audience.attributes import known_attribute_keys
+from audience.attributes import attribute_labels
 from audience.placeholders import (
     BUILT_IN_NAMES,
     unknown_placeholders,
@@ -78,9 +78,19 @@ class MessageForm(OwnedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The placeholders a message of this owner may use: built-in and custom fields.
-        self.known_names = [*BUILT_IN_NAMES, *known_attribute_keys(self.owner.pk)]
-        known = ", ".join(f"{{{{ {name} }}}}" for name in self.known_names)
+        # The placeholders a message of this owner may use: built-in and custom fields,
+        # each custom one beside the name the owner gave it ({{ gorod }} for «Город»).
+        labels = attribute_labels(self.owner.pk)
+        self.known_names = [*BUILT_IN_NAMES, *labels]
+        known = ", ".join(
+            [
+                *(f"{{{{ {name} }}}}" for name in BUILT_IN_NAMES),
+                *(
+                    f"{{{{ {key} }}}} ({label})" if label != key else f"{{{{ {key} }}}}"
+                    for key, label in labels.items()
+                ),
+            ]
+        )
         self.fields["body"].help_text = _(
             "Replaced per recipient: %(known)s. With a fallback for clients without the "
             'field: {{ city | "friend" }}.'

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.serializers import BULK_MAX
-from audience.models import Client
+from audience.models import Client, CustomField
 from mailings.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +107,21 @@ def test_ten_thousand_clients_in_a_few_queries_and_seconds(world, owner_api, cap
     inserts = -(-5000 // min(per_insert, 1000))
     assert len(queries) <= inserts + 25 + 5
     assert took < 10  # the goal is 3 s on PostgreSQL; this machine is shared
+
+
+def test_fields_sent_through_the_api_keep_the_names_they_were_sent_with(world, owner_api):
+    bulk = owner_api.post(
+        "/api/v1/clients/bulk/",
+        {"clients": [{"email": "anna@example.org", "attributes": {"Город": "Казань"}}]},
+        format="json",
+    )
+    assert bulk.status_code == 200, bulk.content
+    one = owner_api.post(
+        "/api/v1/clients/",
+        {"email": "boris@example.org", "attributes": {"Тариф": "pro"}},
+        format="json",
+    )
+    assert one.status_code == 201, one.content
+    labels = dict(CustomField.objects.filter(owner=world["owner"]).values_list("key", "label"))
+    assert labels == {"gorod": "Город", "tarif": "Тариф"}
+    assert Client.objects.get(email="anna@example.org").attributes == {"gorod": "Казань"}

@@ -188,6 +188,9 @@ PAGES = [
     Page("/healthz"),
     Page("/clients/", fields=CLIENT_LIST_PARAMS),
     Page("/clients/export/", fields=CLIENT_LIST_PARAMS),
+    Page("/clients/fields/"),
+    Page("/clients/fields/gorod/", "POST", {"label": hostile.text}, valid={"label": "Город"}),
+    Page("/clients/fields/{hostile}/", "POST", {"label": hostile.text}),
     Page("/clients/bulk/", "POST", BULK, valid={"q": "a", "action": "add_tag", "tag_name": "x"}),
     Page("/lists/", fields=LIST_PARAMS),
     Page("/lists/{mailing_list}/", fields={"status": hostile.text, "page": hostile.integers}),
@@ -377,6 +380,7 @@ def module_world(module_transaction) -> dict:
     for prefix in ("", "stranger_"):
         owner = UserFactory()
         client = ClientFactory(owner=owner)
+        ClientFactory(owner=owner, attributes={"gorod": "Казань"})  # a custom field
         mailing = MailingFactory(owner=owner, clients=[client])
         delivery = DeliveryFactory(attempt__mailing=mailing, client=client, status="failed")
         upload = ClientImport.objects.create(owner=owner, data=b"email\nx@example.com\n")

@@ -14,7 +14,7 @@ from api.models import ApiToken
 from audience.models import Segment
 from audience.segments import RuleError, segment_clients
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory
-from sending.models import Attempt
+from sending.models import Attempt, Delivery
 from tracking.events import hits_fold
 from tracking.selectors import clients_engaged
 
@@ -123,9 +123,14 @@ def test_the_segments_selector_names_who_engaged(owner, smtp_server, client):
     assert list(clicked) == [clients[0]]
     assert set(opened) == {clients[0], clients[1]}
     assert not clients_engaged(UserFactory(), kind="open", last_mailings=3).exists()
-    # A later run nobody touched pushes this one out of "the last one".
+    # A later run that reached them and nobody touched pushes this one out of "the last
+    # one" (each client's own runs: see test_segment_conditions for other audiences').
     later = DueMailingFactory(owner=owner)
-    Attempt.objects.create(mailing=later, started_at=timezone.now() + dt.timedelta(hours=1))
+    run = Attempt.objects.create(mailing=later, started_at=timezone.now() + dt.timedelta(hours=1))
+    for reached in clients:
+        Delivery.objects.create(
+            attempt=run, client=reached, email=reached.email, status=Delivery.Status.SENT
+        )
     assert not clients_engaged(owner, kind="open", last_mailings=1).exists()
     assert clients_engaged(owner, kind="open", last_mailings=2).count() == 2
 
