@@ -53,8 +53,12 @@ class PublicListMixin(RecipientPageMixin):
             )
 
     def page_missing(self):
+        # No such list (deleted, or its owner blocked): the visitor came by the sender's
+        # form or link, so the answer is theirs too, not the platform's 404 page.
         if self.mailing_list is None:
-            raise Http404
+            return TemplateResponse(
+                self.request, "audience/subscription_gone.html", {"form_gone": True}, status=404
+            )
         return None
 
     def page_language(self) -> str:
@@ -168,7 +172,9 @@ class ConfirmView(PublicListMixin, TemplateView):
         if self.mailing_list is not None:
             return None
         if not link_outlived(self.kwargs["link"]):
-            raise Http404
+            return TemplateResponse(
+                self.request, self.template_name, {"problem": "invalid"}, status=404
+            )
         return TemplateResponse(self.request, "audience/subscription_gone.html", status=410)
 
     def problem_page(self, problem: str, status: int):

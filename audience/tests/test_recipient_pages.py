@@ -380,3 +380,15 @@ def test_no_choice_breaks_the_page(reader):
             assert set(shown.values()) == {"unsubscribed"}
 
     run()
+
+
+def test_the_form_of_a_deleted_list_says_it_is_closed_without_the_platforms_chrome(browser):
+    mailing_list = list_of()
+    path = f"/subscribe/{mailing_list.token}/"
+    mailing_list.delete()
+
+    for response in (browser.get(path), browser.post(path, {"email": "new@example.org"})):
+        assert response.status_code == 404
+        assert "Эта форма подписки закрыта" in html(response)
+        assert "/accounts/login/" not in html(response)
+    assert not Client.objects.exists()
