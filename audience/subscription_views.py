@@ -1,12 +1,12 @@
 """The public side of a list: its subscription form (hosted, and the target of the
 snippet embedded on the owner's site), the ALTCHA challenge, and the confirmation link.
-Every page speaks the list's language, whatever the visitor's session, and names the
-list's sender, not the platform."""
+Every page speaks the list's language, unless the visitor picked another with the page's
+switch, and names the list's sender, not the platform (recipient_pages.py)."""
 
 from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.utils import translation
+from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from .captcha import captcha_required, challenge_new
 from .limits import address_within_limit, visitor_of, visitor_within_limit
 from .models import MailingList
+from .recipient_pages import RecipientPageMixin, masthead_of
 from .subscription_forms import SubscribeForm
 from .subscriptions import (
     LinkExpired,
@@ -23,6 +24,7 @@ from .subscriptions import (
     LinkUsed,
     confirm,
     consent_for_link,
+    link_outlived,
     list_sender,
     subscribe,
 )
@@ -33,24 +35,40 @@ def public_lists():
     return MailingList.objects.filter(owner__is_active=True)
 
 
-class PublicListMixin:
-    """Finds the list by its public token and renders in its language."""
+class PublicListMixin(RecipientPageMixin):
+    """Finds the list by its public token, renders in its language (unless the visitor
+    chose another) under its sender's brand."""
 
-    def dispatch(self, request, *args, **kwargs):
-        self.mailing_list = get_object_or_404(
-            public_lists().select_related("owner"), token=kwargs["token"]
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.mailing_list = (
+            public_lists().select_related("owner").filter(token=kwargs["token"]).first()
         )
-        with translation.override(self.mailing_list.language):
-            response = super().dispatch(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                response.render()
-        return response
+        if self.mailing_list is not None:
+            self.sender = list_sender(self.mailing_list)
+            self.masthead = masthead_of(
+                owner_id=self.mailing_list.owner_id,
+                name=self.sender.name,
+                postal_address=self.sender.postal_address,
+            )
+
+    def page_missing(self):
+        # No such list (deleted, or its owner blocked): the visitor came by the sender's
+        # form or link, so the answer is theirs too, not the platform's 404 page.
+        if self.mailing_list is None:
+            return TemplateResponse(
+                self.request, "audience/subscription_gone.html", {"form_gone": True}, status=404
+            )
+        return None
+
+    def page_language(self) -> str:
+        return self.mailing_list.language if self.mailing_list else super().page_language()
 
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
             "mailing_list": self.mailing_list,
-            "sender": list_sender(self.mailing_list),
+            "sender": self.sender,
         }
 
 
@@ -146,6 +164,18 @@ class ConfirmView(PublicListMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "days": settings.SUBSCRIBE_CONFIRM_DAYS}
+
+    def page_missing(self):
+        # A link we made for a list deleted since (with its account, perhaps): the
+        # subscription is gone, not the visitor's mistake. A blocked owner's list still
+        # exists: 404, as for its form.
+        if self.mailing_list is not None:
+            return None
+        if not link_outlived(self.kwargs["link"]):
+            return TemplateResponse(
+                self.request, self.template_name, {"problem": "invalid"}, status=404
+            )
+        return TemplateResponse(self.request, "audience/subscription_gone.html", status=410)
 
     def problem_page(self, problem: str, status: int):
         return self.render_to_response(self.get_context_data(problem=problem), status=status)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -217,6 +218,24 @@ def memberships_of(client: Client):
     )
 
 
+def preferences_of(client: Client):
+    """The preference centre's rows, each with `shown_status`: what the list sends the
+    recipient now. Only an active client receives anything, so after unsubscribing from
+    everything (or a bounce, a complaint) no row reads «subscribed», and until a
+    double opt-in is confirmed every list waits for it; the rows keep their own status,
+    which "Subscribe again" brings back as it was."""
+    Status = Membership.Status
+    if client.status == Client.Status.ACTIVE:
+        shown = F("status")
+    elif client.status == Client.Status.PENDING:
+        shown = Case(
+            When(status=Status.SUBSCRIBED, then=Value(Status.PENDING)), default=F("status")
+        )
+    else:
+        shown = Value(Status.UNSUBSCRIBED)
+    return memberships_of(client).annotate(shown_status=shown)
+
+
 def leave(*, membership: Membership) -> bool:
     """The recipient leaves one list (idempotent); their other lists stay."""
     changed = (
@@ -261,6 +280,20 @@ def confirmation_send(*, consent: ConsentRecord) -> None:
             to=[consent.client.email],
             reply_to=[sender.email],
         ).send()
+
+
+def link_outlived(token: str) -> bool:
+    """Whether this is a confirmation link we made (at any time) whose list, or whole
+    account, was deleted since: the sign-up is gone, the link was not mistyped."""
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT)
+    except (signing.BadSignature, ValueError, UnicodeDecodeError):
+        return False
+    consent_id = data.get("consent") if isinstance(data, dict) else None
+    if not isinstance(consent_id, int) or isinstance(consent_id, bool):
+        return False
+    # A list's deletion leaves its consent records (SET_NULL); an account's takes them.
+    return not ConsentRecord.objects.filter(pk=consent_id, mailing_list__isnull=False).exists()
 
 
 def consent_for_link(*, mailing_list: MailingList, token: str) -> ConsentRecord:

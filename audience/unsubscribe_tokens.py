@@ -8,7 +8,8 @@ UNSUBSCRIBE_SALT = "sending.unsubscribe"
 
 
 def _is_id(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    # Within the id column: a larger number breaks the query instead of matching nothing.
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
 def unsubscribe_target(token: str) -> tuple[int, int | None] | None:

@@ -53,7 +53,7 @@ def test_the_page_lists_the_senders_lists_of_the_recipient_in_the_mailings_langu
 def test_leaving_one_list_keeps_the_other_and_the_client_active(browser, member):
     client, news, offers, path = member
 
-    response = browser.post(path, {"action": "leave", "list": str(news.pk)})
+    response = browser.post(path, {"action": "leave", "list": str(news.pk)}, follow=True)
 
     assert response.status_code == 200
     assert 'data-notice="left"' in response.content.decode()
@@ -76,7 +76,7 @@ def test_joining_again_takes_a_confirmation_email(browser, member):
     client, news, _offers, path = member
     browser.post(path, {"action": "leave", "list": str(news.pk)})
 
-    response = browser.post(path, {"action": "rejoin", "list": str(news.pk)})
+    response = browser.post(path, {"action": "rejoin", "list": str(news.pk)}, follow=True)
 
     assert 'data-notice="confirmation_sent"' in response.content.decode()
     membership = Membership.objects.get(mailing_list=news)
@@ -86,7 +86,7 @@ def test_joining_again_takes_a_confirmation_email(browser, member):
     (email,) = mail.outbox
     assert email.to == ["anna@example.org"]
 
-    again = browser.post(path, {"action": "rejoin", "list": str(news.pk)})
+    again = browser.post(path, {"action": "rejoin", "list": str(news.pk)}, follow=True)
     assert 'data-notice="confirmation_pending"' in again.content.decode()
     assert len(mail.outbox) == 1
 

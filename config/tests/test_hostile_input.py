@@ -335,7 +335,7 @@ PAGES = [
     ),
     Page("/accounts/login/", fields={"next": hostile.text}),
     Page("/accounts/password/reset/", "POST", {"email": hostile.emails}),
-    Page("/unsubscribe/{token}/"),
+    Page("/unsubscribe/{token}/", fields={"language": hostile.text}),
     Page("/unsubscribe/{token}/", "POST", {"List-Unsubscribe": hostile.text}),
     Page("/unsubscribe/{hostile}/"),
     Page(
@@ -344,7 +344,7 @@ PAGES = [
         {"action": hostile.choice("leave", "rejoin", "resubscribe"), "list": hostile.text},
         valid={"action": "leave", "list": "{list}"},
     ),
-    Page("/subscribe/{list_token}/"),
+    Page("/subscribe/{list_token}/", fields={"language": hostile.text}),
     Page("/subscribe/{list_token}/", "POST", SIGN_UP, valid={"email": "new@example.org"}),
     Page("/subscribe/{captcha_list_token}/", "POST", SIGN_UP, valid={"email": "new@example.org"}),
     Page("/subscribe/{hostile}/", "POST", SIGN_UP),

@@ -64,7 +64,7 @@ def test_an_unsubscribed_recipient_can_subscribe_again_by_a_confirming_post(brow
     client.refresh_from_db()
     assert client.unsubscribed_at is not None  # opening the page changes nothing
 
-    response = browser.post(path, {"action": "resubscribe"})
+    response = browser.post(path, {"action": "resubscribe"}, follow=True)
 
     assert "will receive the mailings of Shop Romashka again" in response.content.decode()
     client.refresh_from_db()
