@@ -20,19 +20,31 @@ from sending.models import Attempt, Delivery
 
 
 class State(TextChoices):
-    """What a mailing (with its current run) is doing, as its page says it. Russian
-    labels are impersonal where they serve a run (masculine) and a mailing (feminine)."""
+    """What a mailing (with its current run) is doing, worded for the mailing (the
+    page's header and the feed's `state_display`); RUN_LABELS word it for a run."""
 
     DRAFT = "draft", pgettext_lazy("mailing state", "Draft")
     DISABLED = "disabled", pgettext_lazy("mailing state", "Disabled")
     SCHEDULED = "scheduled", pgettext_lazy("mailing state", "Scheduled")
     WAITING = "waiting", _("Waiting for a worker")
-    SENDING = "sending", _("Sending")
+    SENDING = "sending", pgettext_lazy("mailing state", "Sending")
     RETRYING = "retrying", _("Retrying")
     PAUSED = "paused", pgettext_lazy("mailing state", "Paused")
-    FINISHED = "finished", pgettext_lazy("mailing state", "Finished")
-    FAILED = "failed", _("Finished with failures")
+    FINISHED = "finished", pgettext_lazy("mailing state", "Sent")
+    FAILED = "failed", pgettext_lazy("mailing state", "Sent with failures")
+    # Over without a run: its time passed while the service was down.
+    ENDED = "ended", pgettext_lazy("mailing state", "Completed")
 
+
+# The same states said of a run (the progress card, the runs table, the run's page): in
+# Russian a run (запуск) and a mailing (рассылка) take different endings.
+RUN_LABELS = {
+    State.SENDING: pgettext_lazy("run state", "Sending"),
+    State.RETRYING: _("Retrying"),
+    State.PAUSED: pgettext_lazy("run state", "Paused"),
+    State.FINISHED: pgettext_lazy("run state", "Finished"),
+    State.FAILED: pgettext_lazy("run state", "Finished with failures"),
+}
 
 # Bootstrap's colour of each state's badge.
 TONES = {
@@ -45,6 +57,7 @@ TONES = {
     State.PAUSED: "danger",
     State.FINISHED: "success",
     State.FAILED: "danger",
+    State.ENDED: "secondary",
 }
 # States in which the page keeps asking the feed what changed.
 LIVE = (State.WAITING, State.SENDING, State.RETRYING, State.PAUSED)
@@ -68,8 +81,9 @@ def current_attempt(mailing: Mailing) -> Attempt | None:
     return mailing.attempts.order_by(under_way, "-started_at", "-pk").first()
 
 
-def _state(value: State) -> dict:
-    return {"state": value.value, "state_display": str(value.label), "state_tone": TONES[value]}
+def _state(value: State, *, of_run: bool = False) -> dict:
+    label = RUN_LABELS[value] if of_run else value.label
+    return {"state": value.value, "state_display": str(label), "state_tone": TONES[value]}
 
 
 def finished_run_figures(attempt: Attempt) -> dict:
@@ -77,7 +91,10 @@ def finished_run_figures(attempt: Attempt) -> dict:
     sent, failed, unknown = attempt.sent_count, attempt.failed_count, attempt.unknown_count
     total = attempt.total_count
     return {
-        **_state(State.FINISHED if attempt.status == Attempt.Status.SUCCESS else State.FAILED),
+        **_state(
+            State.FINISHED if attempt.status == Attempt.Status.SUCCESS else State.FAILED,
+            of_run=True,
+        ),
         "sent": sent,
         "failed": failed,
         "unknown": unknown,
@@ -117,7 +134,7 @@ def run_figures(attempt: Attempt, *, now: datetime, paused: bool = False) -> dic
             )[:RETRY_SAMPLE]
         ]
     return {
-        **_state(state),
+        **_state(state, of_run=True),
         "sent": counts["sent"],
         "failed": counts["failed"],
         "unknown": counts["unknown"],
@@ -228,8 +245,7 @@ def mailing_progress(*, mailing: Mailing, now: datetime | None = None) -> dict:
     elif run is not None:
         state = State(run["state"])
     else:
-        # Its window passed with the service down: nothing was ever sent.
-        state = State.FINISHED
+        state = State.ENDED
         detail = gettext("Its time passed without a run.")
 
     data.update(_state(state))
