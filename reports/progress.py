@@ -221,8 +221,9 @@ def mailing_progress(*, mailing: Mailing, now: datetime | None = None) -> dict:
         state = State(run["state"])
         if state == State.RETRYING:
             detail = gettext(
-                "The server asked some recipients to wait: they are tried again at %(when)s."
-            ) % {"when": run["next_retry_at"]}
+                "Every other recipient has been answered; the run goes on by itself when "
+                "the next try is due."
+            )
         elif attempt.paused_at is not None:
             detail = gettext(
                 "The run paused itself: too many addresses bounced or recipients "

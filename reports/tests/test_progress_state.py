@@ -139,7 +139,7 @@ def test_a_550_and_a_451_read_alike_everywhere_with_the_next_try(client, owner, 
                 "server_response": "451 4.7.1 Greylisted, please try again later",
             }
         ]
-        assert retry_at in feed["state_detail"]
+        assert f'data-field="next_retry_at">{retry_at}<' in page.card
         assert f'data-retry="{GREYLISTED}"' in page.card
         assert f'data-field="retry_at">{retry_at}<' in page.card
         # The run's own page says the same of that recipient.
