@@ -155,6 +155,7 @@ def _hold(mailing: Mailing, *, now: datetime) -> dict | None:
         if not relay.is_held(now):
             return None
         return {
+            "relay": True,
             "reason": relay.hold_reason,
             "reason_display": relay.get_hold_reason_display(),
             "needs_operator": relay.needs_owner,
@@ -165,6 +166,7 @@ def _hold(mailing: Mailing, *, now: datetime) -> dict | None:
     if hold is None:
         return None
     return {
+        "relay": False,
         "reason": hold.reason,
         "reason_display": str(hold.get_reason_display()),
         "needs_operator": hold.needs_operator,

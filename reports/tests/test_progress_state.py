@@ -16,6 +16,7 @@ from mailings.lifecycle import enqueue_run
 from mailings.models import Mailing
 from mailings.tests.factories import MailingFactory, mailing_to
 from reports.progress import State, mailing_progress
+from senders.models import Relay
 from sending.claims import run_claim
 from sending.holds import hold_record
 from sending.models import Attempt, Delivery
@@ -208,11 +209,20 @@ def test_a_scheduled_mailing_says_when_and_is_asked_again_when_due(owner):
     assert local(NOON + timedelta(minutes=5)) in data["state_detail"]
 
 
-@pytest.mark.parametrize("cause", ["server", "bounces", "blocked"])
+@pytest.mark.parametrize("cause", ["server", "relay", "bounces", "blocked"])
 def test_a_stopped_run_reads_paused(owner, cause):
     mailing = mailing_to(2, owner=owner)
     attempt = run_claim(mailing=Mailing.objects.get(pk=mailing.pk), now=timezone.now())
-    if cause == "server":
+    if cause == "relay":
+        relay = Relay(
+            owner=owner,
+            hold_reason=Relay.Hold.AUTH,
+            hold_reply="535 5.7.8 Authentication credentials invalid",
+            held_until=timezone.now() + timedelta(minutes=5),
+        )
+        relay.set_url("smtp://shop:secret@relay.example.net:587", "relay.example.net:587")
+        relay.save()
+    elif cause == "server":
         hold_record(reason="auth", server_response="535 5.7.8 Authentication credentials invalid")
     elif cause == "bounces":
         attempt_pause_for_feedback(attempt_id=attempt.pk, reason="5 of 10 bounced")
@@ -222,6 +232,23 @@ def test_a_stopped_run_reads_paused(owner, cause):
     data = mailing_progress(mailing=Mailing.objects.select_related("owner").get(pk=mailing.pk))
     assert data["state"] == data["attempt"]["state"] == State.PAUSED
     assert data["active"] is True
+    if cause in ("server", "relay"):
+        assert data["hold"]["needs_operator"] is True
+        assert data["hold"]["relay"] is (cause == "relay")
+
+
+def test_a_held_relay_is_its_owners_alone_to_fix(signed_in, owner):
+    """The platform's pause says "every mailing"; the owner's own relay's says theirs."""
+    relay = Relay(
+        owner=owner, hold_reason=Relay.Hold.AUTH, held_until=timezone.now() + timedelta(minutes=5)
+    )
+    relay.set_url("smtp://shop:secret@relay.example.net:587", "relay.example.net:587")
+    relay.save()
+    mailing = mailing_to(2, owner=owner)
+    run_claim(mailing=Mailing.objects.get(pk=mailing.pk), now=timezone.now())
+    feed, page = look(signed_in, mailing)
+    assert_one_truth(feed, page)
+    assert "Ваши рассылки ждут" in page.card and "для всех рассылок" not in page.card
 
 
 @pytest.mark.parametrize(
