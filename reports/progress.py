@@ -231,13 +231,15 @@ def mailing_progress(*, mailing: Mailing, now: datetime | None = None) -> dict:
                 "The run paused itself: too many addresses bounced or recipients "
                 "complained. It continues when you resume it on the run's page."
             )
-    elif blocked:
+    elif (blocked and (waiting or mailing.next_run_at)) or (waiting and hold):
+        # The page's alerts say why (the owner's block, the server's or relay's hold).
         state = State.PAUSED
     elif waiting:
-        state = State.PAUSED if hold else State.WAITING
+        state = State.WAITING
         if mailing.send_requested_at:
-            detail = gettext("A run was requested at %(when)s and is waiting for a worker.")
-            detail %= {"when": _when(mailing.send_requested_at)}
+            detail = gettext("A run was requested at %(when)s and is waiting for a worker.") % {
+                "when": _when(mailing.send_requested_at)
+            }
         else:
             detail = gettext("The run due at %(when)s is waiting for a worker.") % {
                 "when": _when(mailing.next_run_at)

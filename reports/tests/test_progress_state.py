@@ -251,6 +251,15 @@ def test_a_held_relay_is_its_owners_alone_to_fix(signed_in, owner):
     assert "Ваши рассылки ждут" in page.card and "для всех рассылок" not in page.card
 
 
+def test_a_blocked_owners_finished_mailing_still_reads_sent(owner):
+    mailing = mailing_to(1, owner=owner)
+    run_pass()
+    owner.is_active = False
+    owner.save()
+    data = mailing_progress(mailing=Mailing.objects.select_related("owner").get(pk=mailing.pk))
+    assert data["state"] == State.FINISHED
+
+
 @pytest.mark.parametrize(
     ("status", "state"),
     [(Mailing.Status.DRAFT, State.DRAFT), (Mailing.Status.DISABLED, State.DISABLED)],
