@@ -152,6 +152,56 @@ def page(browser, live_server):
     context.close()
 
 
+class BrowserGuard:
+    """What went wrong in a page as a visitor would not see it: console errors, uncaught
+    exceptions, requests that failed and answers of 400 or more. `allow(part)` accepts
+    answers whose URL contains `part` (a test that asks for a 404 on purpose)."""
+
+    def __init__(self, page):
+        self.problems: list[str] = []
+        self.allowed: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"uncaught exception: {error}"))
+        page.on("requestfailed", self._request_failed)
+        page.on("response", self._response)
+
+    def allow(self, part: str) -> None:
+        self.allowed.append(part)
+
+    def _is_allowed(self, url: str) -> bool:
+        return any(part in url for part in self.allowed)
+
+    def _console(self, message) -> None:
+        url = message.location.get("url", "")
+        if message.type == "error" and not self._is_allowed(url):
+            self.problems.append(f"console error: {message.text} ({url})")
+
+    def _request_failed(self, request) -> None:
+        # Leaving or reloading a page cancels its requests in flight (a poll, say).
+        if "ERR_ABORTED" in (request.failure or "") or self._is_allowed(request.url):
+            return
+        self.problems.append(f"request failed: {request.method} {request.url}: {request.failure}")
+
+    def _response(self, response) -> None:
+        if response.status >= 400 and not self._is_allowed(response.url):
+            method = response.request.method
+            self.problems.append(f"HTTP {response.status}: {method} {response.url}")
+
+    def assert_clean(self) -> None:
+        """Fail with everything that went wrong so far, and start afresh."""
+        problems, self.problems = self.problems, []
+        assert not problems, "The page went wrong:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def browser_guard(page):
+    """Watches `page` for console errors, uncaught exceptions and failed requests (>=400):
+    the test fails on any of them, at `browser_guard.assert_clean()` or at its end."""
+    guard = BrowserGuard(page)
+    yield guard
+    guard.assert_clean()
+
+
 class CsrfClient:
     """A test client that enforces CSRF like a browser: GET the form, then POST with its token."""
 

@@ -16,7 +16,7 @@ from workspace.views import ListControlsMixin
 from .exports import attempts_csv_lines, deliveries_csv_lines
 from .figures import attempt_totals, attempts_filtered, daily_charts, totals_feedback
 from .forms import ReportFilterForm
-from .progress import mailing_progress
+from .progress import mailing_progress, run_figures
 from .selectors import attempts_visible_to
 
 # Runs
@@ -65,6 +65,7 @@ class RunDetailView(ListControlsMixin, RunMixin, ListView):
             **super().get_context_data(**kwargs),
             "mailing": self.mailing,
             "attempt": self.attempt,
+            "run": run_figures(self.attempt, now=timezone.now()),
             "feedback": self.attempt.feedback_figures(handed_over=handed_over),
             "status": self.status,
             "statuses": [

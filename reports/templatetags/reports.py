@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports.engagement import run_engagement
-from reports.progress import mailing_progress
+from reports.progress import finished_run_figures, mailing_progress
 from sending.forms import ResendForm
 from workspace.roles import sees_everything
 
@@ -34,3 +34,13 @@ def progress_of(context, mailing) -> dict:
         progress["resend_url"] = reverse("sending:attempt_resend", args=[attempt["id"]])
         progress["resend_form"] = ResendForm()
     return progress
+
+
+@register.simple_tag
+def run_of(attempt, progress: dict) -> dict:
+    """A row of the runs table: the current run exactly as the progress card shows it,
+    any earlier one as it closed."""
+    current = progress.get("attempt")
+    if current and current["id"] == attempt.pk:
+        return current
+    return finished_run_figures(attempt)

@@ -43,7 +43,8 @@ def test_send_now_on_a_one_off_mailing_is_its_only_run(signed_in, owner, smtp_se
         mailing.refresh_from_db()
         assert (mailing.status, mailing.next_run_at) == (Mailing.Status.RUNNING, None)
         page = signed_in.get(f"/mailings/{mailing.pk}/").content.decode()
-        assert "Отправлена" in page
+        # Nothing has gone out yet: the page says the run waits, not that it was sent.
+        assert "Ждёт обработчика" in page
         assert "Запланирована" not in page
 
         # A second press, a second tab and the API all find the run already asked for.

@@ -86,11 +86,12 @@
   document.querySelectorAll("[data-client-picker]").forEach(setUpPicker);
 
   // The mailing form's recipient count, asked of the server a moment after its targets
-  // change (the count a run starting now would reach).
-  var targets = document.getElementById("mailing-targets");
-  if (targets) {
-    var shown = document.getElementById("recipient-preview");
-    var problems = document.getElementById("recipient-preview-errors");
+  // change (the count a run starting now would reach). Only where the form says where
+  // to ask and where to show it: other pages have no count to fetch.
+  var targets = document.querySelector("#mailing-targets[data-count-url]");
+  var shown = document.getElementById("recipient-preview");
+  var problems = document.getElementById("recipient-preview-errors");
+  if (targets && shown) {
     var format = new Intl.NumberFormat(document.documentElement.lang || undefined);
     var countTimer = null;
     var countAsked = 0;
@@ -119,7 +120,7 @@
           if (mine !== countAsked) return;
           var errors = answer.errors ? Object.values(answer.errors).flat() : [];
           shown.textContent = errors.length ? "—" : format.format(answer.count);
-          problems.textContent = errors.join(" ");
+          if (problems) problems.textContent = errors.join(" ");
         })
         .catch(function () { shown.textContent = "—"; });
     };
