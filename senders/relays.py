@@ -29,7 +29,7 @@ from .models import Relay
 RELAY_KEY_LOST = _(
     "Your relay's settings cannot be decrypted (the server's FIELD_ENCRYPTION_KEY was "
     "changed). Your mailings are held, and none goes out through our server instead: "
-    "enter the relay's password again."
+    "enter the relay's settings again."
 )
 # The test button and the form's check answer within this long, whatever the relay does.
 TEST_SECONDS = 5.0
