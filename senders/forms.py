@@ -1,13 +1,24 @@
+import ipaddress
+import re
+
 from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from transport.smtp import SendingPaused, SmtpSettings
 from workspace.forms import OwnedModelForm
 from workspace.validators import single_line
 
+from .keys import KeyUnusable
 from .models import Brand, Domain, Relay, Sender, email_domain
-from .relays import relay_url_summary
+from .relays import TEST_SECONDS, relay_url, relay_url_fields
 from .services import domain_normalise, domain_verified_by_another
+
+HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+# smtplib logs in with ASCII only (it encodes PLAIN and LOGIN so): anything else would
+# fail at the first login, so it is refused here, where it can be corrected.
+PRINTABLE_ASCII = re.compile(r"[\x20-\x7e]*\Z")
 
 
 class SenderForm(OwnedModelForm):
@@ -95,40 +106,153 @@ class BrandForm(forms.ModelForm):
         return url
 
 
-class RelayForm(forms.ModelForm):
-    """The relay's URL is asked for, never shown: left empty, the stored one stays."""
-
-    url = forms.CharField(
-        label=_("SMTP URL"),
-        max_length=2000,
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-        help_text=_(
-            "Such as smtp+tls://user:password@smtp.example.com:587 (smtp+ssl:// for port "
-            "465). Stored encrypted and never shown again; leave empty to keep the saved one."
-        ),
+def relay_host_invalid() -> forms.ValidationError:
+    return forms.ValidationError(
+        _("Give the server's full name, such as smtp.example.com, or its IP address."),
+        code="invalid_host",
     )
+
+
+def relay_host(value: str) -> str:
+    """A host name (IDN as punycode, lower-case) or an IP address, alone."""
+    host = value.strip().rstrip(".").lower()
+    if "://" in host or "/" in host or "@" in host or (host.count(":") == 1):
+        raise forms.ValidationError(
+            _(
+                "Give the server's name alone, such as smtp.example.com: the port, the "
+                "user and the password have fields of their own."
+            ),
+            code="not_a_host",
+        )
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        if getattr(ip, "scope_id", None):  # fe80::1%eth0: a link of this machine's own
+            raise relay_host_invalid()
+        return str(ip)
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        ascii_host = ""
+    labels = ascii_host.split(".")
+    # A name without a dot is only ever on a private network (a container's "mailpit").
+    bare = len(labels) < 2 and not settings.RELAY_ALLOW_PRIVATE
+    if len(ascii_host) > 253 or bare or not all(map(HOST_LABEL.match, labels)):
+        raise relay_host_invalid()
+    return ascii_host
+
+
+def login_text(value: str) -> str:
+    if not PRINTABLE_ASCII.match(value):
+        raise forms.ValidationError(
+            _("Only Latin letters, digits and punctuation: a mail server login takes no other."),
+            code="not_ascii",
+        )
+    return value
+
+
+class RelayForm(forms.ModelForm):
+    """The relay's server, port, security, user and password; the URL the engine reads
+    is built from them. The password is asked for, never shown: left empty on a saved
+    relay, the stored one stays. `save_anyway` is the answer to "it does not connect:
+    save it all the same?" (RelayView asks)."""
+
+    host = forms.CharField(
+        label=_("Server"),
+        max_length=300,
+        help_text=_("Your provider's SMTP server, such as smtp.yandex.ru or smtp.gmail.com."),
+    )
+    port = forms.IntegerField(
+        label=_("Port"),
+        initial=587,
+        validators=[MinValueValidator(1), MaxValueValidator(65535)],
+        help_text=_("Usually 587 with STARTTLS, 465 with SSL/TLS, 25 without encryption."),
+    )
+    security = forms.ChoiceField(
+        label=_("Security"),
+        choices=[
+            ("starttls", "STARTTLS"),
+            ("ssl", "SSL/TLS"),
+            ("none", _("None (not encrypted)")),
+        ],
+        initial="starttls",
+    )
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=320,
+        required=False,
+        validators=[login_text],
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text=_("Often your full email address; empty when the server needs no login."),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=1000,
+        required=False,
+        strip=False,
+        validators=[login_text],
+        # What the user just typed comes back with a check or a question, so that it
+        # need not be typed again; a saved password never reaches the page.
+        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted and never shown again."),
+    )
+    save_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Relay
-        fields = ["url", "rate", "connections"]
+        fields = ["host", "port", "security", "username", "password", "rate", "connections"]
 
-    def clean_url(self) -> str:
-        url = self.cleaned_data["url"]
-        if not url:
-            if not self.instance.pk:
-                raise forms.ValidationError(_("Give the relay's SMTP URL."), code="required")
-            return ""
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stored: dict | None = None  # the saved relay's fields, password included
+        self.url = ""
+        self.smtp_settings: SmtpSettings | None = None
+        if self.instance.pk:
+            try:
+                self.stored = relay_url_fields(self.instance.url())
+            except (KeyUnusable, SendingPaused):
+                return  # every field must be given again, the password too
+            for name in ("host", "port", "security", "username"):
+                self.initial.setdefault(name, self.stored[name])
+            if self.stored["password"]:
+                self.fields["password"].help_text = _(
+                    "Leave empty to keep the saved password; stored encrypted and never "
+                    "shown again."
+                )
+
+    def clean_host(self) -> str:
+        return relay_host(self.cleaned_data["host"])
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        username, password = data["username"], data["password"]
+        if username and not password:
+            if self.stored is not None and self.stored["password"]:
+                password = self.stored["password"]  # empty on edit: the saved one stays
+            elif self.instance.pk and self.stored is None:
+                self.add_error(
+                    "password", _("The saved password cannot be read any more: enter it again.")
+                )
+                return data
+        if password and not username:
+            self.add_error("username", _("Give the user name this password belongs to."))
+            return data
+        self.url = relay_url(
+            host=data["host"],
+            port=data["port"],
+            security=data["security"],
+            username=username,
+            password=password,
+        )
         try:
-            SmtpSettings.from_url(url, timeout=1)
-            relay_url_summary(url)
-        except (SendingPaused, ValueError) as error:
-            raise forms.ValidationError(
-                _(
-                    "Give an address such as smtp+tls://user:password@smtp.example.com:587 "
-                    "(smtp://, smtp+tls:// or smtp+ssl://, with a host name)."
-                ),
-                code="invalid",
-            ) from error
-        return url
+            # How the engine will read it back, for the check before saving.
+            self.smtp_settings = SmtpSettings.from_url(
+                self.url, timeout=TEST_SECONDS, public_only=True
+            )
+        except SendingPaused:
+            self.add_error("host", relay_host_invalid())
+        return data

@@ -19,7 +19,7 @@ from .dns_checks import KIND_LABELS, STATE_LABELS, WRONG, records_for, spf_merge
 from .forms import BrandForm, DomainForm, RelayForm, SenderForm
 from .keys import KeyUnusable
 from .models import Brand, Domain, Relay, Sender
-from .relays import RELAY_KEY_LOST, TEST_SECONDS, relay_save, relay_test
+from .relays import RELAY_KEY_LOST, relay_check, relay_save, relay_test
 from .selectors import domains_visible_to, senders_visible_to
 from .services import (
     ConfirmationLimited,
@@ -252,7 +252,11 @@ class BrandView(WriteAccessMixin, SuccessMessageMixin, UpdateView):
 
 
 class RelayView(WriteAccessMixin, UpdateView):
-    """The user's own relay (created on first save); its URL is never shown again."""
+    """The user's own relay (created on first save); its password is never shown again.
+
+    Every save checks the relay first, as the engine will use it: an address that can
+    never be used is refused; one that does not connect now is saved only when the user
+    answers "save anyway". "Check these settings" does the same check without saving."""
 
     model = Relay
     form_class = RelayForm
@@ -264,8 +268,27 @@ class RelayView(WriteAccessMixin, UpdateView):
         return Relay.objects.owned_by(self.request.user).first() or Relay(owner=self.request.user)
 
     def form_valid(self, form):
-        self.object = relay_save(relay=form.instance, url=form.cleaned_data["url"])
-        messages.success(self.request, self.success_message)
+        check = relay_check(form.smtp_settings)
+        checking = bool(self.request.POST.get("check"))
+        if check.refused:
+            form.add_error("host", check.message)
+        elif not check.ok and (checking or not form.cleaned_data["save_anyway"]):
+            form.add_error(None, check.message)
+        if checking or form.errors:
+            context = {"check": check, "ask_to_save_anyway": not checking and not check.refused}
+            return self.render_to_response(self.get_context_data(form=form, **context))
+        self.object = relay_save(relay=form.instance, url=form.url)
+        if check.ok:
+            messages.success(self.request, self.success_message)
+        else:
+            messages.warning(
+                self.request,
+                gettext(
+                    "The relay has been saved, but it does not connect yet: your mailings "
+                    "wait for it. %(reason)s"
+                )
+                % {"reason": check.message},
+            )
         return redirect(self.success_url)
 
 
@@ -278,21 +301,17 @@ class RelayTestView(WriteAccessMixin, View):
     def post(self, request):
         relay = get_object_or_404(self.get_queryset())
         try:
-            ok, reply = relay_test(relay)
+            check = relay_test(relay)
         except KeyUnusable:
             messages.error(request, RELAY_KEY_LOST)
             return redirect("senders:relay")
-        if ok:
-            messages.success(request, gettext("The relay answered: %(reply)s") % {"reply": reply})
-        elif reply is None:
-            messages.warning(
-                request,
-                gettext("The relay did not answer within %(seconds)s seconds.")
-                % {"seconds": f"{TEST_SECONDS:g}"},
+        if check.ok:
+            messages.success(
+                request, gettext("The relay answered: %(reply)s") % {"reply": check.message}
             )
         else:
             messages.warning(
-                request, gettext("The relay cannot be used: %(reply)s") % {"reply": reply}
+                request, gettext("The relay cannot be used: %(reply)s") % {"reply": check.message}
             )
         return redirect("senders:relay")
 

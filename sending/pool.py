@@ -158,7 +158,7 @@ class ConnectionPool:
         except ConnectionFailed as failure:
             if any(self.connected):
                 return False
-            self.breaker.failure(failure.reply)
+            self.breaker.failure(failure.reply, failure.message)
             self.results.put(Handed(row, error=failure))
             return True
         except SendingPaused as paused:

@@ -221,20 +221,24 @@ class Route:
             self.hold(attempt_id=attempt_id, reason=Relay.Hold.KEY, reply=str(error))
             return relay.hold_reason
         except SendingPaused as pause:
-            self.hold(attempt_id=attempt_id, reason=pause.reason, reply=pause.reply)
+            self.hold(
+                attempt_id=attempt_id, reason=pause.reason, reply=pause.reply, message=pause.message
+            )
             return relay.hold_reason
         self.transport_factory = lambda: SmtpTransport(config)
         self.connections = relay.connections
         return ""
 
-    def hold(self, *, attempt_id: int, reason: str, reply: str) -> str:
+    def hold(self, *, attempt_id: int, reason: str, reply: str, message: str = "") -> str:
         """The server made the run stop; returns what the pass should stop for ("" to
-        carry on with other owners' runs)."""
+        carry on with other owners' runs). The platform's operator reads the server's
+        `reply`; a relay's owner the `message` about it, in the language of the pass."""
         if self.relay is None:
             attempt_pause(attempt_id=attempt_id, reason=reason, reply=reply)
             return reason
-        relay_hold(self.relay, reason=reason, reply=reply)
-        Attempt.objects.filter(pk=attempt_id).update(server_response=reply[:2000])
+        told = message or reply
+        relay_hold(self.relay, reason=reason, reply=told)
+        Attempt.objects.filter(pk=attempt_id).update(server_response=told[:2000])
         return ""
 
     def clear(self) -> None:
@@ -335,13 +339,17 @@ class _Run:
             self.route.clear()
         if self.pause is not None:
             report.stopped = self.route.hold(
-                attempt_id=self.attempt_id, reason=self.pause.reason, reply=self.pause.reply
+                attempt_id=self.attempt_id,
+                reason=self.pause.reason,
+                reply=self.pause.reply,
+                message=self.pause.message,
             )
         elif self.breaker.is_open:
             report.stopped = self.route.hold(
                 attempt_id=self.attempt_id,
                 reason=TransportHold.Reason.CONNECTION,
                 reply=self.breaker.last_error,
+                message=self.breaker.last_message,
             )
         elif self.last_error:
             Attempt.objects.filter(pk=self.attempt_id).update(

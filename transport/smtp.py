@@ -22,6 +22,7 @@ from typing import Protocol, runtime_checkable
 import environ
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext
 
 from config.addresses import address_is_public
 
@@ -67,21 +68,31 @@ class Outcome:
 
 
 class ConnectionFailed(Exception):
-    """The server could not be reached or greeted us badly; no message was handed over."""
+    """The server could not be reached or greeted us badly; no message was handed over.
 
-    def __init__(self, reply: str):
+    `reply` is for the operator's log; `message` is what a user is told about their own
+    relay: a sentence in the language active where it was raised."""
+
+    def __init__(self, reply: str, message: str = ""):
         super().__init__(reply)
         self.reply = reply
+        self.message = message or reply
 
 
 class SendingPaused(Exception):
     """Sending must stop for everyone until the operator fixes EMAIL_URL or, without it,
-    the outbox folder (SPEC §3)."""
+    the outbox folder (SPEC §3). `reply` and `message` as for ConnectionFailed."""
 
-    def __init__(self, reason: str, reply: str):
+    def __init__(self, reason: str, reply: str, message: str = ""):
         super().__init__(reply)
         self.reason = reason  # TransportHold.Reason value: "auth", "config" or "local"
         self.reply = reply
+        self.message = message or reply
+
+
+class AddressUnusable(SendingPaused):
+    """A user's relay names a host that does not resolve, or resolves to a private or
+    local address: no connection is tried, and none would ever work."""
 
 
 def describe(error: BaseException) -> str:
@@ -93,6 +104,79 @@ def describe(error: BaseException) -> str:
         return f"Timed out after {settings.SMTP_TIMEOUT:g} s waiting for the server"
     text = str(error) or error.__class__.__name__
     return f"{error.__class__.__name__}: {text}"
+
+
+def explain(error: BaseException, config: "SmtpSettings") -> str:
+    """`describe` for the person whose server it is: what went wrong and what to check,
+    in the active language, with the server's own reply when it gave one but never a
+    Python exception's text."""
+    where = {"host": config.host, "port": config.port, "seconds": f"{config.timeout:g}"}
+    if isinstance(error, socket.gaierror):
+        if error.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", socket.EAI_NONAME)):
+            return gettext("There is no server named %(host)s: check the spelling.") % where
+        return (
+            gettext("The name %(host)s could not be looked up just now: try again later.") % where
+        )
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return (
+            gettext(
+                "The certificate of %(host)s cannot be trusted (self-signed, expired or issued "
+                "for another name)."
+            )
+            % where
+        )
+    if isinstance(error, ssl.SSLError):
+        return (
+            gettext(
+                "The secure connection to %(host)s:%(port)s failed: check the security setting "
+                "(SSL/TLS is usually on port 465, STARTTLS on 587)."
+            )
+            % where
+        )
+    if isinstance(error, smtplib.SMTPResponseException):
+        reply = {"reply": reply_text(error.smtp_code, error.smtp_error)}
+        if error.smtp_code in AUTH_CODES:
+            return _login_refused(reply["reply"])
+        return gettext("The server refused to go on. It answered: %(reply)s") % reply
+    if isinstance(error, ConnectionRefusedError):
+        return (
+            gettext(
+                "%(host)s refused the connection on port %(port)s: no mail server listens "
+                "there. Check the port."
+            )
+            % where
+        )
+    if isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError):
+        return (
+            gettext(
+                "%(host)s:%(port)s did not answer within %(seconds)s seconds: check the host, "
+                "the port and the security setting (port 465 usually needs SSL/TLS)."
+            )
+            % where
+        )
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return (
+            gettext(
+                "%(host)s:%(port)s closed the connection: check the port and the security setting."
+            )
+            % where
+        )
+    if isinstance(error, smtplib.SMTPException | UnicodeError):
+        # No AUTH offered, no method smtplib speaks, a login that is not ASCII.
+        return (
+            gettext(
+                "%(host)s offers no login we can use with this user name and password: check "
+                "the security setting (many servers allow a login only after STARTTLS)."
+            )
+            % where
+        )
+    return gettext("%(host)s:%(port)s cannot be reached from our server.") % where
+
+
+def _login_refused(reply: str) -> str:
+    return gettext(
+        "The server refused the user name or password, or needs them. It answered: %(reply)s"
+    ) % {"reply": reply}
 
 
 def reply_text(code: int, message: bytes | str) -> str:
@@ -149,7 +233,7 @@ class SmtpSettings:
         )
 
 
-def _relay_addresses(host: str, port: int) -> list[str]:
+def relay_addresses(config: "SmtpSettings") -> list[str]:
     """The addresses a user's relay is connected to, resolved once and checked: the
     connection goes to exactly these, so a name cannot resolve to a public address for
     the check and to a private one for the connection (DNS rebinding).
@@ -157,13 +241,24 @@ def _relay_addresses(host: str, port: int) -> list[str]:
     A user's relay must be on the internet: an address of this machine or its private
     network would let any user talk to the platform's own services (RELAY_ALLOW_PRIVATE
     lifts this, for a relay on the same network)."""
-    addresses = [info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)]
+    host = config.host
+    try:
+        found = socket.getaddrinfo(host, config.port, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as error:
+        raise AddressUnusable("config", describe(error), explain(error, config)) from error
+    addresses = [info[4][0] for info in found]
     if not settings.RELAY_ALLOW_PRIVATE:
         for address in addresses:
             if not address_is_public(address):
-                raise SendingPaused(
+                where = {"host": host, "address": address}
+                raise AddressUnusable(
                     "config",
                     f"{host} is a private or local address ({address}): not allowed for a relay",
+                    gettext(
+                        "%(host)s is a private or local address (%(address)s): your relay "
+                        "must be a server on the internet."
+                    )
+                    % where,
                 )
     return addresses
 
@@ -205,7 +300,7 @@ def _connect(config: "SmtpSettings") -> smtplib.SMTP:
     if config.use_ssl:
         options["context"] = _tls_context()
     if config.public_only:
-        options["addresses"] = _relay_addresses(config.host, config.port)
+        options["addresses"] = relay_addresses(config)
         cls = _PinnedSMTPSSL if config.use_ssl else _PinnedSMTP
     else:
         cls = smtplib.SMTP_SSL if config.use_ssl else smtplib.SMTP
@@ -275,10 +370,18 @@ class SmtpTransport:
             if code != 250:
                 code, message = smtp.helo()
                 if code != 250:
-                    raise ConnectionFailed(reply_text(code, message))
+                    raise smtplib.SMTPConnectError(code, message)
             if config.use_tls:
                 if not smtp.has_extn("starttls"):
-                    raise SendingPaused("config", "The server does not offer STARTTLS")
+                    raise SendingPaused(
+                        "config",
+                        "The server does not offer STARTTLS",
+                        gettext(
+                            "%(host)s does not offer STARTTLS on port %(port)s: choose SSL/TLS "
+                            "(usually port 465) or another port."
+                        )
+                        % {"host": config.host, "port": config.port},
+                    )
                 smtp.starttls(context=_tls_context())
                 smtp.ehlo()
             if config.username:
@@ -286,34 +389,36 @@ class SmtpTransport:
                     smtp.login(config.username, config.password)
                 except smtplib.SMTPResponseException:
                     raise
-                except smtplib.SMTPException as error:
+                except (smtplib.SMTPException, UnicodeError) as error:
                     # "No suitable authentication method" and the like: fix the config.
-                    raise SendingPaused("auth", describe(error)) from error
+                    raise SendingPaused("auth", describe(error), explain(error, config)) from error
         except smtplib.SMTPAuthenticationError as error:
             _close(smtp)
-            raise SendingPaused("auth", describe(error)) from error
+            raise SendingPaused("auth", describe(error), explain(error, config)) from error
         except smtplib.SMTPNotSupportedError as error:
             _close(smtp)
-            raise SendingPaused("config", f"The server does not support login: {error}") from error
+            raise SendingPaused(
+                "config", f"The server does not support login: {error}", explain(error, config)
+            ) from error
         except smtplib.SMTPConnectError as error:
             _close(smtp)
-            raise ConnectionFailed(describe(error)) from error
+            raise ConnectionFailed(describe(error), explain(error, config)) from error
         except (ssl.SSLCertVerificationError, socket.gaierror) as error:
             # A name that does not resolve, or a certificate for another name: EMAIL_URL
             # is wrong, and trying again will not help.
             _close(smtp)
-            raise SendingPaused("config", describe(error)) from error
+            raise SendingPaused("config", describe(error), explain(error, config)) from error
         except smtplib.SMTPException as error:
             _close(smtp)
             if isinstance(error, smtplib.SMTPResponseException) and error.smtp_code in AUTH_CODES:
-                raise SendingPaused("auth", describe(error)) from error
-            raise ConnectionFailed(describe(error)) from error
+                raise SendingPaused("auth", describe(error), explain(error, config)) from error
+            raise ConnectionFailed(describe(error), explain(error, config)) from error
         except (ConnectionFailed, SendingPaused):
             _close(smtp)
             raise
         except OSError as error:
             _close(smtp)
-            raise ConnectionFailed(describe(error)) from error
+            raise ConnectionFailed(describe(error), explain(error, config)) from error
         self.smtp = smtp
         self.mail_options = ["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else []
         self.pipelining = smtp.has_extn("pipelining")
@@ -334,7 +439,7 @@ class SmtpTransport:
         """A 4xx/5xx before the content went out: nothing was delivered."""
         if code in AUTH_CODES:
             self.close()
-            raise SendingPaused("auth", reply)
+            raise SendingPaused("auth", reply, _login_refused(reply))
         try:
             # The server answers the pipelined commands after a refused one as well.
             for _ in range(self.unread):
@@ -411,7 +516,7 @@ class SmtpTransport:
             return Outcome(SENT, reply, stage=CONTENT)
         if code in AUTH_CODES:
             self.close()
-            raise SendingPaused("auth", reply)
+            raise SendingPaused("auth", reply, _login_refused(reply))
         return Outcome(RETRY if code < 500 else FAILED, reply, stage=CONTENT)
 
     def abort(self) -> None:
@@ -494,16 +599,18 @@ class Breaker:
         self.threshold = max(1, threshold)
         self.failures = 0
         self.last_error = ""
+        self.last_message = ""  # the last failure told to a user (ConnectionFailed.message)
         self.lock = threading.Lock()
 
     @property
     def is_open(self) -> bool:
         return self.failures >= self.threshold
 
-    def failure(self, reply: str) -> None:
+    def failure(self, reply: str, message: str = "") -> None:
         with self.lock:
             self.failures += 1
             self.last_error = reply
+            self.last_message = message or reply
 
     def success(self) -> None:
         with self.lock:

@@ -278,8 +278,26 @@ PAGES = [
     Page(
         "/relay/",
         "POST",
-        {"url": hostile.text, "rate": hostile.text, "connections": hostile.integers},
-        valid={"url": "smtp+tls://shop:pw@relay.example:587", "rate": "10", "connections": "2"},
+        {
+            "host": hostile.text,
+            "port": hostile.integers,
+            "security": hostile.choice("starttls", "ssl", "none"),
+            "username": hostile.text,
+            "password": hostile.text,
+            "rate": hostile.text,
+            "connections": hostile.integers,
+            "check": hostile.flags,
+            "save_anyway": hostile.flags,
+        },
+        valid={
+            "host": "relay.example",
+            "port": "587",
+            "security": "starttls",
+            "username": "shop",
+            "password": "p@ss/w:rd%",
+            "rate": "10",
+            "connections": "2",
+        },
     ),
     Page("/relay/test/", "POST"),
     Page("/relay/delete/", "POST"),
@@ -365,6 +383,11 @@ PAGES = [
 
 def page_id(page: Page) -> str:
     return f"{page.method} {page.url}" + (f" {','.join(page.fields)}" if page.fields else "")
+
+
+@pytest.fixture(autouse=True)
+def _relays_offline(relay_names):
+    """A relay's check resolves its name to an address the guard refuses: none connects."""
 
 
 @pytest.fixture

@@ -51,40 +51,62 @@ def relay_for(owner, server: SmtpServer, **fields) -> Relay:
     return relay_save(relay=Relay(owner=owner, **fields), url=server.url_with("shop", PASSWORD))
 
 
+def relay_form(server: SmtpServer, **changes) -> dict:
+    """The relay page's fields for `server`, logging in as shop."""
+    return {
+        "host": "127.0.0.1",
+        "port": str(server.port),
+        "security": "none",
+        "username": "shop",
+        "password": PASSWORD,
+        "rate": "5",
+        "connections": "3",
+        **changes,
+    }
+
+
 # The page
 
 
-def test_the_url_is_stored_encrypted_and_never_shown_again(signed_in, owner, own):
-    response = signed_in.submit(
-        "/relay/", {"url": own.url_with("shop", PASSWORD), "rate": "5", "connections": "3"}
-    )
+def test_the_password_is_stored_encrypted_and_never_shown_again(signed_in, owner, own):
+    response = signed_in.submit("/relay/", relay_form(own))
     assert response.status_code == 302
     relay = Relay.objects.get(owner=owner)
     assert PASSWORD not in relay.url_encrypted and "shop" not in relay.url_encrypted
     assert relay.url() == own.url_with("shop", PASSWORD)
     page = signed_in.get("/relay/").content.decode()
     assert f"smtp://shop@127.0.0.1:{own.port}" in page
+    assert 'value="127.0.0.1"' in page and 'value="shop"' in page  # the form, filled in
     assert PASSWORD not in page
-    # Saved again without a URL: the stored one stays, the rate changes.
-    signed_in.submit("/relay/", {"url": "", "rate": "7.5", "connections": "3"})
+    # Saved again without a password: the stored one stays, the rate changes.
+    signed_in.submit("/relay/", relay_form(own, password="", rate="7.5"))
     relay.refresh_from_db()
     assert relay.rate == 7.5 and relay.url() == own.url_with("shop", PASSWORD)
 
 
 @pytest.mark.parametrize(
-    "url",
-    ["http://example.com", "smtp://", "smtp://host:notaport", "relay.example.com", "smtp+x://h"],
+    "changes, field, error",
+    [
+        ({"host": "smtp://relay.example.com"}, "host", "the port, the user and the password"),
+        ({"host": "relay.example.com:587"}, "host", "the port, the user and the password"),
+        ({"host": "shop:pw@relay.example.com"}, "host", "the port, the user and the password"),
+        ({"host": "relay_example com"}, "host", "full name, such as smtp.example.com"),
+        ({"host": ""}, "host", "This field is required."),
+        ({"port": "notaport"}, "port", "Enter a whole number."),
+        ({"port": "70000"}, "port", "less than or equal to 65535"),
+        ({"security": "tls"}, "security", "Select a valid choice."),
+        ({"password": "пароль"}, "password", "Only Latin letters"),
+        ({"username": ""}, "username", "Give the user name this password belongs to."),
+    ],
 )
-def test_a_url_that_is_no_smtp_url_is_refused(signed_in, owner, url, english):
-    response = signed_in.submit("/relay/", {"url": url, "rate": "5", "connections": "3"})
+def test_what_cannot_make_a_relay_is_refused_beside_its_field(
+    signed_in, owner, own, changes, field, error, english
+):
+    response = signed_in.submit("/relay/", relay_form(own, **changes))
     assert response.status_code == 200
-    assert "Give an address such as smtp+tls://" in response.content.decode()
+    assert error in " ".join(response.context["form"].errors[field])
     assert not Relay.objects.exists()
-
-
-def test_a_first_save_needs_a_url(signed_in, english):
-    response = signed_in.submit("/relay/", {"url": "", "rate": "5", "connections": "3"})
-    assert "Give the relay&#x27;s SMTP URL." in response.content.decode()
+    assert own.handler.connections == 0  # nothing to connect to
 
 
 def test_managers_may_not_see_or_change_anyones_relay(csrf_client, own):
@@ -116,7 +138,8 @@ def test_the_test_button_shows_the_relays_reply(signed_in, owner, own, english):
 def test_the_test_button_shows_a_refused_login(signed_in, owner, own, english):
     relay_save(relay=Relay(owner=owner), url=own.url_with("shop", "wrong"))
     page = signed_in.submit("/relay/test/", form_url="/relay/", follow=True).content.decode()
-    assert "The relay cannot be used: 535 " in page
+    assert "The relay cannot be used: The server refused the user name or password" in page
+    assert "It answered: 535 " in page
 
 
 def test_the_test_button_never_hangs_on_a_relay_that_does_not_answer(
@@ -198,10 +221,12 @@ def test_a_relay_key_that_fails_to_decrypt_holds_the_run_and_says_so(
     assert "cannot be decrypted" in page.content.decode()
     test = csrf_client.submit("/relay/test/", form_url="/relay/", follow=True)
     assert test.status_code == 200 and "cannot be decrypted" in test.content.decode()
-    # The owner enters the URL again: the hold is lifted and the run goes out through it.
-    csrf_client.submit(
-        "/relay/", {"url": own.url_with("shop", PASSWORD), "rate": "10", "connections": "2"}
+    # The owner enters the relay again: the hold is lifted and the run goes out through it.
+    assert (
+        "enter it again"
+        in csrf_client.submit("/relay/", relay_form(own, password="")).content.decode()
     )
+    assert csrf_client.submit("/relay/", relay_form(own)).status_code == 302
     run_pass()
     assert own.copies() == {f"reader{i}@example.org": 1 for i in range(4)}
     assert not platform.copies()
