@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audience.models import Client
 from content.models import Message
@@ -84,7 +85,7 @@ def onboarding_checklist(owner) -> Checklist | None:
     return Checklist(
         steps=[
             Step(
-                title=_("Add a sender"),
+                title=pgettext_lazy("onboarding step", "Add a sender"),
                 text=_("The name and address your clients see your mail come from."),
                 done=sender_ready,
                 url=reverse("senders:sender_list" if sender_waiting else "senders:sender_create"),
@@ -94,21 +95,21 @@ def onboarding_checklist(owner) -> Checklist | None:
                 else None,
             ),
             Step(
-                title=_("Import your clients"),
+                title=pgettext_lazy("onboarding step", "Import your clients"),
                 text=_("A CSV file from your shop, Excel or another service, or one by one."),
                 done=Client.objects.owned_by(owner).exists(),
                 url=reverse("mailings:client_import"),
                 action=_("Import clients"),
             ),
             Step(
-                title=_("Write a message"),
+                title=pgettext_lazy("onboarding step", "Write a message"),
                 text=_("Plain text, Markdown or your designed HTML, with the client's name."),
                 done=latest_message is not None,
                 url=reverse("mailings:message_create"),
                 action=_("Write a message"),
             ),
             Step(
-                title=_("Send yourself a test"),
+                title=pgettext_lazy("onboarding step", "Send yourself a test"),
                 text=_("See the email in your own inbox as a client will get it."),
                 done=sent_a_test_copy(owner),
                 url=reverse("mailings:message_preview", args=[latest_message["pk"]])
@@ -117,7 +118,7 @@ def onboarding_checklist(owner) -> Checklist | None:
                 action=_("Preview and test"),
             ),
             Step(
-                title=_("Send your first mailing"),
+                title=pgettext_lazy("onboarding step", "Send your first mailing"),
                 text=_("Now or on a schedule, to clients, lists or a segment."),
                 done=False,  # a mailing ends the guide
                 url=reverse("mailings:mailing_create"),

@@ -67,8 +67,8 @@ class MailingForm(OwnedModelForm):
         required=False,
         initial=SCHEDULE,
         help_text=_(
-            "Sent now, it goes out in a moment, once: the first send, end and "
-            "periodicity are not used."
+            "Sent now, the mailing goes out in a moment, once; the schedule's fields "
+            "below are not used."
         ),
     )
     # The form's name for Mailing.all_clients (scripts and the API already send it).
