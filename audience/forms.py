@@ -6,7 +6,7 @@ from workspace.validators import single_line
 
 from .fields import TAG_MAX_LENGTH
 from .models import MailingList, Tag
-from .services import owner_lists_by_lowered_name, tags_by_lowered_name
+from .services import owner_lists_by_lowered_name, tag_rename, tags_by_lowered_name
 
 
 class MailingListForm(OwnedModelForm):
@@ -29,7 +29,8 @@ class MailingListForm(OwnedModelForm):
 
 
 class TagForm(OwnedModelForm):
-    """A tag made on its own (the API's /tags/); client forms make theirs by name."""
+    """A tag made on its own (the tags page, the API's /tags/) or renamed; client forms
+    make theirs by name."""
 
     class Meta:
         model = Tag
@@ -39,11 +40,19 @@ class TagForm(OwnedModelForm):
         name = " ".join(self.cleaned_data["name"].split())
         if not name:
             raise forms.ValidationError(_("Name the tag."), code="required")
-        if name.lower() in tags_by_lowered_name(self.owner):
+        taken = tags_by_lowered_name(self.owner).get(name.lower())
+        # Its own name in another case is a rename, not a clash.
+        if taken is not None and taken.pk != self.instance.pk:
             raise forms.ValidationError(
                 _("You already have a tag with this name."), code="duplicate"
             )
         return name
+
+    def save(self, commit: bool = True) -> Tag:
+        if self.instance.pk is None or not commit:
+            return super().save(commit)
+        tag_rename(tag=self.instance, name=self.cleaned_data["name"])
+        return self.instance
 
 
 class BulkActionForm(forms.Form):

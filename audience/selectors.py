@@ -42,6 +42,36 @@ def tags_visible_to(user) -> QuerySet[Tag]:
     return Tag.objects.all() if sees_everything(user) else Tag.objects.owned_by(user)
 
 
+def tags_with_client_counts(tags: QuerySet[Tag]) -> QuerySet[Tag]:
+    """Each tag with how many clients carry it, counted for the page's tags only."""
+    links = (
+        Tag.clients.through.objects.filter(tag_id=OuterRef("pk"))
+        .order_by()
+        .values("tag_id")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    return tags.annotate(client_count=Coalesce(Subquery(links, output_field=IntegerField()), 0))
+
+
+def segments_naming_tag(tag: Tag) -> list[Segment]:
+    """The owner's segments with a rule on this tag: they name it, not point at it."""
+    return [
+        segment
+        for segment in Segment.objects.owned_by(tag.owner_id).only("pk", "name", "rules")
+        if any(rule_names_tag(rule, tag.name) for rule in segment.rules or [])
+    ]
+
+
+def rule_names_tag(rule, name: str) -> bool:
+    return (
+        isinstance(rule, dict)
+        and rule.get("field") == "tag"
+        and isinstance(rule.get("value"), str)
+        and rule["value"].strip().casefold() == name.casefold()
+    )
+
+
 def _members_counted(status: str) -> Coalesce:
     """Members of one status, as a correlated subquery: counted for the page's lists only
     (on the list and status index), never grouped over every membership."""

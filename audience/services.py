@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from .models import Client, ConsentRecord, MailingList, Membership, Tag
+from .selectors import rule_names_tag, segments_naming_tag
 
 # Rows per INSERT of an import's memberships and tag links.
 BATCH = 1000
@@ -39,6 +40,22 @@ def tags_by_lowered_name(owner) -> dict[str, Tag]:
     """The owner's tags by their name in lower case: compared in Python, since SQLite's
     LOWER() leaves Cyrillic as it is (an owner has hundreds of tags, not millions)."""
     return {tag.name.lower(): tag for tag in Tag.objects.owned_by(owner).only("pk", "name")}
+
+
+@transaction.atomic
+def tag_rename(*, tag: Tag, name: str) -> None:
+    """Rename a tag, and the rules of the owner's segments that name it with it: a
+    segment names its tags (as the editor shows them), so it keeps matching. `tag` may
+    hold the new name already (a form's instance): the stored one is read."""
+    stored = Tag.objects.select_for_update().get(pk=tag.pk)
+    for segment in segments_naming_tag(stored):
+        segment.rules = [
+            {**rule, "value": name} if rule_names_tag(rule, stored.name) else rule
+            for rule in segment.rules
+        ]
+        segment.save(update_fields=["rules", "updated_at"])
+    stored.name = tag.name = name
+    stored.save(update_fields=["name"])
 
 
 def client_tags_set(*, client: Client, names: list[str]) -> None:

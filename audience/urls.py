@@ -27,5 +27,9 @@ urlpatterns = [
     path("lists/<int:pk>/", views.MailingListDetailView.as_view(), name="list_detail"),
     path("lists/<int:pk>/edit/", views.MailingListUpdateView.as_view(), name="list_update"),
     path("lists/<int:pk>/delete/", views.MailingListDeleteView.as_view(), name="list_delete"),
+    path("tags/", views.TagListView.as_view(), name="tag_list"),
+    path("tags/new/", views.TagCreateView.as_view(), name="tag_create"),
+    path("tags/<int:pk>/edit/", views.TagUpdateView.as_view(), name="tag_update"),
+    path("tags/<int:pk>/delete/", views.TagDeleteView.as_view(), name="tag_delete"),
     path("clients/bulk/", views.ClientBulkView.as_view(), name="client_bulk"),
 ]

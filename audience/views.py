@@ -18,14 +18,16 @@ from workspace.search import search_q, search_text
 from workspace.views import ListControlsMixin
 
 from .client_views import ClientListView
-from .forms import BulkActionForm, MailingListForm
-from .models import Client, MailingList, Membership
+from .forms import BulkActionForm, MailingListForm, TagForm
+from .models import Client, MailingList, Membership, Tag
 from .selectors import (
     AudienceFilter,
     list_member_counts,
     list_members,
     lists_visible_to,
     lists_with_member_counts,
+    segments_naming_tag,
+    tags_with_client_counts,
 )
 from .services import (
     list_add_clients,
@@ -122,6 +124,64 @@ class MailingListDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
             **super().get_context_data(**kwargs),
             "counts": list_member_counts(self.object),
             "mailing_count": self.object.mailings.count(),
+        }
+
+
+class TagListView(ListControlsMixin, ReadAccessMixin, ListView):
+    """Tags with how many clients carry each; a count leads to those clients."""
+
+    model = Tag
+    template_name = "audience/tag_list.html"
+    search_fields = ("name",)
+    sort_fields = {"name": "name", "clients": "client_count", "owner": "owner__email"}
+    default_sort = "name"
+
+    def get_queryset(self):
+        # Sorted by ListControlsMixin on the count annotated here (resolved at query time).
+        return tags_with_client_counts(super().get_queryset().select_related("owner"))
+
+
+class TagFormMixin(OwnerFormMixin, SuccessMessageMixin):
+    model = Tag
+    form_class = TagForm
+    template_name = "audience/tag_form.html"
+    success_url = reverse_lazy("audience:tag_list")
+    success_message = _("Tag “%(name)s” has been saved.")
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except IntegrityError:
+            # The same name saved by a parallel request between validation and write.
+            form.add_error("name", gettext("You already have a tag with this name."))
+            return self.form_invalid(form)
+
+
+class TagCreateView(TagFormMixin, CreateView):
+    pass
+
+
+class TagUpdateView(TagFormMixin, UpdateView):
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "segments": segments_naming_tag(self.object)}
+
+
+class TagDeleteView(WriteAccessMixin, SuccessMessageMixin, DeleteView):
+    """Clients keep everything but the tag; segments naming it are listed first, since
+    they stop matching (and their mailings' runs fail) until changed."""
+
+    model = Tag
+    template_name = "audience/tag_confirm_delete.html"
+    context_object_name = "tag"
+    success_url = reverse_lazy("audience:tag_list")
+    success_message = _("The tag has been deleted.")
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "client_count": self.object.clients.count(),
+            "segments": segments_naming_tag(self.object),
         }
 
 

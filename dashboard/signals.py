@@ -27,6 +27,10 @@ def _touches(update_fields, fields: set[str]) -> bool:
 
 @receiver(post_save, sender=Mailing)
 def mailing_saved(sender, instance: Mailing, created: bool, update_fields, **kwargs) -> None:
+    if created:
+        from .onboarding import onboarding_finished
+
+        onboarding_finished(instance.owner_id)  # the first-week guide is done
     if created or _touches(update_fields, MAILING_FIELDS):
         figures_changed(owner_id=instance.owner_id)
 

@@ -14,6 +14,7 @@ from blog.cache import blog_version, post_cards
 from config.redaction import mask_url_passwords
 from sending.heartbeat import last_beat
 from sending.runs import stalled_runs
+from workspace.roles import sees_everything
 
 from .home import (
     FIGURES_TTL,
@@ -25,6 +26,7 @@ from .home import (
     serves_shared_page,
     shared_page,
 )
+from .onboarding import onboarding_checklist
 
 # The scheduler beats every few seconds; a minute of silence means it is not running.
 HEARTBEAT_STALE_AFTER = 60
@@ -54,6 +56,8 @@ class HomeView(TemplateView):
             version = blog_version()
             picked = random_post_ids(HOME_POSTS, version=version)
             kwargs["post_cards"] = post_cards(picked, version=version)
+        if user.is_authenticated and not sees_everything(user):
+            kwargs["onboarding"] = onboarding_checklist(user)
         return super().get_context_data(
             # Computed only when the cached fragment is missing.
             figures=SimpleLazyObject(lambda: compute_figures(owner=owner)),

@@ -52,9 +52,25 @@ class ClientLabelField(IdsInRangeField):
 
 # A first send further back than this is more likely a typo than a wish to send at once.
 PAST_START_ASKS_AFTER = timedelta(hours=1)
+SEND_NOW, SCHEDULE = "now", "schedule"
+# What "send now" replaces: the mailing runs once, now.
+SCHEDULE_FIELDS = ("start_at", "end_at", "periodicity")
 
 
 class MailingForm(OwnedModelForm):
+    # Offered while the mailing has never been scheduled (new, or a draft copy); the API
+    # never sends it, so there it is always "schedule", as before.
+    when = forms.ChoiceField(
+        label=_("When"),
+        choices=[(SEND_NOW, _("Send now, once")), (SCHEDULE, _("Schedule"))],
+        widget=forms.RadioSelect,
+        required=False,
+        initial=SCHEDULE,
+        help_text=_(
+            "Sent now, the mailing goes out in a moment, once; the schedule's fields "
+            "below are not used."
+        ),
+    )
     # The form's name for Mailing.all_clients (scripts and the API already send it).
     all_subscribed = forms.BooleanField(
         label=_("All my active clients"),
@@ -91,6 +107,18 @@ class MailingForm(OwnedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.status != Mailing.Status.DRAFT:
+            del self.fields["when"]  # a scheduled mailing has its "Send now" button
+        self.sends_now = (
+            "when" in self.fields and self.is_bound and self.data.get("when") == SEND_NOW
+        )
+        if self.sends_now:
+            # The schedule's fields are not read at all (the page hides them): whatever
+            # they hold, the mailing runs once, now.
+            self.data = self.data.copy()
+            for name in SCHEDULE_FIELDS:
+                self.data.pop(name, None)
+                self.fields[name].required = False
         # Only the owner's rows are valid choices: a forged id is "not one of the choices".
         self.fields["message"].queryset = Message.objects.owned_by(self.owner)
         self.fields["clients"].queryset = Client.objects.owned_by(self.owner).only(
@@ -140,6 +168,12 @@ class MailingForm(OwnedModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.sends_now:
+            cleaned |= {
+                "start_at": timezone.now(),
+                "end_at": None,
+                "periodicity": Mailing.Periodicity.ONCE,
+            }
         start_at, end_at = cleaned.get("start_at"), cleaned.get("end_at")
         drafted = self.instance.status == Mailing.Status.DRAFT
         periodicity = cleaned.get("periodicity")
@@ -201,6 +235,9 @@ class MailingForm(OwnedModelForm):
         if not mailing.name:
             mailing.name = mailing.message.subject[: Mailing._meta.get_field("name").max_length]
         mailing.all_clients = bool(self.cleaned_data.get("all_subscribed"))
+        if self.sends_now:
+            # Not scheduled: its one run is asked for by mailing_send_now (the view's).
+            mailing.status, mailing.next_run_at = Mailing.Status.CREATED, None
         if commit:
             mailing.save()
             self.save_m2m()

@@ -276,9 +276,27 @@ def mailing_disable(*, mailing: Mailing) -> None:
     _wanted(mailing)
 
 
+# What a copy does not take over: its identity, its own name, and the run state (a copy
+# is a draft that never ran). Every other field of Mailing, a future one included, is
+# copied as it is (mailings/tests/test_duplicate.py goes through them all).
+NOT_DUPLICATED = frozenset(
+    {
+        "id",
+        "name",
+        "status",
+        "next_run_at",
+        "send_requested_at",
+        "requested_slot_at",
+        "created_at",
+        "updated_at",
+    }
+)
+
+
 @transaction.atomic
 def mailing_duplicate(*, mailing: Mailing) -> Mailing:
-    """A draft with the same message, recipients, sender, language and schedule.
+    """A draft with every setting of the original: message, recipients, sender,
+    language, tracking, schedule.
 
     A draft is invisible to the engine (neither due nor sendable) until its owner saves
     it through the form, which schedules it like a new mailing: a copy of a mailing
@@ -286,19 +304,15 @@ def mailing_duplicate(*, mailing: Mailing) -> Mailing:
     """
     name = gettext("%(name)s (copy)") % {"name": mailing.title[:NAME_ROOM]}
     copy = Mailing.objects.create(
-        owner=mailing.owner,
-        message=mailing.message,
+        **{
+            field.attname: getattr(mailing, field.attname)
+            for field in Mailing._meta.concrete_fields
+            if field.name not in NOT_DUPLICATED
+        },
         name=name[:255],
-        sender=mailing.sender,
-        language=mailing.language,
-        start_at=mailing.start_at,
-        end_at=mailing.end_at,
-        periodicity=mailing.periodicity,
-        segment=mailing.segment,
-        all_clients=mailing.all_clients,
         status=Mailing.Status.DRAFT,
         next_run_at=None,
     )
-    copy.clients.set(mailing.clients.values_list("pk", flat=True))
-    copy.lists.set(mailing.lists.values_list("pk", flat=True))
+    for field in Mailing._meta.many_to_many:
+        getattr(copy, field.name).set(getattr(mailing, field.name).values_list("pk", flat=True))
     return copy

@@ -26,12 +26,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DeleteView, DetailView, ListView, UpdateView
 
+from audience.models import Client, MailingList
 from content.models import Message
 from workspace.access import OwnerFormMixin, ReadAccessMixin, WriteAccessMixin
 from workspace.roles import row_id, sees_everything
 from workspace.views import ListControlsMixin
 
-from .forms import MailingForm, MailingTargetsForm
+from .forms import SEND_NOW, MailingForm, MailingTargetsForm
 from .lifecycle import (
     SendNowRefused,
     disable_refusal,
@@ -153,9 +154,19 @@ class MailingFormMixin(OwnerFormMixin, SuccessMessageMixin):
     def form_valid(self, form):
         with transaction.atomic():
             response = super().form_valid(form)
-            # The lifecycle decides status and next run; a due first run is queued on commit.
-            mailing_schedule(mailing=self.object)
+            if form.sends_now:
+                # Its one run, asked for as the "Send now" button does (once, on commit).
+                mailing_send_now(mailing=self.object)
+            else:
+                # The lifecycle decides status and next run; a due first run is queued
+                # on commit.
+                mailing_schedule(mailing=self.object)
         return response
+
+    def get_success_message(self, cleaned_data):
+        if cleaned_data.get("when") == SEND_NOW:
+            return gettext("The mailing is queued and will go out in a moment.")
+        return super().get_success_message(cleaned_data)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -187,6 +198,21 @@ class MailingRecipientCountView(WriteAccessMixin, View):
 
 class MailingCreateView(MailingFormMixin, CreateView):
     success_message = _("The mailing has been created.")
+
+    def get_context_data(self, **kwargs):
+        # Without a message, or anyone to send to, the form cannot be saved: the page
+        # says what is missing and where to make it instead of showing it.
+        owner = self.request.user
+        has_message = Message.objects.owned_by(owner).exists()
+        has_audience = (
+            Client.objects.owned_by(owner).exists() or MailingList.objects.owned_by(owner).exists()
+        )
+        return {
+            **super().get_context_data(**kwargs),
+            "prerequisites": None
+            if has_message and has_audience
+            else {"message": has_message, "audience": has_audience},
+        }
 
     def get_initial(self):
         # "Use in a mailing" on a message page preselects it; the form checks ownership.

@@ -109,6 +109,7 @@ MAILING = {
     "name": hostile.text,
     "confirm_past_start": hostile.flags,
     "tracking": hostile.choice("", "off", "aggregate", "recipient"),
+    "when": hostile.choice("now", "schedule", ""),
 }
 # Whom and as which of its mailings a message is previewed and tested ({mailing} sends
 # {message}).
@@ -202,6 +203,11 @@ PAGES = [
         valid={"name": "Акции", "language": "en"},
     ),
     Page("/lists/{mailing_list}/delete/", "POST"),
+    Page("/tags/", fields=LIST_PARAMS),
+    Page("/tags/new/", "POST", {"name": hostile.text}, valid={"name": "Постоянные"}),
+    Page("/tags/{tag}/edit/", "POST", {"name": hostile.text}, valid={"name": "Лояльные"}),
+    Page("/tags/{tag}/delete/"),
+    Page("/tags/{tag}/delete/", "POST"),
     Page("/clients/{client}/"),
     Page("/clients/new/", "POST", CLIENT, valid={"email": "new@example.org"}),
     Page("/clients/{client}/edit/", "POST", CLIENT, valid={"email": "edited@example.org"}),

@@ -9,7 +9,12 @@ from django.utils import timezone
 from content.models import Message
 from mailings.lifecycle import enqueue_run
 from mailings.models import Mailing
-from mailings.tests.factories import ClientFactory, DueMailingFactory, MailingFactory
+from mailings.tests.factories import (
+    ClientFactory,
+    DueMailingFactory,
+    MailingFactory,
+    MessageFactory,
+)
 from sending.claims import due_mailings
 from sending.models import Attempt
 from sending.passes import run_pass
@@ -104,3 +109,68 @@ def test_a_stranger_cannot_duplicate_and_a_manager_is_refused(csrf_client, owner
     assert csrf_client.submit(f"/mailings/{mailing.pk}/duplicate/", form_url="/").status_code == 403
     assert csrf_client.submit(path, form_url="/").status_code == 403
     assert Mailing.objects.count() == 1 and Message.objects.count() == 1
+
+
+def test_a_copy_keeps_every_setting_of_the_original(signed_in, owner):
+    """Goes through every field of Mailing: a field added later fails here until it says
+    what its copy holds, so no setting is dropped silently (tracking once was)."""
+    from audience.models import MailingList, Segment
+    from mailings.lifecycle import NOT_DUPLICATED
+    from senders.tests.factories import SenderFactory
+
+    # A value unlike the field's default for each field the copy takes over.
+    settings = {
+        "owner": owner,
+        "message": MessageFactory(owner=owner),
+        "sender": SenderFactory(owner=owner),
+        "language": "en",
+        "tracking": "recipient",
+        "start_at": timezone.now() + dt.timedelta(days=3),
+        "end_at": timezone.now() + dt.timedelta(days=40),
+        "periodicity": "weekly",
+        "segment": Segment.objects.create(
+            owner=owner, name="Все", rules=[{"field": "email", "op": "contains", "value": "@"}]
+        ),
+        "all_clients": True,
+    }
+    many = {
+        "clients": set(ClientFactory.create_batch(2, owner=owner)),
+        "lists": {MailingList.objects.create(owner=owner, name="Покупатели")},
+    }
+    # What a copy makes its own: the draft's identity, name and (empty) run state.
+    assert {
+        "id",
+        "name",
+        "status",
+        "next_run_at",
+        "send_requested_at",
+        "requested_slot_at",
+        "created_at",
+        "updated_at",
+    } == NOT_DUPLICATED
+    fields = {field.name for field in Mailing._meta.concrete_fields}
+    assert fields - NOT_DUPLICATED == set(settings), "say what a copy of the new field holds"
+    assert {field.name for field in Mailing._meta.many_to_many} == set(many)
+    for name, value in settings.items():
+        default = Mailing._meta.get_field(name).get_default()
+        assert value != default, f"{name}: pick a value its default would not match"
+
+    original = Mailing.objects.create(
+        **settings,
+        name="Весна",
+        status="running",
+        next_run_at=settings["start_at"],
+        send_requested_at=timezone.now(),
+    )
+    for name, values in many.items():
+        getattr(original, name).set(values)
+
+    signed_in.submit(f"/mailings/{original.pk}/duplicate/", form_url="/mailings/")
+
+    copy = Mailing.objects.exclude(pk=original.pk).get()
+    for name, value in settings.items():
+        assert getattr(copy, name) == value, name
+    for name, values in many.items():
+        assert set(getattr(copy, name).all()) == values, name
+    assert (copy.name, copy.status, copy.next_run_at) == ("Весна (копия)", "draft", None)
+    assert copy.send_requested_at is None and copy.requested_slot_at is None

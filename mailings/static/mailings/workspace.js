@@ -132,4 +132,16 @@
     targets.addEventListener("change", countLater);
     countTarget();
   }
+
+  // The mailing form's "send now": the schedule's fields have nothing to say then.
+  var schedule = document.getElementById("schedule-fields");
+  var whenChoices = document.querySelectorAll("input[name='when']");
+  if (schedule && whenChoices.length) {
+    var followWhen = function () {
+      var now = document.querySelector("input[name='when'][value='now']:checked");
+      schedule.hidden = Boolean(now);
+    };
+    whenChoices.forEach(function (choice) { choice.addEventListener("change", followWhen); });
+    followWhen();
+  }
 })();
