@@ -540,6 +540,8 @@ def clients_import(
     """
     if plan is None:
         plan, _samples = plan_upload(data)
+        # Nobody saw what it would create (a job queued before the mapping step).
+        plan.create_lists = False
     if problems := plan.problems():
         raise ImportFileError(problems[0])
     _header, records = csv_records(decode_upload(data, plan.encoding), plan.delimiter)

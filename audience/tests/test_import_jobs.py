@@ -6,7 +6,6 @@ import signal
 import threading
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client as HttpClient
