@@ -228,7 +228,13 @@ class ClientImportMappingView(WriteAccessMixin, DetailView):
             # Other columns name lists or tags now: show what they create before it is done.
             form.data = form.data.copy()
             form.data["shown"] = names_columns(plan)
-            messages.info(request, gettext("Check what the import creates, then import."))
+            form.add_error(
+                None,
+                gettext(
+                    "Other columns name lists or tags now: check below what the import "
+                    "creates, then press “Import” again."
+                ),
+            )
             return self.render_form(form, plan, names)
         if plan.create_lists and len(names.lists) > MAX_NEW_LISTS:
             form.add_error(
