@@ -37,6 +37,8 @@ from .upsert import ClientRow, ClientsUpsert, UpsertResult, email_problem, name_
 COLUMNS = ("email", "full_name", "comment")
 # Columns our own export adds that an import reads nothing from (nor makes fields of).
 EXPORT_ONLY_COLUMNS = ("unsubscribed_at", "status", "owner")
+# Our export's first columns; custom fields (or an overseer's "owner") follow.
+EXPORT_HEADER = (*COLUMNS, "unsubscribed_at", "status", "lists", "tags")
 # A file wider than this is not a list of people (and its mapping page would not fit).
 MAX_COLUMNS = 100
 # Lists an import may create: a column of anything else would make thousands.
@@ -47,6 +49,8 @@ TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 LIST_SEPARATORS = re.compile(r"[,;|]")
 # How often (in rows) an import reports how far it has read.
 PROGRESS_ROWS = 1000
+# A column's name as kept and shown (a field's key is shorter still).
+MAX_NAME_LENGTH = 100
 # The bytes read to detect the encoding and the separator.
 SAMPLE_BYTES = 64 * 1024
 # Rows of the file the mapping page shows under each column's name.
@@ -306,7 +310,7 @@ def csv_records(
         raise ImportFileError(_("The first row cannot be read as CSV.")) from None
     if "\x00" in "".join(header):
         raise ImportFileError(_("This is not a CSV text file: it holds binary data."))
-    names = [" ".join(name.lstrip("\ufeff").split()) for name in header]
+    names = [" ".join(name.lstrip("\ufeff").split())[:MAX_NAME_LENGTH] for name in header]
     if not any(names):
         raise ImportFileError(_("The first row must be a header naming the columns."))
 
@@ -367,6 +371,12 @@ def plan_upload(data: bytes) -> tuple[ImportPlan, list[list[str]]]:
         return [row[index] for row in samples if index < len(row) and row[index]]
 
     targets = [_proposed_target(name, values(index)) for index, name in enumerate(header)]
+    if tuple(header[: len(EXPORT_HEADER)]) == EXPORT_HEADER:
+        # Our own export: what follows are custom fields, whatever their names look like
+        # (a field called "name" or "notes" stays a field).
+        for index in range(len(EXPORT_HEADER), len(header)):
+            if targets[index] != Target.SKIP:
+                targets[index] = Target.FIELD
     # A second column that looks like the email (“E-mail”, then “Email Address”) is left out.
     emails = [index for index, target in enumerate(targets) if target == Target.EMAIL]
     for index in emails[1:]:
@@ -636,8 +646,7 @@ def clients_csv_lines(
     """The lines of the export, produced as the rows are read (never all in memory).
     The lists a client is subscribed to and its tags are a column each, custom fields
     one column each (`attribute_keys`), so that the file imports back as it was."""
-    header = [*COLUMNS, "unsubscribed_at", "status", "lists", "tags"]
-    header += ["owner"] if with_owner else []
+    header = [*EXPORT_HEADER, *(["owner"] if with_owner else [])]
     fields = ["pk", *COLUMNS, "unsubscribed_at", "status", "attributes"]
     fields += ["owner__email"] if with_owner else []
 
