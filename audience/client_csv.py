@@ -65,7 +65,8 @@ class Target(models.TextChoices):
     """Where a column of the file goes."""
 
     EMAIL = "email", pgettext_lazy("import target", "Email")
-    FULL_NAME = "full_name", gettext_lazy("Name (several columns are joined)")
+    # Several name columns (first, last) are joined: the mapping page says so.
+    FULL_NAME = "full_name", pgettext_lazy("import target", "Name")
     COMMENT = "comment", gettext_lazy("Comment")
     LISTS = "lists", gettext_lazy("Lists")
     TAGS = "tags", gettext_lazy("Tags")
