@@ -34,6 +34,8 @@ PROGRESS_EVERY = 0.5
 # A running import whose progress stamp is older than this lost its worker (killed):
 # it is taken up again. Running it twice is harmless: the import is an upsert.
 IMPORT_LEASE = timedelta(minutes=5)
+# An upload whose columns nobody matched is let go after this, and its file not kept.
+MAPPING_KEPT = timedelta(days=2)
 
 
 def _nudge(job_id: int) -> None:
@@ -160,8 +162,28 @@ def client_import_process(*, job_id: int) -> bool:
     return True
 
 
+def client_imports_abandoned(*, now) -> int:
+    """Uploads left on their mapping page for MAPPING_KEPT: failed, their file dropped."""
+    stale = ClientImport.objects.filter(
+        status=ClientImport.Status.MAPPING, created_at__lt=now - MAPPING_KEPT
+    ).only("pk", "language")
+    dropped = 0
+    for job in stale:
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            failure = translation.gettext(
+                "Its columns were not matched within two days, so the file was not kept: "
+                "upload it again."
+            )
+        dropped += ClientImport.objects.filter(
+            pk=job.pk, status=ClientImport.Status.MAPPING
+        ).update(status=ClientImport.Status.FAILED, data=b"", failure=failure, finished_at=now)
+    return dropped
+
+
 def client_imports_run(*, should_stop: Callable[[], bool] = lambda: False) -> int:
-    """Work through every waiting import (and any left running by a dead worker)."""
+    """Work through every waiting import (and any left running by a dead worker); let go
+    of uploads whose columns nobody matched."""
+    client_imports_abandoned(now=timezone.now())
     done = 0
     while not should_stop():
         job_id = _claimable(now=timezone.now()).order_by("pk").values_list("pk", flat=True).first()

@@ -4,10 +4,12 @@ import creates said before it is done, row errors grouped, and our own export im
 back with its lists and tags."""
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from accounts.tests.factories import UserFactory
 from audience.client_csv import MAX_NEW_LISTS, Target, cell_names, names_cell, plan_upload
@@ -316,3 +318,18 @@ def test_only_the_owner_matches_the_columns(signed_in, csrf_client):
     url, _page = mapping_page(signed_in, b"email\na@example.org\n")
     csrf_client.force_login(UserFactory())
     assert csrf_client.get(url).status_code == 404
+
+
+def test_an_upload_left_on_its_mapping_page_is_let_go_after_two_days(signed_in):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False):
+        mapping_page(signed_in, b"email\na@example.org\n")
+    job = ClientImport.objects.get()
+    with time_machine.travel(dt.datetime(2026, 3, 4, 8, 59, tzinfo=dt.UTC), tick=False):
+        client_imports_run()
+        assert ClientImport.objects.get().status == ClientImport.Status.MAPPING
+    with time_machine.travel(dt.datetime(2026, 3, 4, 9, 1, tzinfo=dt.UTC), tick=False):
+        client_imports_run()
+    job.refresh_from_db()
+    assert (job.status, bytes(job.data)) == (ClientImport.Status.FAILED, b"")
+    assert job.failure.startswith("Столбцы не были сопоставлены за два дня")
+    assert not Client.objects.exists()
