@@ -124,8 +124,6 @@ PROPOSALS = {
     Target.SKIP: EXPORT_ONLY_COLUMNS,
 }
 TARGET_OF_NAME = {name: target for target, names in PROPOSALS.items() for name in names}
-# Targets a file has at most one column of (name, comment, lists and tags are joined).
-SINGLE_TARGETS = (Target.EMAIL, Target.TIME_ZONE)
 
 
 # How the mapping page names what was detected.
@@ -188,14 +186,12 @@ class ImportPlan:
     def problems(self) -> list[str]:
         """Why the file cannot be imported with these targets, in the user's words."""
         problems = []
+        # Name, comment, lists and tags columns are joined; a time zone is one field.
         emails = self.columns(Target.EMAIL)
         if not emails:
             problems.append(_("Choose the column that holds the email addresses."))
-        for target in SINGLE_TARGETS:
-            if len(self.columns(target)) > 1:
-                problems.append(
-                    _("Only one column can be “%(target)s”.") % {"target": Target(target).label}
-                )
+        elif len(emails) > 1:
+            problems.append(_("Only one column can hold the email addresses."))
         keys: dict[str, str] = {}
         for index in self.columns(Target.FIELD) + self.columns(Target.TIME_ZONE):
             name = self.header[index][:60]

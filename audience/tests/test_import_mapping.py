@@ -333,3 +333,14 @@ def test_an_upload_left_on_its_mapping_page_is_let_go_after_two_days(signed_in):
     assert (job.status, bytes(job.data)) == (ClientImport.Status.FAILED, b"")
     assert job.failure.startswith("Столбцы не были сопоставлены за два дня")
     assert not Client.objects.exists()
+
+
+def test_two_email_columns_or_two_time_zones_are_refused_once_each(signed_in):
+    data = b"email,mail,tz,time zone\na@example.org,b@example.org,UTC,UTC\n"
+    url, page = mapping_page(signed_in, data)
+    changes = {"column_1": "email", "column_2": "time_zone", "column_3": "time_zone"}
+    response = signed_in.submit(url, importing.mapping_data(page, **changes))
+    assert response.context["form"].non_field_errors() == [
+        "Только один столбец может содержать адреса электронной почты.",
+        "Столбцы «tz» и «time zone» дают одно и то же поле «time_zone»: пропустите один из них.",
+    ]
