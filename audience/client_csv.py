@@ -154,6 +154,8 @@ class ImportPlan:
     targets: list[str]
     # Lists the file names that the owner does not have are created (else row errors).
     create_lists: bool = True
+    # False for a bare column of addresses: its first row is a client, not names.
+    has_header: bool = True
 
     @classmethod
     def from_json(cls, data: dict) -> "ImportPlan":
@@ -173,6 +175,11 @@ class ImportPlan:
     @property
     def delimiter_label(self) -> str:
         return str(DELIMITER_LABELS.get(self.delimiter, self.delimiter))
+
+    def records(self, data: bytes) -> Iterator[tuple[int, list[str], str]]:
+        """The file's rows under its header (see csv_records)."""
+        text = decode_upload(data, self.encoding)
+        return csv_records(text, self.delimiter, header=self.has_header)[1]
 
     def columns(self, target: str) -> list[int]:
         return [index for index, chosen in enumerate(self.targets) if chosen == target]
@@ -289,9 +296,10 @@ def detect_delimiter(text: str) -> str:
 
 
 def csv_records(
-    text: str, delimiter: str
+    text: str, delimiter: str, *, header: bool = True
 ) -> tuple[list[str], Iterator[tuple[int, list[str], str]]]:
-    """The one CSV reader of uploads: the header's names, then (line, cells, problem).
+    """The one CSV reader of uploads: the header's names, then (line, cells, problem);
+    without a header (`header=False`) the first row is read as the others too.
 
     Nothing the csv module or the database would choke on gets through: a line it
     cannot parse (a cell over the size limit, say) or one holding a NUL character (which
@@ -300,18 +308,20 @@ def csv_records(
     """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = next(reader)
+        first = next(reader)
     except StopIteration:
         raise ImportFileError(_("The file is empty.")) from None
     except csv.Error:
         raise ImportFileError(_("The first row cannot be read as CSV.")) from None
-    if "\x00" in "".join(header):
+    if "\x00" in "".join(first):
         raise ImportFileError(_("This is not a CSV text file: it holds binary data."))
-    names = [" ".join(name.lstrip("\ufeff").split())[:MAX_NAME_LENGTH] for name in header]
+    names = [" ".join(name.lstrip("\ufeff").split())[:MAX_NAME_LENGTH] for name in first]
     if not any(names):
         raise ImportFileError(_("The first row must be a header naming the columns."))
 
     def records() -> Iterator[tuple[int, list[str], str]]:
+        if not header:
+            yield 1, [cell.lstrip("\ufeff") for cell in first], ""
         while True:
             try:
                 row = next(reader)
@@ -355,6 +365,11 @@ def plan_upload(data: bytes) -> tuple[ImportPlan, list[list[str]]]:
     text = decode_upload(data, encoding)
     delimiter = detect_delimiter(text)
     header, records = csv_records(text, delimiter)
+    has_header = not any(email_problem(name) is None for name in header)
+    if not has_header:
+        # A bare list of addresses: its columns are numbered, its first row read.
+        header = [_("Column %(number)d") % {"number": n} for n in range(1, len(header) + 1)]
+        records = csv_records(text, delimiter, header=False)[1]
     if len(header) > MAX_COLUMNS:
         raise ImportFileError(
             _("The file has %(count)d columns: at most %(max)d can be read.")
@@ -378,7 +393,7 @@ def plan_upload(data: bytes) -> tuple[ImportPlan, list[list[str]]]:
     emails = [index for index, target in enumerate(targets) if target == Target.EMAIL]
     for index in emails[1:]:
         targets[index] = Target.SKIP
-    return ImportPlan(encoding, delimiter, header, targets), samples
+    return ImportPlan(encoding, delimiter, header, targets, has_header=has_header), samples
 
 
 def _first_rows(records: Iterator[tuple[int, list[str], str]]) -> list[list[str]]:
@@ -393,8 +408,7 @@ def _first_rows(records: Iterator[tuple[int, list[str], str]]) -> list[list[str]
 
 def sample_rows(data: bytes, plan: ImportPlan) -> list[list[str]]:
     """The file's first rows, shown on the mapping page under each column's name."""
-    _header, records = csv_records(decode_upload(data, plan.encoding), plan.delimiter)
-    return _first_rows(records)
+    return _first_rows(plan.records(data))
 
 
 def cell_names(cell: str) -> list[str]:
@@ -436,8 +450,7 @@ def new_names(*, owner, data: bytes, plan: ImportPlan) -> FileNames:
     tags = tags_by_lowered_name(owner)
     new_lists: dict[str, tuple[str, int]] = {}
     new_tags: dict[str, str] = {}
-    _header, records = csv_records(decode_upload(data, plan.encoding), plan.delimiter)
-    for _line, row, _problem in records:
+    for _line, row, _problem in plan.records(data):
         for name in {n.lower(): n for n in _cells_names(row, list_columns)}.values():
             if name.lower() not in lists:
                 first, count = new_lists.get(name.lower(), (name, 0))
@@ -551,7 +564,7 @@ def clients_import(
         plan.create_lists = False
     if problems := plan.problems():
         raise ImportFileError(problems[0])
-    _header, records = csv_records(decode_upload(data, plan.encoding), plan.delimiter)
+    records = plan.records(data)
     (email_column,) = plan.columns(Target.EMAIL)
     name_columns, comment_columns = plan.columns(Target.FULL_NAME), plan.columns(Target.COMMENT)
     list_columns, tag_columns = plan.columns(Target.LISTS), plan.columns(Target.TAGS)

@@ -1,6 +1,8 @@
 """The client's own forms: the client page's form (the API's too), the CSV upload and
 its mapping step; how the pickers name a client."""
 
+import dataclasses
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -185,12 +187,8 @@ class ClientImportMappingForm(forms.Form):
         targets = [cleaned.get(f"column_{index}") for index in range(len(self.plan.header))]
         if None in targets:
             return cleaned
-        self.plan = ImportPlan(
-            encoding=self.plan.encoding,
-            delimiter=self.plan.delimiter,
-            header=self.plan.header,
-            targets=targets,
-            create_lists=cleaned.get("create_lists", False),
+        self.plan = dataclasses.replace(
+            self.plan, targets=targets, create_lists=cleaned.get("create_lists", False)
         )
         if problems := self.plan.problems():
             raise ValidationError(problems)

@@ -344,3 +344,12 @@ def test_two_email_columns_or_two_time_zones_are_refused_once_each(signed_in):
         "Только один столбец может содержать адреса электронной почты.",
         "Столбцы «tz» и «time zone» дают одно и то же поле «time_zone»: пропустите один из них.",
     ]
+
+
+def test_a_bare_column_of_addresses_imports_its_first_row_too(signed_in, owner):
+    url, page = mapping_page(signed_in, b"anna@example.org\nboris@example.org\n")
+    assert proposed(page) == {"Столбец 1": "email"}
+    job = import_with(signed_in, url, page).context["job"]
+    assert job.created_count == 2
+    emails = Client.objects.filter(owner=owner).values_list("email", flat=True)
+    assert sorted(emails) == ["anna@example.org", "boris@example.org"]
