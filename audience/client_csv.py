@@ -93,6 +93,8 @@ PROPOSALS = {
         "эл почта",
         "электронная почта",
         "адрес электронной почты",
+        "адрес эл почты",
+        "электронный адрес",
         "емейл",
         "имейл",
         "емэйл",
@@ -116,6 +118,11 @@ PROPOSALS = {
         "имя и фамилия",
         "фамилия и имя",
         "фамилия имя отчество",
+        "имя клиента",
+        "контактное лицо",
+        # 1C's name of a customer (a person or a company).
+        "наименование",
+        "контрагент",
     ),
     Target.COMMENT: ("comment", "comments", "note", "notes", "комментарий", "примечание"),
     Target.LISTS: ("lists", "list", "списки", "список"),
@@ -123,7 +130,7 @@ PROPOSALS = {
     Target.TIME_ZONE: ("time zone", "timezone", "tz", "часовой пояс", "пояс"),
     Target.SKIP: EXPORT_ONLY_COLUMNS,
 }
-TARGET_OF_NAME = {name: target for target, names in PROPOSALS.items() for name in names}
+TARGET_OF_NAME = {_plain(name): target for target, names in PROPOSALS.items() for name in names}
 
 
 # How the mapping page names what was detected.
