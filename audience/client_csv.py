@@ -445,6 +445,25 @@ class FileNames:
     lists: dict[str, int] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
 
+    # Names the mapping page shows of each (a wrong column may name thousands).
+    SHOWN = 50
+
+    @property
+    def lists_shown(self) -> list[tuple[str, int]]:
+        return list(self.lists.items())[: self.SHOWN]
+
+    @property
+    def tags_shown(self) -> list[str]:
+        return self.tags[: self.SHOWN]
+
+    @property
+    def lists_more(self) -> int:
+        return max(len(self.lists) - self.SHOWN, 0)
+
+    @property
+    def tags_more(self) -> int:
+        return max(len(self.tags) - self.SHOWN, 0)
+
 
 def new_names(*, owner, data: bytes, plan: ImportPlan) -> FileNames:
     """What confirming the plan creates: read through the whole file (the mapping page

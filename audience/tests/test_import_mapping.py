@@ -355,3 +355,11 @@ def test_a_bare_column_of_addresses_imports_its_first_row_too(signed_in, owner):
     assert job.created_count == 2
     emails = Client.objects.filter(owner=owner).values_list("email", flat=True)
     assert sorted(emails) == ["anna@example.org", "boris@example.org"]
+
+
+def test_a_column_of_thousands_of_names_shows_a_few_and_counts_the_rest(signed_in):
+    lines = ["email,lists,tags"] + [f"c{n}@example.org,L{n},T{n}" for n in range(300)]
+    _url, page = mapping_page(signed_in, "\n".join(lines).encode())
+    creates = page.content.decode().split('id="import-creates"')[1].split("</ul>")[0]
+    assert creates.count("<li>") == 52  # 50 lists, "and 250 more lists", the tags
+    assert "и ещё 250 списков" in creates and "и ещё 250" in creates.split("метки")[1]
