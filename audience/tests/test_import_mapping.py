@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import time_machine
@@ -191,7 +192,10 @@ def test_a_missing_list_is_one_grouped_line_not_one_per_row(signed_in, owner):
     errors = html.split('id="import-errors"')[1].split("</ul>")[0]
     assert errors.count('class="list-group-item"') == 1
     assert "499 строк:" in errors and "У вас нет списка «Покупатели»." in errors
-    assert 'href="/lists/new/"' in errors  # create it
+    # Create it: the list's form comes with its name filled in.
+    assert f'href="/lists/new/?name={quote("Покупатели")}"' in errors
+    form = signed_in.get(f"/lists/new/?name={quote('Покупатели')}").context["form"]
+    assert form["name"].value() == "Покупатели"
     assert html.count("buyer") == 5  # a few examples, never 499
     assert not MailingList.objects.exists()
 
