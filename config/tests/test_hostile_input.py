@@ -186,6 +186,7 @@ PAGES = [
     Page("/clients/bulk/", "POST", BULK, valid={"q": "a", "action": "add_tag", "tag_name": "x"}),
     Page("/lists/", fields=LIST_PARAMS),
     Page("/lists/{mailing_list}/", fields={"status": hostile.text, "page": hostile.integers}),
+    Page("/lists/new/", fields={"name": hostile.text}),
     Page("/lists/new/", "POST", MAILING_LIST, valid={"name": "Новости", "language": "ru"}),
     Page(
         "/lists/{mailing_list}/edit/",
