@@ -1,7 +1,10 @@
-"""The client's own forms: the client page's form (the API's too) and the CSV upload;
-how the pickers name a client."""
+"""The client's own forms: the client page's form (the API's too), the CSV upload and
+its mapping step; how the pickers name a client."""
+
+import dataclasses
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -9,10 +12,12 @@ from workspace.forms import MAX_IMPORT_BYTES, IdsInRangeField, OwnedModelForm
 
 from .attributes import (
     MAX_LABEL_LENGTH,
+    attribute_key,
     attribute_keys_changed,
     attribute_labels,
     attribute_labels_note,
 )
+from .client_csv import ImportPlan, Target
 from .fields import AttributesField, TagsField
 from .models import Client, MailingList, Membership
 from .selectors import subscribed_list_ids
@@ -124,7 +129,10 @@ class ClientForm(OwnedModelForm):
 class ClientImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
-        help_text=_("UTF-8 or Windows-1251, comma or semicolon separated, up to 5 MB."),
+        help_text=_(
+            "An export of Excel, 1C, Mailchimp or another service, up to 5 MB: the encoding "
+            "and the separator are recognised, and you match the columns next."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
@@ -161,3 +169,66 @@ class CustomFieldForm(forms.Form):
                 params={"name": label},
             )
         return label
+
+
+def names_columns(plan: ImportPlan) -> str:
+    """Which columns name lists and tags: the mapping page's list of what an import
+    creates holds for these columns only."""
+    return " ".join(
+        f"{target}{index}"
+        for index, target in enumerate(plan.targets)
+        if target in (Target.LISTS, Target.TAGS)
+    )
+
+
+class ClientImportMappingForm(forms.Form):
+    """Each column of the file and where it goes, proposed from its name."""
+
+    create_lists = forms.BooleanField(
+        label=_("Create the lists I do not have yet"),
+        required=False,
+        initial=True,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    # The lists and tags columns whose new names the page showed.
+    shown = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, plan: ImportPlan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        self.initial.setdefault("create_lists", plan.create_lists)
+        self.initial.setdefault("shown", names_columns(plan))
+        for index, name in enumerate(plan.header):
+            choices = list(Target.choices)
+            try:
+                key = attribute_key(name)
+            except ValidationError:
+                choices = [choice for choice in choices if choice[0] != Target.FIELD]
+            else:
+                choices = [
+                    (value, _("Custom field {{ %(key)s }}") % {"key": key})
+                    if value == Target.FIELD
+                    else (value, label)
+                    for value, label in choices
+                ]
+            self.fields[f"column_{index}"] = forms.ChoiceField(
+                label=name or _("(no name)"),
+                choices=choices,
+                initial=plan.targets[index],
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+
+    def column_fields(self):
+        return [self[f"column_{index}"] for index in range(len(self.plan.header))]
+
+    def clean(self):
+        cleaned = super().clean()
+        targets = [cleaned.get(f"column_{index}") for index in range(len(self.plan.header))]
+        if None in targets:
+            return cleaned
+        self.plan = dataclasses.replace(
+            self.plan, targets=targets, create_lists=cleaned.get("create_lists", False)
+        )
+        if problems := self.plan.problems():
+            raise ValidationError(problems)
+        return cleaned

@@ -16,6 +16,11 @@ urlpatterns = [
         name="client_import_detail",
     ),
     path(
+        "clients/import/<int:pk>/columns/",
+        client_views.ClientImportMappingView.as_view(),
+        name="client_import_mapping",
+    ),
+    path(
         "clients/import/<int:pk>/progress/",
         client_views.ClientImportProgressView.as_view(),
         name="client_import_progress",

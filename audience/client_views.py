@@ -30,10 +30,24 @@ from workspace.search import search_q, search_text
 from workspace.views import ListControlsMixin
 
 from .attributes import attribute_label_set, attribute_labels, known_attribute_keys
-from .client_csv import clients_csv_lines
-from .client_forms import ClientForm, ClientImportForm, CustomFieldForm, client_label
+from .client_csv import (
+    MAX_NEW_LISTS,
+    ImportFileError,
+    ImportPlan,
+    clients_csv_lines,
+    new_names,
+    sample_rows,
+)
+from .client_forms import (
+    ClientForm,
+    ClientImportForm,
+    ClientImportMappingForm,
+    CustomFieldForm,
+    client_label,
+    names_columns,
+)
 from .forms import BulkActionForm
-from .imports import client_import_create, client_import_progress
+from .imports import client_import_confirm, client_import_create, client_import_progress
 from .models import Client, ClientImport, CustomField
 from .selectors import (
     AudienceFilter,
@@ -178,8 +192,8 @@ class ClientSearchView(WriteAccessMixin, View):
 
 
 class ClientImportView(WriteAccessMixin, FormView):
-    """The upload is stored and imported by a worker: a large file takes longer than a
-    request may, so the answer is at once a page that follows the import."""
+    """The upload: its encoding, separator and columns are read at once (a file that
+    cannot be read is refused beside the field), then the user matches the columns."""
 
     model = Client
     form_class = ClientImportForm
@@ -191,10 +205,82 @@ class ClientImportView(WriteAccessMixin, FormView):
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
-        job = client_import_create(
-            owner=self.request.user, data=upload.read(), file_name=upload.name
-        )
+        try:
+            job = client_import_create(
+                owner=self.request.user, data=upload.read(), file_name=upload.name
+            )
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
+        return redirect("mailings:client_import_mapping", pk=job.pk)
+
+
+class ClientImportMappingView(WriteAccessMixin, DetailView):
+    """The mapping step: each column's target, proposed from its name, and what the
+    import will create; confirming queues the import for a worker. A large file takes
+    longer than a request may, so the answer is the page that follows the import."""
+
+    model = ClientImport
+    template_name = "audience/client_import_mapping.html"
+    context_object_name = "job"
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if self.object.status != ClientImport.Status.MAPPING:
+            return redirect(self.object)
+        form = ClientImportMappingForm(plan=ImportPlan.from_json(self.object.mapping))
+        return self.render_form(form, form.plan)
+
+    def post(self, request, *args, **kwargs):
+        self.object = job = self.get_object()
+        if job.status != ClientImport.Status.MAPPING:
+            return redirect(job)
+        form = ClientImportMappingForm(request.POST, plan=ImportPlan.from_json(job.mapping))
+        if not form.is_valid():
+            return self.render_form(form, ImportPlan.from_json(job.mapping))
+        plan = form.plan
+        names = new_names(owner=job.owner, data=bytes(job.data), plan=plan)
+        if form.cleaned_data["shown"] != names_columns(plan):
+            # Other columns name lists or tags now: show what they create before it is done.
+            form.data = form.data.copy()
+            form.data["shown"] = names_columns(plan)
+            form.add_error(
+                None,
+                gettext(
+                    "Other columns name lists or tags now: check below what the import "
+                    "creates, then press “Import” again."
+                ),
+            )
+            return self.render_form(form, plan, names)
+        if plan.create_lists and len(names.lists) > MAX_NEW_LISTS:
+            form.add_error(
+                None,
+                gettext(
+                    "The file names %(count)d lists you do not have: an import creates at "
+                    "most %(max)d. Is the lists column the right one?"
+                )
+                % {"count": len(names.lists), "max": MAX_NEW_LISTS},
+            )
+            return self.render_form(form, plan, names)
+        client_import_confirm(job, plan)
         return redirect(job)
+
+    def render_form(self, form, plan: ImportPlan, names=None):
+        data = bytes(self.object.data)
+        samples = sample_rows(data, plan)
+        columns = [
+            (field, [row[index] for row in samples if index < len(row) and row[index]])
+            for index, field in enumerate(form.column_fields())
+        ]
+        return self.render_to_response(
+            self.get_context_data(
+                form=form,
+                plan=plan,
+                columns=columns,
+                names=names or new_names(owner=self.object.owner, data=data, plan=plan),
+                max_new_lists=MAX_NEW_LISTS,
+            )
+        )
 
 
 class ClientImportDetailView(ReadAccessMixin, DetailView):

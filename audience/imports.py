@@ -1,4 +1,5 @@
-"""Client imports in the background: the request stores the file, a worker reads it.
+"""Client imports in the background: the upload is stored with a proposed plan of its
+columns, the user confirms or changes it (the mapping page), then a worker reads it.
 
 Whoever works the queue calls `client_imports_run()`: the embedded scheduler on each
 pass, `send_mailings` from cron, and Celery (a task per upload, and beat's sweep).
@@ -15,20 +16,26 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 
-from audience.client_csv import ImportFileError, ImportResult, clients_import
+from audience.client_csv import (
+    ImportFileError,
+    ImportPlan,
+    ImportResult,
+    clients_import,
+    plan_upload,
+)
 
 from .models import ClientImport
 from .signals import import_queued
 
 log = logging.getLogger(__name__)
 
-# Rows with errors kept for the result page (the count covers them all).
-ERRORS_KEPT = 500
 # How often a running import writes its progress (a short write of its own).
 PROGRESS_EVERY = 0.5
 # A running import whose progress stamp is older than this lost its worker (killed):
 # it is taken up again. Running it twice is harmless: the import is an upsert.
 IMPORT_LEASE = timedelta(minutes=5)
+# An upload whose columns nobody matched is let go after this, and its file not kept.
+MAPPING_KEPT = timedelta(days=2)
 
 
 def _nudge(job_id: int) -> None:
@@ -45,17 +52,31 @@ def _nudge(job_id: int) -> None:
 
 
 def client_import_create(*, owner, data: bytes, file_name: str = "") -> ClientImport:
-    """Store an upload for a worker; the request returns at once."""
-    job = ClientImport.objects.create(
+    """Store an upload with the plan proposed for its columns, for the user to confirm.
+    Raises ImportFileError for a file that cannot be read at all."""
+    plan, _samples = plan_upload(data)
+    return ClientImport.objects.create(
         owner=owner,
         data=data,
         file_name=file_name[:255],
+        mapping=plan.as_json(),
         language=translation.get_language() or settings.LANGUAGE_CODE,
         # An estimate for the progress bar (quoted cells may span lines).
         total_rows=max(data.count(b"\n") + (not data.endswith(b"\n")) - 1, 0),
     )
-    _nudge(job.pk)
-    return job
+
+
+def client_import_confirm(job: ClientImport, plan: ImportPlan | None = None) -> bool:
+    """The user chose the columns' targets (or took those proposed): the import waits for
+    a worker. False when the job was confirmed already (a second click)."""
+    mapping = (plan or ImportPlan.from_json(job.mapping)).as_json()
+    queued = ClientImport.objects.filter(pk=job.pk, status=ClientImport.Status.MAPPING).update(
+        status=ClientImport.Status.QUEUED, mapping=mapping, updated_at=timezone.now()
+    )
+    if queued:
+        job.status, job.mapping = ClientImport.Status.QUEUED, mapping
+        _nudge(job.pk)
+    return bool(queued)
 
 
 def _claimable(*, now):
@@ -83,12 +104,14 @@ class _Progress:
 
 def _import(job: ClientImport, progress: _Progress) -> ImportResult:
     data = bytes(job.data)
+    # An import queued before plans were kept reads its columns as proposed.
+    plan = ImportPlan.from_json(job.mapping) if job.mapping else None
     try:
-        return clients_import(owner=job.owner, data=data, on_progress=progress)
+        return clients_import(owner=job.owner, data=data, plan=plan, on_progress=progress)
     except IntegrityError:
         # The owner's clients changed while the file was read (another import of the
         # same addresses): read it again against what is there now.
-        return clients_import(owner=job.owner, data=data, on_progress=progress)
+        return clients_import(owner=job.owner, data=data, plan=plan, on_progress=progress)
 
 
 def client_import_process(*, job_id: int) -> bool:
@@ -122,12 +145,12 @@ def client_import_process(*, job_id: int) -> bool:
                 updated_count=result.updated,
                 unchanged_count=result.unchanged,
                 suppressed_count=result.suppressed,
-                error_count=len(result.errors),
-                errors=[
-                    {"line": error.line, "email": error.email, "reason": str(error.reason)}
-                    for error in result.errors[:ERRORS_KEPT]
-                ],
+                error_count=result.error_count,
+                errors=result.errors,
+                lists_created=result.lists_created,
             )
+            if result.error_count:
+                finished["status"] = ClientImport.Status.DONE_WITH_ERRORS
     now = timezone.now()
     ClientImport.objects.filter(pk=job_id).update(
         **finished,
@@ -139,8 +162,28 @@ def client_import_process(*, job_id: int) -> bool:
     return True
 
 
+def client_imports_abandoned(*, now) -> int:
+    """Uploads left on their mapping page for MAPPING_KEPT: failed, their file dropped."""
+    stale = ClientImport.objects.filter(
+        status=ClientImport.Status.MAPPING, created_at__lt=now - MAPPING_KEPT
+    ).only("pk", "language")
+    dropped = 0
+    for job in stale:
+        with translation.override(job.language or settings.LANGUAGE_CODE):
+            failure = translation.gettext(
+                "Its columns were not matched within two days, so the file was not kept: "
+                "upload it again."
+            )
+        dropped += ClientImport.objects.filter(
+            pk=job.pk, status=ClientImport.Status.MAPPING
+        ).update(status=ClientImport.Status.FAILED, data=b"", failure=failure, finished_at=now)
+    return dropped
+
+
 def client_imports_run(*, should_stop: Callable[[], bool] = lambda: False) -> int:
-    """Work through every waiting import (and any left running by a dead worker)."""
+    """Work through every waiting import (and any left running by a dead worker); let go
+    of uploads whose columns nobody matched."""
+    client_imports_abandoned(now=timezone.now())
     done = 0
     while not should_stop():
         job_id = _claimable(now=timezone.now()).order_by("pk").values_list("pk", flat=True).first()

@@ -15,6 +15,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from workspace.querysets import OwnedQuerySet
 
@@ -402,15 +403,29 @@ class ClientImportQuerySet(OwnedQuerySet):
 
 
 class ClientImport(models.Model):
-    """A CSV upload waiting for, or done by, a worker: large files take longer than a
-    request may. The file is kept in the database (at most a few megabytes) so that any
-    worker on any host can read it, and emptied once the import is over."""
+    """A CSV upload: its columns matched by the user, then imported by a worker (large
+    files take longer than a request may). The file is kept in the database (at most a
+    few megabytes) so that any worker on any host can read it, and emptied once the
+    import is over."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
-        RUNNING = "running", _("Importing")
-        DONE = "done", _("Finished")
-        FAILED = "failed", _("Failed")
+        # An import's own words, apart from a delivery's ("Failed" is «Не доставлено").
+        MAPPING = "mapping", pgettext_lazy("import status", "Columns to match")
+        QUEUED = "queued", pgettext_lazy("import status", "In the queue")
+        RUNNING = "running", pgettext_lazy("import status", "Importing")
+        DONE = "done", pgettext_lazy("import status", "Done")
+        DONE_WITH_ERRORS = "done_with_errors", pgettext_lazy("import status", "Done, rows skipped")
+        FAILED = "failed", pgettext_lazy("import status", "Not imported")
+
+    BADGES = {
+        Status.MAPPING: "text-bg-info",
+        Status.QUEUED: "text-bg-secondary",
+        Status.RUNNING: "text-bg-primary",
+        Status.DONE: "text-bg-success",
+        Status.DONE_WITH_ERRORS: "text-bg-warning",
+        Status.FAILED: "text-bg-danger",
+    }
+    OVER = (Status.DONE, Status.DONE_WITH_ERRORS, Status.FAILED)
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_imports"
@@ -420,8 +435,11 @@ class ClientImport(models.Model):
     # The language of the row errors: the uploader's, not the worker's.
     language = models.CharField(max_length=16, blank=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=Status, default=Status.QUEUED, db_index=True
+        _("status"), max_length=16, choices=Status, default=Status.MAPPING, db_index=True
     )
+    # How the file is read (audience.client_csv.ImportPlan): encoding, separator, header,
+    # each column's target as proposed and then chosen on the mapping page.
+    mapping = models.JSONField(_("columns"), default=dict, blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
     created_count = models.PositiveIntegerField(_("added"), default=0)
@@ -430,8 +448,11 @@ class ClientImport(models.Model):
     # Of the added: addresses on the suppression list, added with its status.
     suppressed_count = models.PositiveIntegerField(_("suppressed"), default=0)
     error_count = models.PositiveIntegerField(_("rows with errors"), default=0)
-    # The first rows with errors: [{"line": 3, "email": "…", "reason": "…"}, …].
+    # The skipped rows grouped by problem: [{"reason": "…", "count": 499, "lines": [2, 3],
+    # "emails": ["…"], "missing_list": "Покупатели"}, …] (client_csv.ImportErrors).
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    # Lists the import created (their names), as the mapping page announced.
+    lists_created = models.JSONField(_("lists created"), default=list, blank=True)
     # Why the file as a whole could not be read (encoding, no email column).
     failure = models.TextField(_("failure"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -457,4 +478,8 @@ class ClientImport(models.Model):
 
     @property
     def is_over(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in self.OVER
+
+    @property
+    def badge(self) -> str:
+        return self.BADGES[self.status]

@@ -105,7 +105,9 @@ class MailingListFormMixin(OwnerFormMixin, SuccessMessageMixin):
 
 
 class MailingListCreateView(MailingListFormMixin, CreateView):
-    pass
+    def get_initial(self):
+        # An import's "create the list" link names the list its rows named (?name=…).
+        return {**super().get_initial(), "name": self.request.GET.get("name", "")[:255]}
 
 
 class MailingListUpdateView(MailingListFormMixin, UpdateView):

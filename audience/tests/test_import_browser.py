@@ -1,5 +1,6 @@
-"""The import's page in a real browser: it follows the rows read without a reload and,
-when the import is over, shows the final figures and the skipped rows."""
+"""The import's page in a real browser: after the columns are matched, it follows the
+rows read without a reload and, when the import is over, shows the final figures and
+the skipped rows."""
 
 import pytest
 from playwright.sync_api import expect
@@ -30,6 +31,11 @@ def test_the_import_page_follows_the_import_by_itself(page, live_server):
         },
     )
     page.locator("main form button[type=submit]").click()
+    # The columns as the page proposes them, then Import.
+    page.wait_for_url("**/clients/import/*/columns/")
+    expect(page.locator("#id_column_0")).to_have_value("email")
+    expect(page.locator("#id_column_1")).to_have_value("full_name")
+    page.locator("#import-mapping button[type=submit]").click()
     page.wait_for_url("**/clients/import/*/")
     expect(page.locator("#import-waiting")).to_be_visible()
     assert page.locator('[data-figure="total_rows"]').inner_text().replace("\xa0", "") == "3001"

@@ -3,29 +3,31 @@ import io
 import time
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory, manager
 from audience.client_csv import clients_import
 from audience.imports import client_imports_run
 from audience.models import Client, ClientImport
+from audience.tests import importing
 from mailings.tests.factories import ClientFactory
 from workspace.forms import MAX_IMPORT_BYTES
 
 pytestmark = pytest.mark.django_db
 
 
-def upload(signed_in, content: str | bytes, name: str = "clients.csv"):
-    """Upload as a browser does, let a worker import it, and open the result page."""
+def upload(signed_in, content: str | bytes, name: str = "clients.csv", **changes):
+    """Upload as a browser does, take the columns as proposed (or `changes`), let a
+    worker import it, and open the result page."""
     data = content.encode() if isinstance(content, str) else content
-    response = signed_in.submit(
-        "/clients/import/", {"file": SimpleUploadedFile(name, data, content_type="text/csv")}
-    )
+    response = importing.upload(signed_in, data, name)
     if response.status_code != 302:
         return response
+    confirmed = importing.confirm(signed_in, response, **changes)
+    if confirmed.status_code != 302:
+        return confirmed
     assert client_imports_run() == 1
-    return signed_in.get(response["Location"])
+    return signed_in.get(confirmed["Location"])
 
 
 def test_it_imports_new_clients_and_shows_the_result(signed_in, owner):
@@ -58,15 +60,16 @@ def test_rows_with_errors_are_reported_with_their_line(signed_in, owner):
     )
     job = response.context["job"]
     assert job.created_count == 1
-    assert [(e["line"], e["email"]) for e in job.errors] == [
-        (3, "not-an-email"),
-        (4, ""),
-        (5, "good@EXAMPLE.org"),
-        (6, "long@example.org"),
+    # One problem each: four groups of one row, each with its line and address.
+    assert sorted((e["count"], e["lines"], e["emails"]) for e in job.errors) == [
+        (1, [3], ["not-an-email"]),
+        (1, [4], []),
+        (1, [5], ["good@EXAMPLE.org"]),
+        (1, [6], ["long@example.org"]),
     ]
-    assert "2" in job.errors[2]["reason"]  # points at the first occurrence
     assert job.error_count == 4
-    assert response.content.decode().count("<tr><td>") == 4
+    assert job.status == ClientImport.Status.DONE_WITH_ERRORS
+    assert response.content.decode().count('class="list-group-item"') == 4
     assert list(Client.objects.values_list("email", flat=True)) == ["good@example.org"]
 
 
@@ -118,13 +121,15 @@ def test_it_reads_the_files_spreadsheets_write(owner, payload):
     assert Client.objects.get().full_name == "Ирина"
 
 
-def test_a_file_without_an_email_column_is_refused(signed_in):
+def test_a_file_without_an_email_column_cannot_be_confirmed(signed_in):
     response = upload(signed_in, "name,phone\nАнна,123\n")
+    # The mapping page again, saying what is missing; nothing queued, nothing imported.
     assert response.status_code == 200
-    job = response.context["job"]
-    assert job.status == ClientImport.Status.FAILED
-    assert "email" in job.failure
-    assert job.failure in response.content.decode()
+    assert response.context["form"].non_field_errors() == [
+        "Выберите столбец с адресами электронной почты."
+    ]
+    assert 'id="mapping-problems"' in response.content.decode()
+    assert ClientImport.objects.get().status == ClientImport.Status.MAPPING
     assert not Client.objects.exists()
 
 
@@ -179,7 +184,15 @@ def test_export_streams_the_owners_clients_as_csv(signed_in, owner):
     assert "attachment" in response["Content-Disposition"]
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["email", "full_name", "comment", "unsubscribed_at", "status"]
+    assert rows[0] == [
+        "email",
+        "full_name",
+        "comment",
+        "unsubscribed_at",
+        "status",
+        "lists",
+        "tags",
+    ]
     assert [row[0] for row in rows[1:]] == ["a@example.org", "b@example.org"]
     assert rows[1][3] != "" and rows[2][3] == ""
     assert (rows[1][4], rows[2][4]) == ("unsubscribed", "active")

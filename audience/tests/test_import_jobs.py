@@ -6,7 +6,6 @@ import signal
 import threading
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client as HttpClient
@@ -15,8 +14,9 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory, manager
 from audience import imports
 from audience.client_csv import clients_import
-from audience.imports import client_import_create, client_import_process, client_imports_run
+from audience.imports import client_import_process, client_imports_run
 from audience.models import Client, ClientImport
+from audience.tests.importing import confirm, queued_import, upload
 from config.celery import app as celery_app
 from mailings.tests.factories import mailing_to
 from sending.heartbeat import last_beat
@@ -34,18 +34,23 @@ def csv_of(count: int, *, prefix: str = "c", bad_every: int = 0) -> bytes:
 
 
 def post_upload(csrf_client, data: bytes, name: str = "clients.csv"):
-    return csrf_client.submit(
-        "/clients/import/", {"file": SimpleUploadedFile(name, data, content_type="text/csv")}
-    )
+    """Upload and import with the columns as proposed: the mapping page's answer."""
+    return confirm(csrf_client, upload(csrf_client, data, name))
 
 
 @pytest.mark.django_db
 def test_the_upload_returns_at_once_and_a_worker_imports_it(csrf_client):
     owner = UserFactory()
     csrf_client.force_login(owner)
-    response = post_upload(csrf_client, csv_of(3), name="список.csv")
-
+    uploaded = upload(csrf_client, csv_of(3), name="список.csv")
     job = ClientImport.objects.get()
+    # The columns are matched first: nothing waits for a worker yet.
+    assert uploaded["Location"] == f"/clients/import/{job.pk}/columns/"
+    assert job.status == ClientImport.Status.MAPPING
+    assert client_imports_run() == 0
+    response = confirm(csrf_client, uploaded)
+
+    job.refresh_from_db()
     assert response.status_code == 302
     assert response["Location"] == f"/clients/import/{job.pk}/"
     # Nothing is imported inside the request.
@@ -66,7 +71,7 @@ def test_the_upload_returns_at_once_and_a_worker_imports_it(csrf_client):
     assert progress | {"id": None} == {
         "id": None,
         "status": "done",
-        "status_display": "Завершён",
+        "status_display": "Готово",
         "over": True,
         "rows_done": 3,
         "total_rows": 3,
@@ -92,14 +97,20 @@ def test_row_errors_are_written_in_the_uploaders_language(csrf_client):
     job = ClientImport.objects.get()
     assert job.language == "en"
     assert job.errors == [
-        {"line": 2, "email": "not-an-email", "reason": "This is not a valid email address."}
+        {
+            "reason": "This is not a valid email address.",
+            "count": 1,
+            "lines": [2],
+            "emails": ["not-an-email"],
+            "missing_list": "",
+        }
     ]
 
 
 @pytest.mark.django_db
 def test_rows_done_are_written_while_the_file_is_read(monkeypatch):
     monkeypatch.setattr(imports, "PROGRESS_EVERY", 0)
-    job = client_import_create(owner=UserFactory(), data=csv_of(2500))
+    job = queued_import(owner=UserFactory(), data=csv_of(2500))
     seen = []
     real_update = imports._Progress.__call__
 
@@ -118,7 +129,7 @@ def test_a_client_added_while_the_file_is_read_is_not_doubled(monkeypatch):
     """Another import (or the form) adds an address of the file meanwhile: the unique
     constraint stops the insert and the file is read again against the new state."""
     owner = UserFactory()
-    job = client_import_create(owner=owner, data=csv_of(1500))
+    job = queued_import(owner=owner, data=csv_of(1500))
     real_update = imports._Progress.__call__
 
     def add_one_meanwhile(progress, rows):
@@ -136,7 +147,7 @@ def test_a_client_added_while_the_file_is_read_is_not_doubled(monkeypatch):
 
 @pytest.mark.django_db
 def test_an_import_is_claimed_once_and_a_lost_one_is_taken_up_again():
-    job = client_import_create(owner=UserFactory(), data=csv_of(2))
+    job = queued_import(owner=UserFactory(), data=csv_of(2))
     ClientImport.objects.filter(pk=job.pk).update(status="running", updated_at=timezone.now())
     # Another worker has it and is alive: hands off.
     assert not client_import_process(job_id=job.pk)
@@ -151,19 +162,19 @@ def test_an_import_is_claimed_once_and_a_lost_one_is_taken_up_again():
 
 
 @pytest.mark.django_db
-def test_an_unreadable_file_fails_with_its_reason_and_a_way_back(csrf_client):
+def test_an_unreadable_file_is_refused_beside_the_field(csrf_client):
+    """Read at the upload (encoding, separator, header): a file that cannot be read says
+    why at once, and no job waits for columns that do not exist."""
     csrf_client.force_login(UserFactory())
-    response = post_upload(csrf_client, b"\xff\xfe\x00\x81 binary")
-    client_imports_run()
-    job = ClientImport.objects.get()
-    assert job.status == "failed" and job.failure
-    page = csrf_client.get(response["Location"]).content.decode()
-    assert job.failure in page and 'href="/clients/import/"' in page
+    response = upload(csrf_client, b"\xff\xfe\x00\x81 binary")
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert not ClientImport.objects.exists()
 
 
 @pytest.mark.django_db
 def test_cron_imports_waiting_files(capsys):
-    job = client_import_create(owner=UserFactory(), data=csv_of(4))
+    job = queued_import(owner=UserFactory(), data=csv_of(4))
     call_command("send_mailings")
     job.refresh_from_db()
     assert (job.status, job.created_count) == ("done", 4)
@@ -255,8 +266,8 @@ def test_two_imports_and_a_sending_run_at_once_all_succeed(settings, tmp_path):
     settings.SEND_RATE = 0
     first, second = UserFactory(), UserFactory()
     jobs = [
-        client_import_create(owner=first, data=csv_of(20_000, prefix="a")),
-        client_import_create(owner=second, data=csv_of(20_000, prefix="b", bad_every=100)),
+        queued_import(owner=first, data=csv_of(20_000, prefix="a")),
+        queued_import(owner=second, data=csv_of(20_000, prefix="b", bad_every=100)),
     ]
     mailing = mailing_to(300)
     start = threading.Barrier(3)
@@ -281,7 +292,10 @@ def test_two_imports_and_a_sending_run_at_once_all_succeed(settings, tmp_path):
         thread.join(timeout=120)
 
     assert failures == []
-    assert [ClientImport.objects.get(pk=job.pk).status for job in jobs] == ["done", "done"]
+    assert [ClientImport.objects.get(pk=job.pk).status for job in jobs] == [
+        "done",
+        "done_with_errors",
+    ]
     assert Client.objects.filter(owner=first).count() == 20_000
     assert Client.objects.filter(owner=second).count() == 19_800
     assert ClientImport.objects.get(pk=jobs[1].pk).error_count == 200
@@ -292,7 +306,7 @@ def test_two_imports_and_a_sending_run_at_once_all_succeed(settings, tmp_path):
 
 @pytest.mark.django_db
 def test_only_the_owner_and_managers_see_an_import():
-    job = client_import_create(owner=UserFactory(), data=csv_of(1))
+    job = queued_import(owner=UserFactory(), data=csv_of(1))
     browser = HttpClient()
     for user, expected in [(job.owner, 200), (UserFactory(), 404), (manager(), 200)]:
         browser.force_login(user)
@@ -303,8 +317,8 @@ def test_only_the_owner_and_managers_see_an_import():
 @pytest.mark.django_db
 def test_the_import_page_links_the_owners_recent_imports(client):
     owner = UserFactory()
-    mine = client_import_create(owner=owner, data=csv_of(2), file_name="мои.csv")
-    client_import_create(owner=UserFactory(), data=csv_of(2), file_name="чужие.csv")
+    mine = queued_import(owner=owner, data=csv_of(2), file_name="мои.csv")
+    queued_import(owner=UserFactory(), data=csv_of(2), file_name="чужие.csv")
     client_imports_run()
     client.force_login(owner)
     page = client.get("/clients/import/").content.decode()

@@ -21,6 +21,7 @@ from audience.imports import client_imports_run
 from audience.models import Client, ClientImport, Suppression
 from audience.status import Reason, client_set_status
 from audience.suppressions import address_hashes, suppression_of
+from audience.tests import importing
 from feedback.services import feedback_record
 from mailings.tests.factories import ClientFactory
 
@@ -120,7 +121,7 @@ def test_a_csv_import_adds_suppressed_addresses_with_their_status_and_counts_the
     upload = SimpleUploadedFile(
         "c.csv", f"email,full_name\n{ANNA},Anna\nnew@example.org,N\n".encode()
     )
-    response = signed_in.submit("/clients/import/", {"file": upload})
+    response = importing.confirm(signed_in, signed_in.submit("/clients/import/", {"file": upload}))
     client_imports_run()
     job = ClientImport.objects.get()
     assert (job.created_count, job.suppressed_count, job.error_count) == (2, 1, 0)

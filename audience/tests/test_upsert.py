@@ -4,12 +4,12 @@ import page says "empty cells keep what is there"; a custom field set to nothing
 already no field through either door)."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
 from audience.imports import client_imports_run
 from audience.models import Client
+from audience.tests import importing
 from mailings.tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,7 @@ def through_csv(signed_in, rows: list[dict]) -> None:
     lines = [",".join(HEADER)]
     lines += [",".join(row.get(name) or "" for name in HEADER) for row in rows]
     data = ("\n".join(lines) + "\n").encode()
-    response = signed_in.submit(
-        "/clients/import/", {"file": SimpleUploadedFile("c.csv", data, content_type="text/csv")}
-    )
+    response = importing.confirm(signed_in, importing.upload(signed_in, data, "c.csv"))
     assert response.status_code == 302
     assert client_imports_run() == 1
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from accounts.tests.factories import PASSWORD, UserFactory, content_manager, manager
 from api.models import ApiToken
-from audience.imports import client_imports_run
+from audience.imports import client_import_create, client_imports_run
 from audience.models import (
     ClientImport,
     ConsentRecord,
@@ -35,6 +35,7 @@ from audience.models import (
 )
 from audience.subscriptions import confirmation_token
 from audience.suppressions import suppression_record
+from audience.tests import importing
 from audience.tests.factories import MembershipFactory, TagFactory
 from blog.tests.factories import DraftFactory, PostFactory
 from config.tests import hostile
@@ -195,6 +196,7 @@ PAGES = [
     Page("/clients/bulk/", "POST", BULK, valid={"q": "a", "action": "add_tag", "tag_name": "x"}),
     Page("/lists/", fields=LIST_PARAMS),
     Page("/lists/{mailing_list}/", fields={"status": hostile.text, "page": hostile.integers}),
+    Page("/lists/new/", fields={"name": hostile.text}),
     Page("/lists/new/", "POST", MAILING_LIST, valid={"name": "Новости", "language": "ru"}),
     Page(
         "/lists/{mailing_list}/edit/",
@@ -214,6 +216,18 @@ PAGES = [
     Page("/clients/{client}/delete/", "POST"),
     Page("/clients/import/", "POST", {"file": hostile.csv_files}),
     Page("/clients/import/{import}/"),
+    Page("/clients/import/{import}/columns/"),
+    Page(
+        "/clients/import/{import}/columns/",
+        "POST",
+        {
+            "column_0": hostile.text,
+            "column_1": hostile.text,
+            "create_lists": hostile.text,
+            "shown": hostile.text,
+        },
+        valid={"column_0": "email", "column_1": "lists", "create_lists": "on", "shown": "lists1"},
+    ),
     Page("/clients/import/{import}/progress/"),
     Page("/messages/", fields=LIST_PARAMS),
     Page("/messages/{message}/"),
@@ -412,7 +426,7 @@ def module_world(module_transaction) -> dict:
         ClientFactory(owner=owner, attributes={"gorod": "Казань"})  # a custom field
         mailing = MailingFactory(owner=owner, clients=[client])
         delivery = DeliveryFactory(attempt__mailing=mailing, client=client, status="failed")
-        upload = ClientImport.objects.create(owner=owner, data=b"email\nx@example.com\n")
+        upload = client_import_create(owner=owner, data=b"email,lists\nx@example.com,Fresh\n")
         token, _secret = ApiToken.issue(owner=owner, name="shop")
         mailing_list = MailingList.objects.create(owner=owner, name="Новости")
         segment = Segment.objects.create(
@@ -573,28 +587,62 @@ def test_no_input_breaks_a_page(page, world):
 # Every named file of each kind once, whatever Hypothesis happens to draw.
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", sorted(hostile.CSV_FILES))
-def test_every_malformed_csv_gets_a_file_or_row_error(name, client):
-    owner = UserFactory()
-    client.force_login(owner)
-    upload = hostile.SimpleUploadedFile("clients.csv", hostile.CSV_FILES[name])
-    response = client.post("/clients/import/", {"file": upload})
+def import_to_the_end(browser, data: bytes) -> None:
+    """Upload, match the columns as proposed and import: each step answers with the page
+    that follows or with its reason (beside the file, on top of the mapping, on the job),
+    never a crash."""
+    upload = hostile.SimpleUploadedFile("clients.csv", data)
+    response = browser.post("/clients/import/", {"file": upload})
     if response.status_code == 200:
         assert response.context["form"].errors["file"]
         return
-    # Taken for the background: the worker's pass ends it with clients, row errors or
-    # a reason the file as a whole was refused, never a crash.
     assert response.status_code == 302
+    mapping = browser.get(response.url)
+    assert mapping.status_code == 200
+    confirmed = browser.post(response.url, importing.mapping_data(mapping))
+    if confirmed.status_code == 200:
+        # Refused with its reason: no email column, two columns for one field, ...
+        assert confirmed.context["form"].non_field_errors()
+        return
+    assert confirmed.status_code == 302
     client_imports_run()
-    job = ClientImport.objects.get(owner=owner)
-    assert job.status in (ClientImport.Status.DONE, ClientImport.Status.FAILED)
-    if job.status == ClientImport.Status.DONE:
-        assert job.created_count or job.updated_count or job.error_count
-    else:
+    job = ClientImport.objects.filter(owner=browser.owner).latest("pk")
+    assert job.is_over
+    if job.status == ClientImport.Status.FAILED:
         assert job.failure
         assert "could not be imported" not in job.failure  # an unexpected exception
-    assert client.get(response.url).status_code == 200
+    else:
+        assert job.created_count or job.updated_count or job.error_count
+    assert browser.get(confirmed.url).status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(hostile.CSV_FILES))
+def test_every_malformed_csv_gets_a_file_or_row_error(name, owner_browser):
+    import_to_the_end(owner_browser, hostile.CSV_FILES[name])
+
+
+spreadsheets = st.builds(
+    lambda rows, encoding, delimiter: "\n".join(
+        delimiter.join(cell.replace(delimiter, " ") for cell in row) for row in rows
+    ).encode(encoding, errors="replace"),
+    st.lists(st.lists(hostile.hostile_text, min_size=1, max_size=4), min_size=1, max_size=5).map(
+        lambda rows: [["email", *rows[0][1:]], *rows[1:]]
+    ),
+    st.sampled_from(["utf-8", "cp1251", "koi8_r", "utf-16"]),
+    st.sampled_from([",", ";", "\t", "|"]),
+)
+
+
+@pytest.mark.django_db
+def test_any_bytes_uploaded_get_a_mapping_page_or_a_reason(owner_browser):
+    @given(data=st.one_of(st.binary(max_size=3000), spreadsheets))
+    def run(data):
+        with transaction.atomic():
+            import_to_the_end(owner_browser, data)
+            transaction.set_rollback(True)
+
+    run()
 
 
 @pytest.mark.django_db
@@ -679,9 +727,9 @@ def test_block_returns_to_the_list_whatever_next_says(client, next_url):
 
 
 def import_csv(browser, data: bytes) -> ClientImport:
-    """Upload as the browser's owner and let the scheduler's pass import it."""
-    upload = hostile.SimpleUploadedFile("clients.csv", data)
-    response = browser.post("/clients/import/", {"file": upload})
+    """Upload as the browser's owner, take its columns as proposed and let the
+    scheduler's pass import it."""
+    response = importing.confirm(browser, importing.upload(browser, data))
     assert response.status_code == 302
     client_imports_run()
     return ClientImport.objects.filter(owner=browser.owner).latest("pk")
@@ -699,16 +747,17 @@ def import_csv(browser, data: bytes) -> ClientImport:
 def test_an_unreadable_line_is_a_row_error_and_the_rest_is_imported(owner_browser, line):
     data = b"email,full_name\n" + line + b"\nok@example.org,Ok\n"
     job = import_csv(owner_browser, data)
-    assert [error["line"] for error in job.errors] == [2]
+    assert [error["lines"] for error in job.errors] == [[2]]
     assert job.created_count == 1
     assert list(owner_browser.owner.clients.values_list("email", flat=True)) == ["ok@example.org"]
 
 
 @pytest.mark.django_db
 def test_a_binary_file_is_a_file_error(owner_browser):
-    job = import_csv(owner_browser, bytes(range(256)) * 8)
-    assert job.status == ClientImport.Status.FAILED
-    assert job.failure
+    # Refused at the upload, beside the field: its columns cannot even be read.
+    response = importing.upload(owner_browser, bytes(range(256)) * 8)
+    assert response.context["form"].errors["file"]
+    assert not ClientImport.objects.filter(owner=owner_browser.owner).exists()
     assert not owner_browser.owner.clients.exists()
 
 

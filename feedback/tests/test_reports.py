@@ -11,7 +11,6 @@ import pytest
 from feedback.intake import report_process
 from mailings.tests.factories import mailing_to
 from sending.models import Attempt, Delivery
-from sending.passes import run_pass
 from sending.tests.test_smtp_faults import finish_run
 
 from .reports import arf, dsn, verp

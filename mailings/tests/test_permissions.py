@@ -56,6 +56,7 @@ MATRIX = [
     ("POST", "/clients/import/", row(LOGIN, 200, 200, 403, 200)),  # no file: the form again
     ("GET", "/clients/import/{client_import}/", OWN_OBJECT),
     ("GET", "/clients/import/{client_import}/progress/", OWN_OBJECT),
+    ("GET", "/clients/import/{client_import}/columns/", CHANGE),
     ("GET", "/clients/export/", LIST),
     ("GET", "/clients/?list={mailing_list}&tag={tag}", LIST),
     # No search or filter: nothing to do, back to the list.
