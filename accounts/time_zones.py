@@ -56,13 +56,12 @@ def _choices(language: str, day: date) -> list:
         place = f"{country} — {city}" if country and country != city else city
         return f"{place} ({_offset(name, moment)})"
 
-    zones = sorted(
-        (name for name in territories if name in zoneinfo.available_timezones()),
-        key=lambda name: label(name).casefold(),
-    )
+    available = zoneinfo.available_timezones()
+    labels = {name: label(name) for name in territories if name in available}
+    zones = sorted(labels, key=lambda name: labels[name].casefold())
     return [
         (_("Common"), [(name, label(name)) for name in COMMON] + [("UTC", "UTC")]),
-        (_("All time zones"), [(name, label(name)) for name in zones]),
+        (_("All time zones"), [(name, labels[name]) for name in zones]),
     ]
 
 
