@@ -150,7 +150,8 @@ class _Inventory(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag == "style":
             self.in_style = True
-        elif tag not in ALLOWED_TAGS:
+            return
+        if tag not in ALLOWED_TAGS:
             if tag not in FRAME_TAGS:
                 self.removed.append(Removal("tag", tag))
             return

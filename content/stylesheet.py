@@ -56,7 +56,7 @@ PROPERTIES = frozenset(
         *("object-fit", "mso-hide", "mso-line-height-rule", "mso-table-lspace"),
         *("mso-table-rspace", "mso-padding-alt", "-ms-interpolation-mode"),
         *("-ms-text-size-adjust", "-webkit-text-size-adjust", "-webkit-font-smoothing"),
-        *("-moz-osx-font-smoothing", "color-scheme"),
+        *("-moz-osx-font-smoothing", "color-scheme", "cursor"),
     }
 )
 FUNCTIONS = frozenset(

@@ -25,6 +25,7 @@ from workspace.roles import row_id, sees_everything
 from workspace.views import ListControlsMixin
 
 from .forms import MessageForm, MessageImageForm, TestSendForm
+from .markup import describe
 from .models import Message, MessageImage
 from .renderer import Recipient, Renderer, preview_of
 from .services import message_duplicate, message_image_create
@@ -53,6 +54,29 @@ class MessageFormMixin(OwnerFormMixin, SuccessMessageMixin):
     model = Message
     form_class = MessageForm
     success_message = _("Message “%(subject)s” has been saved.")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if form.removed:
+            messages.warning(
+                self.request,
+                gettext(
+                    "Taken out as unsafe or not shown by mail clients: %(removed)s. The rest "
+                    "of the design is kept."
+                )
+                % {"removed": describe(form.removed)},
+            )
+        if form.merge_tags:
+            messages.warning(
+                self.request,
+                gettext(
+                    "Another service's merge tags go out as typed: %(tags)s. Use "
+                    "placeholders such as {{ full_name }} and {{ email }} instead; every "
+                    "email carries its own unsubscribe link."
+                )
+                % {"tags": ", ".join(form.merge_tags)},
+            )
+        return response
 
 
 class MessageCreateView(MessageFormMixin, CreateView):

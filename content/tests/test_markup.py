@@ -12,6 +12,7 @@ from content.renderer import Recipient, Renderer, preview_of
 def email_html(body: str, body_format: str) -> str:
     return email_body(body, body_format).html
 
+
 HOSTILE = [
     "<script>alert(1)</script>",
     '<img src="https://x.example/a.png" onerror="alert(1)">',
