@@ -10,11 +10,12 @@ sent) and the form tells what was taken out (`clean`, `describe`); the renderer 
 again (`email_body`) for bodies written before or past the form.
 
 In the email, the rules are inlined into style attributes (css-inline), for the clients
-that drop <style> (Gmail's apps for other addresses, many Outlooks, Yahoo's); only what a
-style attribute cannot hold, media queries and :hover, goes to a <style> in <head>, for
-the clients that honour it. A second copy of the inlined rules there would only double
-the email. Our own defaults (headings, paragraphs, buttons) come first and with the
-lowest specificity, so a designer's classes and style attributes win over them.
+and gateways that drop <style> or clip it; only what a style attribute cannot hold,
+media queries and :hover, goes to a <style> in <head>, for the clients that honour it
+(Gmail, Apple Mail, Outlook.com). A second copy of the inlined rules there would only
+double the email, and a client that reads <style> reads style attributes too. Our own
+defaults (headings, paragraphs, buttons) come first and with the lowest specificity, so
+a designer's classes and style attributes win over them.
 
 Placeholders ({{ full_name }}) survive in the text and are filled per recipient by
 content.renderer, escaped; in attributes (a link's address) and CSS they are removed, so

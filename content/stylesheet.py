@@ -70,11 +70,12 @@ PROPERTY_NAME = re.compile(r"-?[a-z][a-z0-9-]*")
 # Backslash escapes could spell a forbidden word; the rest cannot appear in a value.
 FORBIDDEN_IN_VALUE = re.compile(r"[\\<>{}@;\x00-\x08\x0b\x0e-\x1f\x7f]|/\*|\*/|&#")
 URL = re.compile(r"url\(\s*(['\"]?)([^'\"()\s]*)\1\s*\)", re.IGNORECASE)
-FUNCTION = re.compile(r"([a-z_-][\w-]*)\s*\(", re.IGNORECASE)
+FUNCTION = re.compile(r"(-?[a-z_][\w-]*)\s*\(", re.IGNORECASE)
 # Type, class, id, attribute, pseudo-class selectors and combinators; nothing that could
 # end the block (`<`, braces, `;`, `@`) or hide a character behind an escape.
 SELECTOR = re.compile(r"[\w\s.#,>+~*:()\[\]=\"'|^$-]{1,300}")
 MEDIA_QUERY = re.compile(r"[\w\s(),:.-]{1,300}")
+STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
 COMMENT = re.compile(r"/\*.*?(\*/|\Z)", re.DOTALL)
 # `{{ name }}` in CSS is never a placeholder: it would fill per recipient.
 PLACEHOLDER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
@@ -87,8 +88,21 @@ def image_allowed(src: str) -> bool:
     return src.startswith("https://") or src.startswith(settings.SITE_URL + "/")
 
 
+def _balanced(text: str) -> bool:
+    """Quotes closed on their line and parentheses paired: an open string or function
+    would carry what follows it (the next rules) into this one, past the checks."""
+    depth = 0
+    for char in STRING.sub("", text):
+        if char in "'\"\n":
+            return False
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def _value_allowed(value: str) -> bool:
-    if not value or FORBIDDEN_IN_VALUE.search(value):
+    if not value or FORBIDDEN_IN_VALUE.search(value) or not _balanced(value):
         return False
     urls = list(URL.finditer(value))
     if not all(image_allowed(url[2]) for url in urls):
@@ -205,13 +219,13 @@ def _rule(head: str, block: str, removed: Callable[[Removal], None], media: str)
         if keyword.lower() != "@media" or media:
             removed(Removal("css_rule", keyword[:40]))
             return []
-        if not MEDIA_QUERY.fullmatch(query):
+        if not MEDIA_QUERY.fullmatch(query) or not _balanced(query):
             removed(Removal("css_rule", "@media"))
             return []
         return _rules(block, removed, media=query)
     if not head:
         return []
-    if not SELECTOR.fullmatch(head):
+    if not SELECTOR.fullmatch(head) or not _balanced(head):
         removed(Removal("css_selector", head[:40]))
         return []
     kept = declarations(block, removed)

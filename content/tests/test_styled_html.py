@@ -334,6 +334,41 @@ def test_tracked_links_keep_their_styles(owner, smtp_server):
     assert len(tracked(html)) == 3 and "/l/" in text
 
 
+# The <style> rules, one trick at a time
+
+
+@pytest.mark.parametrize(
+    ("css", "kept"),
+    [
+        ("p{color:red}", "p { color:red }"),
+        (".a , td>b:hover{ color : RED !important }", ".a , td>b:hover { color:RED !important }"),
+        ("p { width:expression(alert(1)) }", ""),
+        ("p { width:exp/**/ression(alert(1)) }", ""),
+        ("p { color:e\\78 pression(1) }", ""),
+        ("p { background:url(http://evil.example/t) }", ""),
+        (
+            "p { background:url('https://cdn.example/a.png') }",
+            "p { background:url('https://cdn.example/a.png') }",
+        ),
+        ("p { background:url(javascript:alert(1)) }", ""),
+        ("p { background:image-set('http://evil.example/t' 1x) }", ""),
+        ("p { -moz-binding:url(https://evil.example/x.xml#x) }", ""),
+        # An open string or function goes with its declaration; never past the checks.
+        ("p { font-family:'Open Sans }\n.x { color:red }", ""),
+        ("p { width:calc(1px }\n.x { color:red }", ".x { color:red }"),
+        ("@import url(https://evil.example/x.css); p { color:red }", "p { color:red }"),
+        ("p<img src=x onerror=alert(1)>{color:red}", ""),
+        ("@media screen { @media print { p { color:red } } }", ""),
+        ("@supports (display:grid) { p { color:red } }", ""),
+        ("p { color: {{ full_name }} }", ""),
+    ],
+)
+def test_style_rules_keep_only_what_was_checked(css, kept):
+    assert clean(f"<style>{css}</style><p>x</p>").stored == (
+        f"<style>\n{kept}\n</style>\n<p>x</p>" if kept else "<p>x</p>"
+    )
+
+
 # Whatever goes in: nothing active comes out, and cleaning never fails.
 
 
