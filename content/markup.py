@@ -35,7 +35,6 @@ from .stylesheet import Removal, Rule, css_text, image_allowed, style_attribute,
 # Characters the message form takes: a long newsletter is ~20,000; a 10 MB paste is a
 # mistake, refused beside the field (the engine renders whatever was stored).
 MAX_BODY_CHARS = 200_000
-PLACEHOLDER_ANYWHERE = re.compile(r"\{\{.*?\}\}")
 
 ALLOWED_TAGS = {
     *("h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li", "a", "img"),
@@ -109,13 +108,27 @@ def _removed(removal: Removal) -> None:
         found.append(removal)
 
 
+def _without_placeholders(value: str) -> str:
+    """`value` without anything between {{ and }}: found by hand, in one pass, where a
+    regular expression would take quadratic time over a run of unclosed braces."""
+    kept, position = [], 0
+    while (start := value.find("{{", position)) >= 0:
+        end = value.find("}}", start + 2)
+        if end < 0:
+            break
+        kept.append(value[position:start])
+        position = end + 2
+    kept.append(value[position:])
+    return "".join(kept)
+
+
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "style":
         return style_attribute(value, _removed)
     if tag == "img" and attribute == "src" and not image_allowed(value):
         _removed(Removal("image", value[:60]))
         return None
-    value = PLACEHOLDER_ANYWHERE.sub("", value)
+    value = _without_placeholders(value)
     return value or None
 
 
@@ -139,8 +152,39 @@ def _cleaner():
     )
 
 
+# What the inventory's reading keeps, to name it when the cleaner takes it out; tags and
+# link schemes beyond these go unnamed (and are taken out all the same).
+NAMED_TAGS = {
+    *ALLOWED_TAGS,
+    *FRAME_TAGS,
+    *("style", "script", "noscript", "template", "link", "base", "iframe", "frame"),
+    *("frameset", "object", "embed", "applet", "form", "input", "button", "select"),
+    *("textarea", "label", "svg", "math", "audio", "video", "source", "canvas", "map"),
+    *("area", "picture", "xml", "marquee", "nav", "aside", "details", "summary", "dialog"),
+}
+NAMED_SCHEMES = {*LINK_SCHEMES, "javascript", "vbscript", "data", "file", "ftp", "tel", "sms"}
+
+
+@cache
+def _reading_cleaner():
+    """A cleaner that keeps all it knows: html5ever's reading of a body, well formed, for
+    the inventory. Python's HTMLParser is not given raw input: it takes quadratic time
+    over some malformed markup (thousands of unclosed comments: a minute for 200 KB)."""
+    import nh3
+
+    return nh3.Cleaner(
+        tags=NAMED_TAGS,
+        clean_content_tags=set(),
+        generic_attribute_prefixes={""},
+        strip_comments=False,
+        link_rel=None,
+        url_schemes=NAMED_SCHEMES,
+    )
+
+
 class _Inventory(HTMLParser):
-    """What a pasted body holds that the cleaner will take out, and its <style> text."""
+    """What a body holds that the cleaner will take out, and its <style> text; fed with
+    `_reading_cleaner`'s output."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -201,7 +245,7 @@ class Cleaned:
 def clean(source: str) -> Cleaned:
     """`source` (HTML, a fragment or a whole document) cleaned for an email."""
     inventory = _Inventory()
-    inventory.feed(source)
+    inventory.feed(_reading_cleaner().clean(source))
     inventory.close()
     found: list[Removal] = []
     token = _removals.set(found)

@@ -67,7 +67,8 @@ FUNCTIONS = frozenset(
     }
 )
 PROPERTY_NAME = re.compile(r"-?[a-z][a-z0-9-]*")
-# Backslash escapes could spell a forbidden word; the rest cannot appear in a value.
+# Backslash escapes could spell a forbidden word; the rest cannot appear in a value
+# (braces: nor can a placeholder, {{ name }}, which would fill per recipient).
 FORBIDDEN_IN_VALUE = re.compile(r"[\\<>{}@;\x00-\x08\x0b\x0e-\x1f\x7f]|/\*|\*/|&#")
 URL = re.compile(r"url\(\s*(['\"]?)([^'\"()\s]*)\1\s*\)", re.IGNORECASE)
 FUNCTION = re.compile(r"(-?[a-z_][\w-]*)\s*\(", re.IGNORECASE)
@@ -77,8 +78,6 @@ SELECTOR = re.compile(r"[\w\s.#,>+~*:()\[\]=\"'|^$-]{1,300}")
 MEDIA_QUERY = re.compile(r"[\w\s(),:.-]{1,300}")
 STRING = re.compile(r"'[^'\n]*'|\"[^\"\n]*\"")
 COMMENT = re.compile(r"/\*.*?(\*/|\Z)", re.DOTALL)
-# `{{ name }}` in CSS is never a placeholder: it would fill per recipient.
-PLACEHOLDER = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
 def image_allowed(src: str) -> bool:
@@ -152,7 +151,7 @@ def declarations(text: str, removed: Callable[[Removal], None]) -> list[str]:
 
 def style_attribute(value: str, removed: Callable[[Removal], None]) -> str | None:
     """A style attribute's value with only allowed declarations, or None when none is."""
-    kept = declarations(PLACEHOLDER.sub("", COMMENT.sub(" ", value)), removed)
+    kept = declarations(COMMENT.sub(" ", value), removed)
     return ";".join(kept) or None
 
 
@@ -192,14 +191,15 @@ def _block_end(text: str, start: int) -> int:
 
 def _rules(text: str, removed: Callable[[Removal], None], media: str = "") -> list[Rule]:
     rules: list[Rule] = []
-    position = 0
+    position, opening = 0, -1
     while position < len(text):
-        opening = text.find("{", position)
-        head_end = len(text) if opening < 0 else opening
-        semicolon = text.find(";", position, head_end)
-        if semicolon >= 0 or opening < 0:
+        if opening < position:  # found once for all the statements before it
+            opening = text.find("{", position)
+            opening = len(text) if opening < 0 else opening
+        semicolon = text.find(";", position, opening)
+        if semicolon >= 0 or opening == len(text):
             # A statement (@import, @charset) or a trailing fragment: never a rule.
-            statement = text[position : head_end if semicolon < 0 else semicolon].strip()
+            statement = text[position : opening if semicolon < 0 else semicolon].strip()
             if statement.startswith("@"):
                 removed(Removal("css_rule", statement.split()[0][:40]))
             if semicolon < 0:
@@ -234,7 +234,7 @@ def _rule(head: str, block: str, removed: Callable[[Removal], None], media: str)
 
 def stylesheet(text: str, removed: Callable[[Removal], None]) -> list[Rule]:
     """The allowed rules of the CSS in `text` (the content of <style> blocks)."""
-    text = PLACEHOLDER.sub("", COMMENT.sub(" ", text)).replace("<!--", " ").replace("-->", " ")
+    text = COMMENT.sub(" ", text).replace("<!--", " ").replace("-->", " ")
     return _rules(text, removed)
 
 
