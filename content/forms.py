@@ -19,6 +19,7 @@ from .attachments import MAX_TOTAL_BYTES, check_attachment
 from .markup import MAX_BODY_CHARS, as_html, clean
 from .models import Message, MessageAttachment
 from .services import body_with_image, message_image_create
+from .stylesheet import Removal
 
 # Another service's placeholders (Mailchimp's *|FNAME|*), which would go out as typed.
 MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]{1,40}\|\*")
@@ -83,7 +84,7 @@ class MessageForm(OwnedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.removed: tuple = ()
+        self.removed: tuple[Removal, ...] = ()
         self.merge_tags: tuple[str, ...] = ()
         # The placeholders a message of this owner may use: built-in and custom fields.
         self.known_names = [*BUILT_IN_NAMES, *known_attribute_keys(self.owner.pk)]

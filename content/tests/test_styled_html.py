@@ -18,6 +18,7 @@ from content.markup import clean, describe, email_body
 from content.models import Message
 from content.renderer import Recipient, Renderer
 from mailings.tests.factories import ClientFactory, DueMailingFactory, MessageFactory
+from senders.models import Brand
 from sending.tests.smtpd import SmtpServer
 from tracking.tests.helpers import parts_of, send, tracked
 
@@ -322,6 +323,17 @@ def smtp_server(settings, tmp_path):
     settings.EMAIL_URL = server.url
     yield server
     server.stop()
+
+
+@pytest.mark.django_db
+def test_in_the_brands_frame_the_media_queries_follow_the_brands_style(signed_in, owner):
+    Brand.objects.create(owner=owner, accent_color="#aa3300")
+    message = MessageFactory(owner=owner, format="html", body=clean(NEWSLETTER).stored)
+    html = signed_in.get(f"/messages/{message.pk}/preview/").context["preview"].html
+    head = html.split("</head>")[0]
+    assert head.count("<style>") == 2
+    assert head.index("prefers-color-scheme") < head.index("max-width: 620px")
+    assert style(first(html, "td", class_="header"))["background-color"] == "#2f5d50"
 
 
 @pytest.mark.django_db
