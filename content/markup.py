@@ -126,7 +126,7 @@ def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "style":
         return style_attribute(value, _removed)
     if tag == "img" and attribute == "src" and not image_allowed(value):
-        _removed(Removal("image", value[:60]))
+        _removed(Removal("image", " ".join(value.split())[:60]))
         return None
     value = _without_placeholders(value)
     return value or None
@@ -205,7 +205,7 @@ class _Inventory(HTMLParser):
             if name not in allowed:
                 self.removed.append(Removal("attribute", name))
             elif name == "href" and not _link_allowed(value or ""):
-                self.removed.append(Removal("link", (value or "")[:60]))
+                self.removed.append(Removal("link", " ".join((value or "").split())[:60]))
 
     def handle_endtag(self, tag):
         if tag == "style":
