@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.db.models import Sum
@@ -14,9 +16,13 @@ from workspace.forms import OwnedModelForm
 
 from .attachments import ACCEPT as ATTACHMENT_TYPES
 from .attachments import MAX_TOTAL_BYTES, check_attachment
-from .markup import MAX_BODY_CHARS
+from .markup import MAX_BODY_CHARS, as_html, clean
 from .models import Message, MessageAttachment
 from .services import body_with_image, message_image_create
+from .stylesheet import Removal
+
+# Another service's placeholders (Mailchimp's *|FNAME|*), which would go out as typed.
+MERGE_TAG = re.compile(r"\*\|[A-Z0-9_:]{1,40}\|\*")
 
 
 def message_image_field(*, required: bool) -> CheckedImageField:
@@ -78,6 +84,8 @@ class MessageForm(OwnedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.removed: tuple[Removal, ...] = ()
+        self.merge_tags: tuple[str, ...] = ()
         # The placeholders a message of this owner may use: built-in and custom fields,
         # each custom one beside the name the owner gave it ({{ gorod }} for «Город»).
         labels = attribute_labels(self.owner.pk)
@@ -110,6 +118,20 @@ class MessageForm(OwnedModelForm):
 
     def clean_format(self) -> str:
         return self.cleaned_data["format"] or self.instance.format
+
+    def clean_body(self) -> str:
+        """An HTML body is saved cleaned, as it will be sent; for Markdown, whose HTML is
+        made at sending, only what would be taken out is noted. `removed` and `merge_tags`
+        are for the view to tell (content.markup.describe)."""
+        body = self.cleaned_data["body"]
+        body_format = self.cleaned_data.get("format") or self.instance.format
+        if body_format != Message.Format.PLAIN:
+            cleaned = clean(as_html(body, body_format))
+            self.removed = cleaned.removed
+            if body_format == Message.Format.HTML:
+                body = cleaned.stored
+        self.merge_tags = tuple(dict.fromkeys(MERGE_TAG.findall(body)))
+        return body
 
     def clean(self):
         cleaned = super().clean()

@@ -1,38 +1,71 @@
-"""Rich message bodies: Markdown or pasted HTML made safe for an email, and the plain-text
-part derived from it.
+"""Rich message bodies: Markdown or pasted HTML made safe for an email, styled as
+designed, and the plain-text part derived from it.
 
 Everything goes through nh3 (an allow-list sanitiser) with an email allowlist: no script,
-no event handlers, no `javascript:` links, no <style>, <link> or style attributes (remote
-CSS and tracking through CSS), only http(s)/mailto links, images only over https or from
-SITE_URL. Our own inline styles are added after cleaning, so that the email reads well
-in clients that drop <style> and on a 320 px screen. Placeholders ({{ full_name }})
-survive in the text and are filled per recipient by content.renderer, escaped; in
-attributes (a link's address) they are removed, so a recipient's name can never become
-a link target.
+no event handlers, no `javascript:` links, no <iframe>, <form> or <link>, only
+http(s)/mailto links, images only over https or from SITE_URL. A designer's styles stay:
+style attributes and the rules of <style> blocks, each declaration checked by
+content.stylesheet. A pasted HTML body is stored cleaned (what is stored is what is
+sent) and the form tells what was taken out (`clean`, `describe`); the renderer cleans
+again (`email_body`) for bodies written before or past the form.
+
+In the email, the rules are inlined into style attributes (css-inline), for the clients
+and gateways that drop <style> or clip it; only what a style attribute cannot hold,
+media queries and :hover, goes to a <style> in <head>, for the clients that honour it
+(Gmail, Apple Mail, Outlook.com). A second copy of the inlined rules there would only
+double the email, and a client that reads <style> reads style attributes too. Our own
+defaults (headings, paragraphs, buttons) come first and with the lowest specificity, so
+a designer's classes and style attributes win over them.
+
+Placeholders ({{ full_name }}) survive in the text and are filled per recipient by
+content.renderer, escaped; in attributes (a link's address) and CSS they are removed, so
+a recipient's name can never become a link target or a style.
 """
 
 import re
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
 
-from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .stylesheet import Removal, Rule, css_text, image_allowed, style_attribute, stylesheet
 
 # Characters the message form takes: a long newsletter is ~20,000; a 10 MB paste is a
 # mistake, refused beside the field (the engine renders whatever was stored).
 MAX_BODY_CHARS = 200_000
-PLACEHOLDER_ANYWHERE = re.compile(r"\{\{.*?\}\}")
 
 ALLOWED_TAGS = {
-    *("h1", "h2", "h3", "h4", "p", "br", "hr", "ul", "ol", "li", "a", "img"),
+    *("h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "ul", "ol", "li", "a", "img"),
     *("strong", "em", "b", "i", "u", "s", "del", "code", "pre", "blockquote", "span", "div"),
-    *("table", "thead", "tbody", "tr", "th", "td"),
+    *("small", "sub", "sup", "strike", "mark", "abbr", "q", "cite", "big", "font", "center"),
+    *("table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col"),
+    *("dl", "dt", "dd", "section", "article", "header", "footer", "main", "figure"),
+    "figcaption",
 }
+# Attributes a designed email sets on any element: layout (the tables' old attributes,
+# which Outlook reads), classes and ids for the <style> rules, the checked style.
 ALLOWED_ATTRIBUTES = {
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "th": {"align"},
-    "td": {"align"},
+    "*": {"style", "class", "id", "align", "valign", "width", "height", "bgcolor", "border"},
+    "a": {"href", "target", "name", "title"},
+    "img": {"src", "alt", "title", "hspace", "vspace"},
+    "table": {"cellpadding", "cellspacing", "role", "dir", "summary"},
+    "td": {"colspan", "rowspan", "nowrap", "dir"},
+    "th": {"colspan", "rowspan", "nowrap", "scope", "dir"},
+    "font": {"color", "face", "size"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "ol": {"start", "type"},
+    "ul": {"type"},
+    "div": {"dir", "lang", "role"},
+    "span": {"dir", "lang"},
+    "p": {"dir", "lang"},
 }
+# A pasted document's frame: the email has its own, so these go without a word.
+FRAME_TAGS = {"html", "head", "body", "meta", "title"}
+LINK_SCHEMES = {"http", "https", "mailto"}
+SCHEME = re.compile(r"([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 ACCENT = "#0d6efd"
 
 
@@ -47,35 +80,55 @@ def _styles(accent: str) -> dict[str, str]:
         "blockquote": "margin:0 0 16px;padding-left:12px;border-left:3px solid #ccc",
         "pre": "white-space:pre-wrap;word-break:break-word",
         "table": "border-collapse:collapse;max-width:100%",
+        # A button is a link with class "button" (Markdown's {.button}).
+        "a.button": (
+            f"display:inline-block;padding:12px 20px;border-radius:6px;background:{accent};"
+            "color:#ffffff;text-decoration:none;font-weight:bold"
+        ),
     }
 
 
-def _button_style(accent: str) -> str:
-    return (
-        f"display:inline-block;padding:12px 20px;border-radius:6px;background:{accent};"
-        "color:#ffffff;text-decoration:none;font-weight:bold"
-    )
+def _default_rules(accent: str) -> list[Rule]:
+    """Our styles as rules of the lowest specificity. `accent` is a validated #RRGGBB."""
+    return [Rule(tag, tuple(style.split(";"))) for tag, style in _styles(accent).items()]
 
 
-BUTTON = re.compile(r'<a ([^>]*)class="button"([^>]*)>')
-STYLED_TAG = re.compile(r"<(" + "|".join(_styles(ACCENT)) + r")\b")
 WRAPPER_STYLE = (
     "max-width:600px;margin:0 auto;padding:16px 0;font-family:Arial,Helvetica,sans-serif;"
     "font-size:16px;line-height:1.5;word-wrap:break-word"
 )
 
+# What the attribute filter takes out during one `clean`, for the form to tell.
+_removals: ContextVar[list[Removal] | None] = ContextVar("removals", default=None)
 
-def _image_allowed(src: str) -> bool:
-    """Images from this site (uploaded for messages, served from SITE_URL) or over https:
-    data: and relative ones do not show in mail clients, and a plain-http image from
-    elsewhere is a mixed-content warning in webmail and readable on the way."""
-    return src.startswith("https://") or src.startswith(settings.SITE_URL + "/")
+
+def _removed(removal: Removal) -> None:
+    found = _removals.get()
+    if found is not None:
+        found.append(removal)
+
+
+def _without_placeholders(value: str) -> str:
+    """`value` without anything between {{ and }}: found by hand, in one pass, where a
+    regular expression would take quadratic time over a run of unclosed braces."""
+    kept, position = [], 0
+    while (start := value.find("{{", position)) >= 0:
+        end = value.find("}}", start + 2)
+        if end < 0:
+            break
+        kept.append(value[position:start])
+        position = end + 2
+    kept.append(value[position:])
+    return "".join(kept)
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
-    if tag == "img" and attribute == "src" and not _image_allowed(value):
+    if attribute == "style":
+        return style_attribute(value, _removed)
+    if tag == "img" and attribute == "src" and not image_allowed(value):
+        _removed(Removal("image", " ".join(value.split())[:60]))
         return None
-    value = PLACEHOLDER_ANYWHERE.sub("", value)
+    value = _without_placeholders(value)
     return value or None
 
 
@@ -85,34 +138,157 @@ def _cleaner():
     # renderer, and a pass with nothing due makes none.
     import nh3
 
+    from .stylesheet import PROPERTIES
+
     return nh3.Cleaner(
         tags=ALLOWED_TAGS,
         clean_content_tags={"script", "style", "head", "title", "noscript", "template"},
         attributes=ALLOWED_ATTRIBUTES,
-        allowed_classes={"a": {"button"}},
         attribute_filter=_keep_attribute,
+        # After the filter, nh3's own reading of each style attribute: a second lock.
+        filter_style_properties=PROPERTIES,
         link_rel="noopener",
-        url_schemes={"http", "https", "mailto"},
+        url_schemes=LINK_SCHEMES,
     )
 
 
-def _styled(clean: str, accent: str) -> str:
-    """Inline styles after cleaning: mail clients drop <style>, and users may not style.
-    `accent` is a validated #RRGGBB colour."""
-    styles = _styles(accent)
-    link = f'style="{styles["a"]}"'
-    styled = STYLED_TAG.sub(lambda m: f'<{m.group(1)} style="{styles[m.group(1)]}"', clean)
-    # A button is a link with class "button": its style replaces the link's.
-    return BUTTON.sub(
-        lambda m: (
-            "<a "
-            + m.group(1).replace(f"{link} ", "")
-            + f'class="button" style="{_button_style(accent)}"'
-            + m.group(2).replace(f" {link}", "")
-            + ">"
-        ),
-        styled,
+# What the inventory's reading keeps, to name it when the cleaner takes it out; tags and
+# link schemes beyond these go unnamed (and are taken out all the same).
+NAMED_TAGS = {
+    *ALLOWED_TAGS,
+    *FRAME_TAGS,
+    *("style", "script", "noscript", "template", "link", "base", "iframe", "frame"),
+    *("frameset", "object", "embed", "applet", "form", "input", "button", "select"),
+    *("textarea", "label", "svg", "math", "audio", "video", "source", "canvas", "map"),
+    *("area", "picture", "xml", "marquee", "nav", "aside", "details", "summary", "dialog"),
+}
+NAMED_SCHEMES = {*LINK_SCHEMES, "javascript", "vbscript", "data", "file", "ftp", "tel", "sms"}
+
+
+@cache
+def _reading_cleaner():
+    """A cleaner that keeps all it knows: html5ever's reading of a body, well formed, for
+    the inventory. Python's HTMLParser is not given raw input: it takes quadratic time
+    over some malformed markup (thousands of unclosed comments: a minute for 200 KB)."""
+    import nh3
+
+    return nh3.Cleaner(
+        tags=NAMED_TAGS,
+        clean_content_tags=set(),
+        generic_attribute_prefixes={""},
+        strip_comments=False,
+        link_rel=None,
+        url_schemes=NAMED_SCHEMES,
     )
+
+
+class _Inventory(HTMLParser):
+    """What a body holds that the cleaner will take out, and its <style> text; fed with
+    `_reading_cleaner`'s output."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.css: list[str] = []
+        self.removed: list[Removal] = []
+        self.in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "style":
+            self.in_style = True
+            return
+        if tag not in ALLOWED_TAGS:
+            if tag not in FRAME_TAGS:
+                self.removed.append(Removal("tag", tag))
+            return
+        allowed = ALLOWED_ATTRIBUTES["*"] | ALLOWED_ATTRIBUTES.get(tag, set()) | {"rel"}
+        for name, value in attrs:
+            if name not in allowed:
+                self.removed.append(Removal("attribute", name))
+            elif name == "href" and not _link_allowed(value or ""):
+                self.removed.append(Removal("link", " ".join((value or "").split())[:60]))
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self.in_style = False
+
+    def handle_data(self, data):
+        if self.in_style:
+            self.css.append(data)
+
+    def handle_comment(self, data):
+        # <!--[if mso]>…<![endif]-->: markup for Outlook alone, which nothing could check.
+        if data.lstrip().lower().startswith("[if"):
+            self.removed.append(Removal("comment", "[if]"))
+
+
+def _link_allowed(href: str) -> bool:
+    scheme = SCHEME.match("".join(char for char in href if char > " "))
+    return scheme is None or scheme[1].lower() in LINK_SCHEMES
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """A body as it may go out: the markup without <style>, the checked rules of its
+    <style> blocks, and what was taken out (each thing once, in order)."""
+
+    html: str
+    rules: tuple[Rule, ...]
+    removed: tuple[Removal, ...]
+
+    @property
+    def stored(self) -> str:
+        """One <style> block with the rules, then the markup: what the form saves."""
+        css = css_text(list(self.rules))
+        return f"<style>\n{css}\n</style>\n{self.html}" if css else self.html
+
+
+def clean(source: str) -> Cleaned:
+    """`source` (HTML, a fragment or a whole document) cleaned for an email."""
+    inventory = _Inventory()
+    inventory.feed(_reading_cleaner().clean(source))
+    inventory.close()
+    found: list[Removal] = []
+    token = _removals.set(found)
+    try:
+        rules = stylesheet("\n".join(inventory.css), found.append)
+        markup = _cleaner().clean(source)
+    finally:
+        _removals.reset(token)
+    return Cleaned(markup.strip(), tuple(rules), tuple(dict.fromkeys(inventory.removed + found)))
+
+
+def as_html(body: str, body_format: str) -> str:
+    """The body's HTML before cleaning: Markdown converted, HTML as written."""
+    if body_format != "markdown":
+        return body
+    import markdown
+
+    return markdown.markdown(
+        body, extensions=["extra", "sane_lists", "attr_list"], output_format="html"
+    )
+
+
+REMOVED_SHOWN = 12
+
+
+def describe(removed: tuple[Removal, ...]) -> str:
+    """What was taken out, for people: "<script>, onclick attribute, CSS property …"."""
+    kinds = {
+        "tag": "<%(name)s>",
+        "attribute": _("%(name)s attribute"),
+        "css_property": _("CSS property %(name)s"),
+        "css_value": _("a value of CSS property %(name)s"),
+        "css_rule": _("CSS rule %(name)s"),
+        "css_selector": _("CSS selector %(name)s"),
+        "image": _("image %(name)s (images show over https only)"),
+        "link": _("link %(name)s"),
+        "comment": _("Outlook conditional comments"),
+    }
+    named = [kinds[removal.kind] % {"name": removal.name} for removal in removed]
+    if len(named) > REMOVED_SHOWN:
+        more = len(named) - REMOVED_SHOWN
+        named = [*named[:REMOVED_SHOWN], _("and %(count)s more") % {"count": more}]
+    return ", ".join(named)
 
 
 # Lines of an email may not pass 998 bytes; Django then encodes the whole part as
@@ -140,18 +316,29 @@ def folded(text: str) -> str:
     return "\n".join(lines)
 
 
-def email_html(body: str, body_format: str, *, accent: str = ACCENT) -> str:
-    """The body (format "markdown" or "html") as a sanitised, inline-styled HTML fragment."""
-    if body_format == "markdown":
-        import markdown
+@dataclass(frozen=True)
+class EmailBody:
+    html: str  # the fragment for the email's body, styles inlined
+    head_css: str  # the rules a style attribute cannot hold, for a <style> in <head>
 
-        source = markdown.markdown(
-            body, extensions=["extra", "sane_lists", "attr_list"], output_format="html"
-        )
-    else:
-        source = body
-    styled = _styled(_cleaner().clean(source), accent)
-    return folded(f'<div style="{WRAPPER_STYLE}">{styled}</div>')
+
+def email_body(body: str, body_format: str, *, accent: str = ACCENT) -> EmailBody:
+    """The body (format "markdown" or "html") sanitised, styled and inlined."""
+    import css_inline  # here: the engine's pass imports this module, and may send nothing
+
+    cleaned = clean(as_html(body, body_format))
+    rules = [*_default_rules(accent), *cleaned.rules]
+    inlined = css_inline.inline_fragment(
+        cleaned.html,
+        css_text([rule for rule in rules if rule.inlinable]),
+        load_remote_stylesheets=False,
+    )
+    # Cleaned once more: whatever the inliner wrote passes the same checks.
+    fragment = _cleaner().clean(inlined)
+    return EmailBody(
+        html=folded(f'<div style="{WRAPPER_STYLE}">{fragment}</div>'),
+        head_css=css_text([rule for rule in cleaned.rules if not rule.inlinable]),
+    )
 
 
 class _TextWriter(HTMLParser):

@@ -49,7 +49,7 @@ from senders.envelope import (
 from senders.signing import DkimSigner
 
 from .links import Tracker, tracker_for_run
-from .markup import ACCENT, email_html, email_text, folded
+from .markup import ACCENT, email_body, email_text, folded
 
 
 class _Unfolded(Compat32):
@@ -241,6 +241,7 @@ class Renderer:
         self.mailing_id = mailing_id
         self.envelope = envelope
         self.subject_parts = compile_text(subject.replace("\r", " ").replace("\n", " "))
+        head_css = ""
         if body_format == "plain":
             self.body_parts = compile_text(body)
             # The literal parts escaped for HTML once per run; values per recipient.
@@ -251,9 +252,10 @@ class Renderer:
             self.fill_html, self.html_open, self.html_close = _html_block, "<p>", "</p>"
         else:
             # Sanitised and styled once per run; the text part derived from it.
-            fragment = email_html(body, body_format, accent=brand.accent_color if brand else ACCENT)
-            self.body_parts = compile_text(email_text(fragment))
-            self.body_html_parts = compile_text(fragment, is_html=True)
+            prepared = email_body(body, body_format, accent=brand.accent_color if brand else ACCENT)
+            self.body_parts = compile_text(email_text(prepared.html))
+            self.body_html_parts = compile_text(prepared.html, is_html=True)
+            head_css = prepared.head_css
             self.fill_html, self.html_open, self.html_close = html.escape, "", ""
         self.tracker = tracker
         if tracker is not None:
@@ -306,10 +308,15 @@ class Renderer:
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<meta name="color-scheme" content="light dark">'
         )
+        # The designer's media queries and :hover rules (content.stylesheet checked them):
+        # what style attributes cannot say, for the clients that read <style>. Put in
+        # after the brand's frame is inlined, which they are not meant to style.
+        own_style = f"<style>\n{head_css}\n</style>\n</head>" if head_css else "</head>"
         if brand is None:
-            self.page_open, self.page_close = head + "</head><body>", "</body></html>\n"
+            self.page_open, self.page_close = head + own_style + "<body>", "</body></html>\n"
         else:
-            self.page_open, self.page_close = _branded_page(head, brand)
+            before, self.page_close = _branded_page(head, brand)
+            self.page_open = before.replace("</head>", own_style, 1)
 
     @classmethod
     def for_mailing(cls, mailing, *, attempt_id: int) -> "Renderer":

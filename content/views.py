@@ -28,6 +28,7 @@ from workspace.search import search_text
 from workspace.views import ListControlsMixin
 
 from .forms import MessageForm, MessageImageForm, TestSendForm
+from .markup import describe
 from .models import Message, MessageImage
 from .renderer import Renderer, preview_of, recipient_as
 from .selectors import message_mailings, preview_clients, preview_clients_matching
@@ -57,6 +58,29 @@ class MessageFormMixin(OwnerFormMixin, SuccessMessageMixin):
     model = Message
     form_class = MessageForm
     success_message = _("Message “%(subject)s” has been saved.")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if form.removed:
+            messages.warning(
+                self.request,
+                gettext(
+                    "Taken out as unsafe or not shown by mail clients: %(removed)s. The rest "
+                    "of the design is kept."
+                )
+                % {"removed": describe(form.removed)},
+            )
+        if form.merge_tags:
+            messages.warning(
+                self.request,
+                gettext(
+                    "Another service's merge tags go out as typed: %(tags)s. Use "
+                    "placeholders such as {{ full_name }} and {{ email }} instead; every "
+                    "email carries its own unsubscribe link."
+                )
+                % {"tags": ", ".join(form.merge_tags)},
+            )
+        return response
 
 
 class MessageCreateView(MessageFormMixin, CreateView):

@@ -79,6 +79,51 @@ def choice(*values: str) -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from(values), hostile_text)
 
 
+HTML_TAGS = ["p", "a", "img", "td", "table", "style", "script", "iframe", "svg", "form", "div"]
+HTML_ATTRIBUTES = ["style", "onclick", "href", "src", "class", "onerror", "background", "mc:edit"]
+CSS_WORDS = [
+    "color:red",
+    "position:absolute",
+    "width:expression(alert(1))",
+    "background:url(javascript:alert(1))",
+    "background:url(https://cdn.example/a.png)",
+    "background:url( 'http://evil.example/t' )",
+    "behavior:url(x.htc)",
+    "-moz-binding:url(x.xml#x)",
+    "color:e\\78 pression(1)",
+    "font-family:'a;b'",
+    "width:exp/**/ression(1)",
+    "@import url(https://evil.example/x.css);",
+    "@media (max-width:600px){.x{color:red !important}}",
+    "}</style><script>alert(1)</script>",
+    "{{ full_name }}",
+    ".a{color:blue}",
+    "@font-face{src:url(https://f.example/f.woff)}",
+    "a:hover{color:red}",
+    "javascript:alert(1)",
+    "\x00",
+    "\\",
+    "/*",
+    "{",
+    "}",
+    ";",
+    '"',
+    "'",
+    "(",
+    ")",
+]
+_pieces = st.one_of(
+    st.sampled_from(CSS_WORDS),
+    st.sampled_from([f"<{tag}" for tag in HTML_TAGS] + [f"</{tag}>" for tag in HTML_TAGS]),
+    st.sampled_from([f' {name}="' for name in HTML_ATTRIBUTES]),
+    st.sampled_from([">", '">', "<!--[if mso]>", "<![endif]-->", "-->", "&#106;", "\n"]),
+    st.text(max_size=12),
+)
+# Markup and CSS as a designer's template holds them, cut up and run together with
+# every trick an attacker would try (the sanitiser's own suite: content/tests).
+styled_html = st.lists(_pieces, max_size=40).map("".join)
+
+
 def reference(placeholder: str) -> st.SearchStrategy[str]:
     """An object's id, taken from the test's world when the placeholder is filled in."""
     return st.one_of(st.sampled_from([placeholder, "{stranger_" + placeholder[1:]]), integers)

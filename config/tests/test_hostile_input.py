@@ -93,7 +93,7 @@ BULK = {
 }
 MESSAGE = {
     "subject": hostile.text,
-    "body": hostile.text,
+    "body": st.one_of(hostile.text, hostile.styled_html),
     "format": hostile.choice("plain", "markdown", "html"),
     "image": hostile.image_files,
     "attachments": st.one_of(hostile.image_files, hostile.csv_files),

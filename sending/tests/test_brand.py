@@ -3,6 +3,7 @@ its CSS inlined for clients that drop <style> and a dark-mode rule kept in <styl
 
 import email
 import email.policy
+import re
 
 import pytest
 
@@ -68,9 +69,11 @@ def test_the_brand_colours_buttons(signed_in, owner):
     Brand.objects.create(owner=owner, accent_color="#aa3300")
     message = MessageFactory(owner=owner, body=BODY, format="markdown")
     html = signed_in.get(f"/messages/{message.pk}/preview/").context["preview"].html
-    assert (
-        'class="button" style="display:inline-block;padding:12px 20px;border-radius:6px;'
-        "background:#aa3300" in html
+    # The button's rule is inlined over the link's (whose colour it replaces).
+    assert re.search(
+        r'<a class="button" [^>]*style="color:#ffffff;display:inline-block;padding:12px 20px;'
+        r"border-radius:6px;background:#aa3300",
+        html,
     )
 
 
