@@ -31,7 +31,7 @@ def test_every_line_on_stdout_is_json(tmp_path):
     # The 404 page is in the site's layout, whose static files a deployment's
     # collectstatic lists in its manifest; a full collectstatic takes half a minute.
     layout_files = ["favicon.svg", "bootstrap/css/bootstrap.min.css", "css/site.css"]
-    layout_files.append("bootstrap/js/bootstrap.bundle.min.js")
+    layout_files += ["bootstrap/js/bootstrap.bundle.min.js", "js/copy.js"]
     manifest = {"version": "1.1", "paths": {name: name for name in layout_files}}
     (tmp_path / "static" / "staticfiles.json").write_text(json.dumps(manifest))
     clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
