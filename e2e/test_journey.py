@@ -11,20 +11,17 @@ folder of the test's tmp_path:
 
 import contextlib
 import io
-import os
 import re
 import zoneinfo
 from collections import Counter
 from datetime import datetime
 from email.header import decode_header, make_header
 from email.utils import parseaddr
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from conftest import require_tcp
-from e2e.stack import POSTGRES_ADMIN_URL, REDIS_URL, ROOT, Stack, text_of
+from e2e.stack import Stack, text_of
 from e2e.test_scale_out import delivery_statuses, sql
 from sending.tests.processes import wait_for
 
@@ -42,8 +39,6 @@ BODY = (
     "Для подписчиков рассылки — скидка 15 % на весь чай до конца месяца.\n\n"
     "Ваша «Чайная лавка»"
 )
-# A screenshot larger than this is re-encoded with a palette (docs stay light).
-MAX_SCREENSHOT_BYTES = 400_000
 
 MEN = ["Иван", "Алексей", "Дмитрий", "Сергей", "Николай", "Павел", "Михаил", "Андрей"]
 WOMEN = ["Анна", "Ольга", "Елена", "Татьяна", "Мария", "Наталья", "Светлана"]
@@ -114,47 +109,6 @@ def png_bytes(width: int = 1200, height: int = 675) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", optimize=True)
     return buffer.getvalue()
-
-
-class Camera:
-    """Numbered full-page screenshots of finished pages."""
-
-    def __init__(self, directory: Path):
-        self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
-        self.taken: list[Path] = []
-
-    def __call__(self, page, name: str) -> Path:
-        page.wait_for_load_state("load")
-        # A full-page shot shows what is below the fold, so lazy images must load too.
-        page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
-        # expect() polls without eval, which the Content-Security-Policy forbids.
-        for image in page.locator("img").all():
-            expect(image).to_have_js_property("complete", True)
-        page.evaluate("document.fonts.ready.then(() => true)")
-        path = self.directory / f"{len(self.taken) + 1:02d}-{name}.png"
-        page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
-        if path.stat().st_size > MAX_SCREENSHOT_BYTES:
-            from PIL import Image
-
-            with Image.open(path) as shot:
-                shot.convert("RGB").quantize(256, dither=Image.Dither.NONE).save(
-                    path, optimize=True
-                )
-        self.taken.append(path)
-        return path
-
-
-@pytest.fixture
-def camera(tmp_path) -> Camera:
-    directory = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path / "screenshots")
-    return Camera(directory if directory.is_absolute() else ROOT / directory)
-
-
-@pytest.fixture(autouse=True)
-def _services():
-    require_tcp(POSTGRES_ADMIN_URL + "/postgres", "PostgreSQL")
-    require_tcp(REDIS_URL + "/0", "Redis")
 
 
 def new_page(browser, stack: Stack):
@@ -270,6 +224,10 @@ def test_the_whole_journey_in_a_browser(tmp_path, browser, camera):
             {"name": "klienty.csv", "mimeType": "text/csv", "buffer": csv_bytes()},
         )
         page.locator("main form button[type=submit]").click()
+        # The mapping step proposes each column's place from its name.
+        expect(page.locator("#id_column_0")).to_have_value("email")
+        expect(page.locator("#id_column_1")).to_have_value("full_name")
+        page.locator("#import-mapping button[type=submit]").click()
         expect(page.locator("#import-summary [data-figure=created]")).to_have_text(
             str(len(CLIENTS))
         )

@@ -13,19 +13,13 @@ import psycopg
 import pytest
 
 from conftest import require_tcp
-from e2e.stack import POSTGRES_ADMIN_URL, RABBITMQ_URL, REDIS_URL, Stack
+from e2e.stack import POSTGRES_ADMIN_URL, RABBITMQ_URL, Stack
 from sending.tests.processes import wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
 PASSWORD = "scale-out-pass-2026"
 CLIENTS = 2000
-
-
-@pytest.fixture(autouse=True)
-def _services():
-    require_tcp(POSTGRES_ADMIN_URL + "/postgres", "PostgreSQL")
-    require_tcp(REDIS_URL + "/0", "Redis")
 
 
 def sql(stack: Stack, query: str, *params):
