@@ -21,7 +21,8 @@ from sending.passes import run_pass
 from .dovecot import PASSWORD, USER, Dovecot
 from .postfix import BOUNCE_DOMAIN, UNKNOWN_SENDER_DOMAIN, Postfix
 
-pytestmark = pytest.mark.django_db
+# A private Postfix instance starts and stops per module: the edit-test loop leaves it out.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # mailing_to(2) writes to reader0@ and reader1@example.org: Postfix knows only reader0.
 KNOWN, UNKNOWN = "reader0@example.org", "reader1@example.org"

@@ -81,7 +81,9 @@ class DnsServer:
         )
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers, resolver.port = ["127.0.0.1"], self.port
-        resolver.lifetime = 0.5
+        # A query sent before dnsmasq binds is lost, not refused: ask again soon rather
+        # than wait out a long timeout (each test starts its own server).
+        resolver.lifetime = 0.05
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

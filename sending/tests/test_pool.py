@@ -147,6 +147,7 @@ def test_a_stop_request_leaves_no_row_in_flight(smtp_server):
     assert_everyone_once(smtp_server)
 
 
+@pytest.mark.slow  # paced by the rate: half a second
 def test_send_rate_holds_for_the_whole_pool(smtp_server, settings):
     settings.SEND_RATE = 40
     mailing_to(21)

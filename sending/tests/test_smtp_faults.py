@@ -395,6 +395,7 @@ def test_it_pauses_on_an_email_url_it_cannot_use(settings):
     assert "no host" in hold_current().server_response
 
 
+@pytest.mark.slow  # paced by the rate: half a second per case
 def test_it_honours_send_rate(smtp_server, settings):
     settings.SEND_RATE = 20
     mailing_to(11)
