@@ -61,6 +61,12 @@ class Watched:
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{self.page.url} is {overflow} px wider than the window"
+        # A table may scroll inside its box on a phone, never on this desktop.
+        sideways = self.page.evaluate(
+            "[...document.querySelectorAll('.table-responsive')]"
+            ".filter(box => box.scrollWidth > box.clientWidth + 1).length"
+        )
+        assert sideways == 0, f"{self.page.url} has a table that scrolls sideways"
 
 
 def sender_confirmation_path(stack: Stack) -> str:
@@ -280,6 +286,17 @@ def test_a_marketers_first_week(tmp_path, browser, camera):
         assert sql(
             stack, "SELECT count(*) FROM mailings_attempt WHERE mailing_id = %s", mailing_id
         ) == [(1,)]
+
+        # The run's page and the reports agree with the card.
+        page.locator("#attempt-table tbody tr a").first.click()
+        page.wait_for_url(re.compile(r".*/mailings/\d+/runs/\d+/$"))
+        watched.check()
+        page.goto("/reports/")
+        expect(page.locator("#report-totals [data-total=messages_sent]")).to_have_text(
+            str(len(IMPORTED))
+        )
+        watched.check()
+        camera(page, "first-week-reports")
 
         # Friday: a recipient leaves, on a page in the sender's name.
         recipient = new_page(browser, stack)

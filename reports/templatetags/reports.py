@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from reports.engagement import run_engagement
-from reports.progress import finished_run_figures, mailing_progress
+from reports.progress import finished_run_figures, mailing_progress, run_figures
 from sending.forms import ResendForm
 from workspace.roles import sees_everything
 
@@ -44,3 +44,10 @@ def run_of(attempt, progress: dict) -> dict:
     if current and current["id"] == attempt.pk:
         return current
     return finished_run_figures(attempt)
+
+
+@register.simple_tag
+def figures_of(attempt) -> dict:
+    """A row of the reports table: a run under way counted from its ledger, as its
+    mailing's page counts it (its stored figures are written when it ends)."""
+    return run_figures(attempt, now=timezone.now())

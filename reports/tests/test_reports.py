@@ -152,3 +152,22 @@ def test_reports_are_paginated(signed_in, owner):
     response = signed_in.get("/reports/")
     assert len(response.context["attempts"]) == 50
     assert response.context["totals"]["runs"] == 60
+
+
+def test_a_run_under_way_is_counted_from_its_ledger_on_the_reports_page(client):
+    """Not «in progress, 0 sent» while the mailing's own page already counts 2."""
+    from django.utils import timezone
+
+    from mailings.models import Mailing
+    from mailings.tests.factories import mailing_to
+    from sending.claims import run_claim
+    from sending.models import Delivery
+
+    mailing = mailing_to(3)
+    attempt = run_claim(mailing=Mailing.objects.get(pk=mailing.pk), now=timezone.now())
+    rows = list(Delivery.objects.filter(attempt=attempt).values_list("pk", flat=True))
+    Delivery.objects.filter(pk__in=rows[:2]).update(status="sent")
+    client.force_login(mailing.owner)
+    page = client.get("/reports/").content.decode()
+    assert 'data-run-state="sending"' in page
+    assert '<td class="text-end" data-count="sent">2</td>' in page
