@@ -21,7 +21,7 @@ class Camera:
         directory.mkdir(parents=True, exist_ok=True)
         self.taken: list[Path] = []
 
-    def __call__(self, page, name: str) -> Path:
+    def __call__(self, page, name: str, *, full_page: bool = True) -> Path:
         page.wait_for_load_state("load")
         # A full-page shot shows what is below the fold, so lazy images must load too.
         page.evaluate("document.querySelectorAll('img').forEach(i => { i.loading = 'eager'; })")
@@ -30,7 +30,7 @@ class Camera:
             expect(image).to_have_js_property("complete", True)
         page.evaluate("document.fonts.ready.then(() => true)")
         path = self.directory / f"{len(self.taken) + 1:02d}-{name}.png"
-        page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+        page.screenshot(path=path, full_page=full_page, animations="disabled", caret="hide")
         if path.stat().st_size > MAX_SCREENSHOT_BYTES:
             from PIL import Image
 

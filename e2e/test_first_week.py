@@ -236,8 +236,17 @@ def test_a_marketers_first_week(tmp_path, browser, camera):
         headline = page.frame_locator("iframe[data-preview=desktop]").locator("h1").first
         expect(headline).to_be_visible()
         assert headline.evaluate("h => getComputedStyle(h).fontFamily") != ""
+        # The designer's 600 px layout on a desktop, one column on a phone.
+        widths = {
+            frame: page.frame_locator(f"iframe[data-preview={frame}]")
+            .locator(".container")
+            .evaluate("table => table.getBoundingClientRect().width")
+            for frame in ("desktop", "mobile")
+        }
+        assert widths["desktop"] == 600 and widths["mobile"] < 320, widths
         watched.check()
-        camera(page, "first-week-preview")
+        # A full-page shot re-lays the frames out at a phone's width: the window as seen.
+        camera(page, "first-week-preview", full_page=False)
         page.select_option("select[name=to]", OWNER)
         page.locator("main form button[type=submit]", has_text="тест").click()
         expect(page.locator(".alert-success")).to_contain_text(OWNER)
