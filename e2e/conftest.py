@@ -1,5 +1,6 @@
 """What every end-to-end journey shares: numbered screenshots, and the services it needs."""
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -52,3 +53,24 @@ def camera(tmp_path) -> Camera:
 def _services():
     require_tcp(POSTGRES_ADMIN_URL + "/postgres", "PostgreSQL")
     require_tcp(REDIS_URL + "/0", "Redis")
+
+
+@contextlib.contextmanager
+def journey(browser, stack, tmp_path):
+    """Runs a journey's steps: on a failure, a screenshot of every open page and the tail
+    of each process's log; in any case, the browser's pages closed and the stack stopped."""
+    try:
+        yield
+    except BaseException:
+        for n, open_page in enumerate(p for c in browser.contexts for p in c.pages):
+            shot = tmp_path / f"failure-{n}.png"
+            with contextlib.suppress(Exception):
+                open_page.screenshot(path=shot, full_page=True)
+            print(f"--- browser page {open_page.url} (screenshot {shot}) ---")
+        for name in ("web", "worker", "beat", "sink"):
+            print(f"--- {name} log (tail) ---\n{stack.log(name)[-3000:]}")
+        raise
+    finally:
+        for context in browser.contexts:
+            context.close()
+        stack.stop()

@@ -12,7 +12,6 @@ the other journey's:
     SCREENSHOT_DIR=docs/screenshots .venv/bin/pytest e2e/test_first_week.py -s
 """
 
-import contextlib
 import re
 from email.header import decode_header, make_header
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import BrowserGuard
+from e2e.conftest import journey
 from e2e.stack import ROOT, Stack, text_of
 from e2e.test_journey import PASSWORD, addressee, new_page, png_bytes
 from e2e.test_scale_out import sql
@@ -119,7 +119,7 @@ def test_a_marketers_first_week(tmp_path, browser, camera):
         redis_db=12,
         extra_env={"SEND_LEASE": "30", "SEND_RATE": "100"},
     )
-    try:
+    with journey(browser, stack, tmp_path):
         stack.prepare()
         stack.start_sink()
         stack.start_web(workers=2)
@@ -327,16 +327,3 @@ def test_a_marketers_first_week(tmp_path, browser, camera):
         page.goto("/")
         watched.check()
         expect(page.locator("#onboarding")).to_have_count(0)
-    except BaseException:
-        for n, open_page in enumerate(p for c in browser.contexts for p in c.pages):
-            shot = tmp_path / f"failure-{n}.png"
-            with contextlib.suppress(Exception):
-                open_page.screenshot(path=shot, full_page=True)
-            print(f"--- browser page {open_page.url} (screenshot {shot}) ---")
-        for name in ("web", "worker", "beat", "sink"):
-            print(f"--- {name} log (tail) ---\n{stack.log(name)[-3000:]}")
-        raise
-    finally:
-        for context in browser.contexts:
-            context.close()
-        stack.stop()

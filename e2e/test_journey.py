@@ -9,7 +9,6 @@ folder of the test's tmp_path:
     SCREENSHOT_DIR=docs/screenshots .venv/bin/pytest e2e/test_journey.py -s
 """
 
-import contextlib
 import io
 import re
 import zoneinfo
@@ -21,6 +20,7 @@ from email.utils import parseaddr
 import pytest
 from playwright.sync_api import expect
 
+from e2e.conftest import journey
 from e2e.stack import Stack, text_of
 from e2e.test_scale_out import delivery_statuses, sql
 from sending.tests.processes import wait_for
@@ -165,7 +165,7 @@ def test_the_whole_journey_in_a_browser(tmp_path, browser, camera):
         redis_db=10,
         extra_env={"SEND_LEASE": "30", "SEND_RATE": "100"},
     )
-    try:
+    with journey(browser, stack, tmp_path):
         stack.prepare()
         create_staff(stack)
         stack.start_sink()
@@ -409,16 +409,3 @@ def test_the_whole_journey_in_a_browser(tmp_path, browser, camera):
         print(f"\nscreenshots in {camera.directory}:")
         for path in camera.taken:
             print(f"  {path.name}  {path.stat().st_size // 1024} KB")
-    except BaseException:
-        for n, open_page in enumerate(p for c in browser.contexts for p in c.pages):
-            shot = tmp_path / f"failure-{n}.png"
-            with contextlib.suppress(Exception):
-                open_page.screenshot(path=shot, full_page=True)
-            print(f"--- browser page {open_page.url} (screenshot {shot}) ---")
-        for name in ("web", "worker", "beat", "sink"):
-            print(f"--- {name} log (tail) ---\n{stack.log(name)[-3000:]}")
-        raise
-    finally:
-        for context in browser.contexts:
-            context.close()
-        stack.stop()

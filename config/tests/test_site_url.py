@@ -51,9 +51,9 @@ def django_children_of(pid: int) -> list[int]:
     ]
 
 
-def test_run_dev_hands_its_port_to_the_site_and_the_scheduler(tmp_path):
-    """Both processes build links (the scheduler writes the emails): both get PORT."""
-    port = free_port()
+def start_run_dev(tmp_path, port: int) -> subprocess.Popen:
+    """`make run`'s script, with both its processes started (their own session, so that a
+    signal to the group reaches them as a terminal's would)."""
     env = {
         **os.environ,
         "ENV_FILE": os.devnull,
@@ -70,10 +70,17 @@ def test_run_dev_hands_its_port_to_the_site_and_the_scheduler(tmp_path):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    deadline = time.monotonic() + 20
+    while len(django_children_of(run_dev.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return run_dev
+
+
+def test_run_dev_hands_its_port_to_the_site_and_the_scheduler(tmp_path):
+    """Both processes build links (the scheduler writes the emails): both get PORT."""
+    port = free_port()
+    run_dev = start_run_dev(tmp_path, port)
     try:
-        deadline = time.monotonic() + 20
-        while len(django_children_of(run_dev.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
         children = django_children_of(run_dev.pid)
         assert len(children) == 2
         for child in children:
@@ -87,26 +94,8 @@ def test_run_dev_hands_its_port_to_the_site_and_the_scheduler(tmp_path):
 @pytest.mark.slow
 def test_ctrl_c_stops_run_dev_cleanly(tmp_path):
     """Ctrl-C is how `make run` ends: a clean stop, which make must not report as an error."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "ENV_FILE": os.devnull,
-        "VAR_DIR": str(tmp_path),
-        "DEBUG": "true",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    run_dev = subprocess.Popen(
-        ["scripts/run-dev", "127.0.0.1", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    run_dev = start_run_dev(tmp_path, free_port())
     try:
-        deadline = time.monotonic() + 20
-        while len(django_children_of(run_dev.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
         assert len(django_children_of(run_dev.pid)) == 2
         os.killpg(run_dev.pid, signal.SIGINT)  # what the terminal sends on Ctrl-C
         assert run_dev.wait(timeout=20) == 0
