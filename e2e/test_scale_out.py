@@ -4,10 +4,12 @@ SMTP server. A mailing made through the web reaches every client exactly once, e
 when a worker is SIGKILLed mid-run.
 """
 
+import re
 import time
 import zoneinfo
 from collections import Counter
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -38,6 +40,13 @@ def create_mailing_through_the_web(stack: Stack, email: str, clients: int) -> in
         "/clients/import/",
         {},
         files={"file": ("clients.csv", csv.encode(), "text/csv")},
+    )
+    assert response.status_code == 200, response.text[:500]
+    # The mapping step: the columns as it proposes them from their names.
+    mapping = urlsplit(response.url).path
+    assert re.fullmatch(r"/clients/import/\d+/columns/", mapping), response.url
+    response = web.submit(
+        mapping, {"column_0": "email", "column_1": "full_name", "column_2": "comment"}
     )
     assert response.status_code == 200, response.text[:500]
     (user_id,) = sql(stack, "SELECT id FROM accounts_user WHERE email = %s", email)[0]
