@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from conftest import require_tcp
 from e2e.stack import POSTGRES_ADMIN_URL, REDIS_URL, ROOT
+from sending.tests.processes import wait_for
 
 # A screenshot larger than this is re-encoded with a palette (docs stay light).
 MAX_SCREENSHOT_BYTES = 400_000
@@ -74,3 +75,18 @@ def journey(browser, stack, tmp_path):
         for context in browser.contexts:
             context.close()
         stack.stop()
+
+
+def start_site(stack) -> None:
+    """The site as production runs it: a sink for mail, gunicorn, a Celery worker and
+    beat; back once /healthz says every part is ok."""
+    stack.start_sink()
+    stack.start_web(workers=2)
+    stack.start_worker("worker")
+    stack.start_beat()
+    wait_for(
+        lambda: stack.browser_session().get("/healthz").json()["status"] == "ok",
+        timeout=60,
+        interval=0.5,
+        what="/healthz to report every part ok",
+    )

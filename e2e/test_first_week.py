@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import BrowserGuard
-from e2e.conftest import journey
+from e2e.conftest import journey, start_site
 from e2e.stack import ROOT, Stack, text_of
 from e2e.test_journey import PASSWORD, addressee, new_page, png_bytes
 from e2e.test_scale_out import sql
@@ -121,16 +121,7 @@ def test_a_marketers_first_week(tmp_path, browser, camera):
     )
     with journey(browser, stack, tmp_path):
         stack.prepare()
-        stack.start_sink()
-        stack.start_web(workers=2)
-        stack.start_worker("worker")
-        stack.start_beat()
-        wait_for(
-            lambda: stack.browser_session().get("/healthz").json()["status"] == "ok",
-            timeout=60,
-            interval=0.5,
-            what="/healthz to report every part ok",
-        )
+        start_site(stack)
         page = new_page(browser, stack)
         # The designed template's pictures live on the shop's own site: served here.
         picture = png_bytes(600, 300)

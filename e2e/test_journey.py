@@ -20,7 +20,7 @@ from email.utils import parseaddr
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import journey
+from e2e.conftest import journey, start_site
 from e2e.stack import Stack, text_of
 from e2e.test_scale_out import delivery_statuses, sql
 from sending.tests.processes import wait_for
@@ -168,16 +168,7 @@ def test_the_whole_journey_in_a_browser(tmp_path, browser, camera):
     with journey(browser, stack, tmp_path):
         stack.prepare()
         create_staff(stack)
-        stack.start_sink()
-        stack.start_web(workers=2)
-        stack.start_worker("worker")
-        stack.start_beat()
-        wait_for(
-            lambda: stack.browser_session().get("/healthz").json()["status"] == "ok",
-            timeout=60,
-            interval=0.5,
-            what="/healthz to report every part ok",
-        )
+        start_site(stack)
 
         # 1. A visitor opens the home page: the service's figures, the blog.
         page = new_page(browser, stack)
